@@ -1,0 +1,143 @@
+# exitscope — top-level build.
+#
+#   make              install missing Debian packages, build everything this host can build (build/exitscope)
+#   make test         build and run the whole suite: unit, sanitizers, fuzzers, integration, QEMU AMD-V, Bochs VT-x
+#   make demo         launch the built-in guest, record into exitscope.db, print the report
+#   make bench        run every benchmark and print one results table
+#   make install PREFIX=/usr/local
+#
+# Each area (common/, decoder/, launcher/, ...) adds its sources, tests and extra targets in its own
+# <area>/build.mk; this file holds only what they share. BUILD=dir builds elsewhere (build/san, build/fuzz).
+
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+
+BUILD ?= build
+O := $(BUILD)/obj
+PREFIX ?= /usr/local
+XS_VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+
+# SAN=1: ASan+UBSan; SAN=fuzz: libFuzzer instrumentation (with clang); STATIC=1: a static binary.
+SAN ?=
+STATIC ?=
+CPPFLAGS := -I. -Iinclude -D_GNU_SOURCE -DXS_VERSION=\"$(XS_VERSION)\"
+CFLAGS := -std=gnu11 -Wall -Wextra -Werror -g -MMD -MP
+OPTFLAGS := -O2
+LDFLAGS :=
+LDLIBS := -lpthread -lm
+ifeq ($(SAN),1)
+OPTFLAGS := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+ifeq ($(SAN),fuzz)
+OPTFLAGS := -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+ifeq ($(STATIC),1)
+LDFLAGS += -static
+endif
+
+# Filled in by the areas' build.mk files.
+LIB_SRCS :=         # C sources linked into libexitscope.a (everything but cli/)
+GEN_HEADERS :=      # generated headers the C sources need (BPF skeletons, ...)
+ALL_EXTRA :=        # further things `make` builds (guest payloads, test images, the extension, ...)
+UNIT_TEST_LIBS :=   # extra libraries unit tests link with
+INSTALL_EXTRA :=    # phony targets `make install` also runs
+TEST_PREP :=        # targets `make test` builds before running the suite
+
+include $(sort $(wildcard */build.mk))
+
+CLI_SRCS := $(wildcard cli/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
+CLI_OBJS := $(CLI_SRCS:%.c=$(O)/%.o)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzzers/%)
+LIB := $(BUILD)/libexitscope.a
+EXITSCOPE := $(BUILD)/exitscope
+
+.PHONY: all deps test test-unit test-san test-fuzz test-integration demo bench install clean format \
+	unit-bins fuzz-bins exitscope
+all: deps $(EXITSCOPE) $(ALL_EXTRA)
+exitscope: $(EXITSCOPE)
+
+# Every top-level invocation makes sure the Debian packages are there; sub-makes skip it (XS_NO_DEPS=1).
+deps:
+ifneq ($(XS_NO_DEPS),1)
+	@scripts/deps.sh
+endif
+
+$(O)/%.o: %.c | $(GEN_HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(OPTFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(EXITSCOPE): $(CLI_OBJS) $(LIB)
+	$(CC) $(OPTFLAGS) $(LDFLAGS) $(CLI_OBJS) $(LIB) $(LDLIBS) -o $@
+
+# ---- tests ----
+
+$(BUILD)/tests/unit/%: $(O)/tests/unit/%.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(OPTFLAGS) $(LDFLAGS) $< $(LIB) $(UNIT_TEST_LIBS) $(LDLIBS) -lcmocka -o $@
+
+unit-bins: $(UNIT_BINS)
+
+$(BUILD)/fuzzers/%: $(O)/tests/fuzz/%.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(OPTFLAGS) -fsanitize=fuzzer $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
+
+fuzz-bins: $(FUZZ_BINS)
+
+SUB_MAKE = $(MAKE) --no-print-directory XS_NO_DEPS=1
+
+test: deps
+	$(SUB_MAKE) all unit-bins $(TEST_PREP)
+	$(SUB_MAKE) BUILD=$(BUILD)/san SAN=1 unit-bins
+	$(SUB_MAKE) BUILD=$(BUILD)/fuzz SAN=fuzz CC=clang fuzz-bins
+	BUILD=$(BUILD) tests/run.sh all
+
+test-unit: deps
+	$(SUB_MAKE) all unit-bins
+	BUILD=$(BUILD) tests/run.sh unit
+
+test-san: deps
+	$(SUB_MAKE) BUILD=$(BUILD)/san SAN=1 unit-bins
+	BUILD=$(BUILD) tests/run.sh san
+
+test-fuzz: deps
+	$(SUB_MAKE) BUILD=$(BUILD)/fuzz SAN=fuzz CC=clang fuzz-bins
+	BUILD=$(BUILD) tests/run.sh fuzz
+
+test-integration: deps
+	$(SUB_MAKE) all $(TEST_PREP)
+	BUILD=$(BUILD) tests/run.sh integration
+
+# ---- the main job on its embedded default ----
+
+DEMO_DB ?= exitscope.db
+demo: all
+	$(EXITSCOPE) run --guest mixed --iterations 1000 -o $(DEMO_DB)
+	$(EXITSCOPE) report $(DEMO_DB)
+
+# ---- install ----
+
+install: all $(INSTALL_EXTRA)
+	install -D -m 0755 $(EXITSCOPE) $(DESTDIR)$(PREFIX)/bin/exitscope
+	if [ -f docs/exitscope.1 ]; then install -D -m 0644 docs/exitscope.1 $(DESTDIR)$(PREFIX)/share/man/man1/exitscope.1; fi
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h' | grep -v '^kmod-vmx/linux/')
+
+clean:
+	rm -rf build
+
+# Keep objects that only feed a pattern rule (tests, fuzzers): relinking must not recompile them.
+.SECONDARY:
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Aggregation of exit records: counts, rates, latency statistics and histograms, per (pid, vCPU, isa, reason)
+ * cell, rolled up on demand by reason, vCPU or pid under a filter. One module for the launcher's end-of-run
+ * summary, the dashboard and reports, so all of them compute the same numbers the same way.
+ *
+ * Time is the records' own clock (ts): rates mean "per second of recorded time", which is what a replay at
+ * any speed must show. Not thread-safe: callers serialise.
+ */
+#ifndef EXITSCOPE_AGG_H
+#define EXITSCOPE_AGG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exitscope/record.h"
+#include "common/sink.h"
+
+/* Log-linear histogram: exact below 8, then 8 buckets per power of two (12.5% resolution). */
+#define XS_HIST_BUCKETS 496
+#define XS_AGG_SECONDS 60 /* per-second counts kept for rates and sparklines */
+
+unsigned int xs_hist_bucket(uint64_t v);
+uint64_t xs_hist_bucket_low(unsigned int b);
+uint64_t xs_hist_bucket_high(unsigned int b); /* inclusive */
+
+struct xs_stats {
+	uint64_t count;
+	uint64_t lat_count, lat_sum, lat_min, lat_max; /* records with XS_F_LATENCY */
+	uint64_t handler_count, handler_sum, handler_max; /* records with XS_F_RUN_TIMES: our handler time */
+	uint64_t run_sum;                              /* time inside KVM_RUN (XS_F_RUN_TIMES) */
+	uint64_t first_ts, last_ts;
+	uint64_t lat_hist[XS_HIST_BUCKETS];
+};
+
+void xs_stats_add(struct xs_stats *s, const struct xs_exit_record *r);
+void xs_stats_merge(struct xs_stats *into, const struct xs_stats *from);
+/* Latency percentile p in [0,100], from the histogram (clamped to the exact min and max); 0 if no latency. */
+uint64_t xs_stats_lat_percentile(const struct xs_stats *s, double p);
+static inline double xs_stats_lat_mean(const struct xs_stats *s)
+{
+	return s->lat_count ? (double)s->lat_sum / (double)s->lat_count : 0.0;
+}
+static inline double xs_stats_handler_mean(const struct xs_stats *s)
+{
+	return s->handler_count ? (double)s->handler_sum / (double)s->handler_count : 0.0;
+}
+
+struct xs_agg_key {
+	uint32_t pid;
+	uint32_t vcpu;
+	uint32_t reason;
+	uint8_t isa;
+};
+
+/* What a rollup keeps; a field left at its "any" value matches everything. */
+struct xs_agg_filter {
+	bool by_pid;
+	uint32_t pid;
+	bool by_vcpu;
+	uint32_t vcpu;
+	bool by_reason;
+	uint8_t isa;
+	uint32_t reason;
+};
+
+enum xs_agg_group { XS_AGG_BY_REASON, XS_AGG_BY_VCPU, XS_AGG_BY_PID };
+
+struct xs_agg_row {
+	struct xs_agg_key key;       /* only the grouped part is meaningful */
+	struct xs_stats stats;
+	uint32_t per_sec[XS_AGG_SECONDS]; /* oldest first; the last entry is the newest (current) second */
+	double rate;                 /* exits/s over the last complete second */
+};
+
+struct xs_agg;
+
+struct xs_agg *xs_agg_new(void);
+void xs_agg_free(struct xs_agg *a);
+void xs_agg_reset(struct xs_agg *a);
+void xs_agg_add(struct xs_agg *a, const struct xs_exit_record *r);
+
+/* Everything matching f, as one row (key zero). */
+void xs_agg_total(const struct xs_agg *a, const struct xs_agg_filter *f, struct xs_agg_row *out);
+/* Rows grouped by `by`, in no particular order; *rows is malloc'd (free it). Returns the row count. */
+size_t xs_agg_rollup(const struct xs_agg *a, const struct xs_agg_filter *f, enum xs_agg_group by,
+		     struct xs_agg_row **rows);
+
+/* The newest record time seen (ns), and the total number of records added. */
+uint64_t xs_agg_now(const struct xs_agg *a);
+uint64_t xs_agg_count(const struct xs_agg *a);
+
+/* A sink feeding the aggregator (which it does not own). */
+struct xs_sink *xs_agg_sink(struct xs_agg *a);
+
+#endif

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+#include "common/util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *progname = "exitscope";
+
+void xs_set_progname(const char *name)
+{
+	progname = name;
+}
+
+const char *xs_progname(void)
+{
+	return progname;
+}
+
+static void vreport(const char *fmt, va_list ap)
+{
+	/* One write per message so lines from several threads do not interleave. */
+	char buf[1024];
+	int n = snprintf(buf, sizeof(buf), "%s: ", progname);
+	if (n < 0)
+		n = 0;
+	vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
+	fprintf(stderr, "%s\n", buf);
+}
+
+void xs_err(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vreport(fmt, ap);
+	va_end(ap);
+}
+
+noreturn void xs_die(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vreport(fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+static void *check(void *p, size_t n)
+{
+	if (!p && n)
+		xs_die("out of memory allocating %zu bytes", n);
+	return p;
+}
+
+void *xs_malloc(size_t n)
+{
+	return check(malloc(n ? n : 1), n);
+}
+
+void *xs_calloc(size_t n, size_t size)
+{
+	return check(calloc(n ? n : 1, size ? size : 1), n * size);
+}
+
+void *xs_realloc(void *p, size_t n)
+{
+	return check(realloc(p, n ? n : 1), n);
+}
+
+char *xs_strdup(const char *s)
+{
+	return check(strdup(s), strlen(s) + 1);
+}
+
+char *xs_asprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	va_start(ap, fmt);
+	int n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		xs_die("out of memory formatting a string");
+	return s;
+}
+
+bool xs_parse_u64(const char *s, uint64_t *out)
+{
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return false;
+	int base = 10;
+	const char *digits = s;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		digits = s + 2;
+	} else if (s[0] == '0' && (s[1] == 'b' || s[1] == 'B')) {
+		base = 2;
+		digits = s + 2;
+	} else if (s[0] == '0' && (s[1] == 'o' || s[1] == 'O')) {
+		base = 8;
+		digits = s + 2;
+	} else if (s[0] == '0' && s[1]) {
+		base = 8;
+		digits = s + 1;
+	}
+	if (!*digits || *digits == '-' || *digits == '+' || *digits == ' ')
+		return false;
+	errno = 0;
+	char *end = NULL;
+	unsigned long long v = strtoull(digits, &end, base);
+	if (errno || !end || *end)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool xs_parse_range(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	uint64_t v;
+	if (!xs_parse_u64(s, &v) || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool xs_parse_seconds(const char *s, double *out)
+{
+	if (!s || !*s || *s == ' ')
+		return false;
+	errno = 0;
+	char *end = NULL;
+	double v = strtod(s, &end);
+	if (errno || !end || *end || !isfinite(v) || v < 0)
+		return false;
+	*out = v;
+	return true;
+}
+
+uint64_t xs_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}

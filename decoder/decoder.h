@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The decoder: the single source of meaning for exit records. Pure functions, no allocation, no I/O, no
+ * global state beyond constant tables. Depends only on include/exitscope/record.h.
+ *
+ * Names follow the Linux uapi macros without their prefix: EXIT_REASON_CR_ACCESS -> "CR_ACCESS",
+ * SVM_EXIT_IOIO -> "IOIO", SVM_VMGEXIT_PSC -> "VMGEXIT_PSC" (prefix SVM_), KVM_EXIT_MMIO -> "MMIO". Host-event reasons are the tracepoint names without "kvm_", upper case ("PIO").
+ *
+ * Field convention: every decoded field is an integer; an enumerated field also carries a name
+ * (value_name) that the JSON form prints as "<field>_name". Reserved bits that are set are reported in a
+ * field "reserved_bits".
+ */
+#ifndef EXITSCOPE_DECODER_H
+#define EXITSCOPE_DECODER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exitscope/record.h"
+
+/* ---- names of the small enums ---- */
+
+const char *xs_isa_name(unsigned int isa);       /* "vmx", "svm", "kvm", "host", "unknown" */
+bool xs_isa_from_name(const char *name, uint8_t *isa); /* also accepts the numbers 1..4 */
+const char *xs_source_name(unsigned int source); /* "launcher", "bpf", "perf", "kmod-vmx", "bare-vmx", ... */
+const char *xs_detail_kind_name(unsigned int kind);
+
+/* ---- reason tables ---- */
+
+struct xs_reason_info {
+	uint32_t code;
+	const char *name;        /* uapi macro name without its prefix; NULL for reserved codes */
+	const char *description; /* one short phrase from the SDM / APM ("Control-register accesses") */
+};
+
+/*
+ * The whole table of an isa, in code order, reserved VMX codes included (name NULL).
+ * Returns the entry count; 0 for an isa without a table.
+ */
+size_t xs_reason_table(unsigned int isa, const struct xs_reason_info **table);
+
+/* Name of a reason; for VMX only bits 15:0 count. NULL when the code is unknown or reserved. */
+const char *xs_reason_name(unsigned int isa, uint32_t reason);
+
+/*
+ * A reason from its name (case-insensitive; the uapi prefix may be included) or from a number (decimal or
+ * 0x). Returns false for an unknown name.
+ */
+bool xs_reason_parse(unsigned int isa, const char *text, uint32_t *reason);
+
+/* ---- decoding ---- */
+
+#define XS_DECODE_MAX_FIELDS 40
+
+struct xs_field {
+	const char *name;
+	uint64_t value;
+	const char *value_name; /* enumerated fields only (e.g. "MOV_TO_CR"), else NULL */
+};
+
+struct xs_decoded {
+	uint8_t isa;
+	uint32_t reason;       /* as given, flag bits included */
+	uint32_t basic_reason; /* VMX: bits 15:0; others: the reason */
+	const char *name;      /* reason name, or NULL if unknown */
+	const char *format;    /* the qualification format applied ("cr_access", "io", "ept_violation", ...) or NULL */
+	unsigned int nfields;
+	struct xs_field fields[XS_DECODE_MAX_FIELDS];
+};
+
+/*
+ * Decode a record: the reason's flag bits, its qualification / EXITINFO1 in the format the reason implies,
+ * interruption information (VMX EXCEPTION_NMI: the vector selects #DB/#PF formats) and IDT-vectoring
+ * information when flagged. Fields only; never fails: unknown reasons decode to no fields.
+ */
+void xs_decode(const struct xs_exit_record *r, struct xs_decoded *out);
+
+/*
+ * The same from bare values (what `exitscope decode` and the SQL functions have): qualification, and for
+ * VMX exceptions the vector (vector < 0: take it from intr_info if that is valid).
+ */
+void xs_decode_values(unsigned int isa, uint32_t reason, uint64_t qualification, uint64_t info2,
+		      uint32_t intr_info, int vector, struct xs_decoded *out);
+
+/* The field called name, or NULL. */
+const struct xs_field *xs_decoded_field(const struct xs_decoded *d, const char *name);
+
+/*
+ * Render. Both write at most len bytes including the NUL and return the length they needed (like snprintf).
+ * JSON: {"cr":3,"access_type":0,"access_type_name":"MOV_TO_CR",...}
+ * Text: "cr=3 access_type=MOV_TO_CR gpr=RAX"
+ */
+size_t xs_decoded_fields_json(const struct xs_decoded *d, char *buf, size_t len);
+size_t xs_decoded_fields_text(const struct xs_decoded *d, char *buf, size_t len);
+
+/*
+ * One exit record as one line: text for people, JSON for scripts. These are what `record --print` and
+ * `run --print` write; the JSON object carries every raw field of the record plus "name" and "fields".
+ */
+size_t xs_record_text(const struct xs_exit_record *r, char *buf, size_t len);
+size_t xs_record_json(const struct xs_exit_record *r, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Where a producing subcommand (run, record, import) writes: chosen by the output path's form.
+ *   *.xsr          a record file (common/xsr.h)
+ *   anything else  the SQLite store (db/), once it is built in
+ * The caller closes the returned sink.
+ */
+#ifndef EXITSCOPE_CLI_OUTPUT_H
+#define EXITSCOPE_CLI_OUTPUT_H
+
+#include <stddef.h>
+
+#include "common/sink.h"
+
+/* NULL with a one-line message in err when the output cannot be opened. */
+struct xs_sink *xs_output_open(const char *path, char *err, size_t errlen);
+
+/* True when path names a record file rather than a database. */
+int xs_output_is_record_file(const char *path);
+
+#endif

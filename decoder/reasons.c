@@ -8,8 +8,14 @@
 #include "decoder/decoder.h"
 #include "decoder/strings.h"
 
-#define R(code, name, desc) { code, name, desc }
-#define RESERVED(code) { code, 0, "reserved" }
+#define R(code, name, desc)      \
+	{                        \
+		code, name, desc \
+	}
+#define RESERVED(code)              \
+	{                           \
+		code, 0, "reserved" \
+	}
 
 /* Every code from 0 to the newest the SDM defines, reserved ones included. */
 static const struct xs_reason_info vmx_reasons[] = {
@@ -286,6 +292,7 @@ static const struct xs_reason_info svm_reasons[] = {
 	R(0x8000fffd, "VMGEXIT_HV_FEATURES", "SEV-ES: hypervisor features"),
 	R(0x8000fffe, "VMGEXIT_TERM_REQUEST", "SEV-ES: termination request"),
 	R(0x8000ffff, "VMGEXIT_UNSUPPORTED_EVENT", "SEV-ES: unsupported event"),
+	R(0xf0000000, "SW", "Reserved for hypervisor software use"),
 	R(0xffffffff, "ERR", "VMRUN failed: invalid guest state"),
 };
 
@@ -397,11 +404,17 @@ const char *xs_reason_name(unsigned int isa, uint32_t reason)
 	return e ? e->name : 0;
 }
 
+const char *xs_reason_description(unsigned int isa, uint32_t reason)
+{
+	const struct xs_reason_info *e = lookup(isa, reason);
+	return e ? e->description : 0;
+}
+
 static const char *const prefixes[XS_ISA_COUNT][3] = {
-	[XS_ISA_VMX] = { "EXIT_REASON_", 0, 0 },
-	[XS_ISA_SVM] = { "SVM_EXIT_", "SVM_", 0 },
-	[XS_ISA_KVM] = { "KVM_EXIT_", 0, 0 },
-	[XS_ISA_HOST_EVENT] = { "KVM_", 0, 0 },
+	[XS_ISA_VMX] = {"EXIT_REASON_", 0, 0},
+	[XS_ISA_SVM] = {"SVM_EXIT_", "SVM_", 0},
+	[XS_ISA_KVM] = {"KVM_EXIT_", 0, 0},
+	[XS_ISA_HOST_EVENT] = {"KVM_", 0, 0},
 };
 
 bool xs_reason_parse(unsigned int isa, const char *text, uint32_t *reason)

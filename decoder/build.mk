@@ -29,3 +29,17 @@ $(BUILD)/freestanding/decoder-core.o: $(DECODER_FREESTANDING_OBJS)
 .PHONY: decoder-freestanding
 decoder-freestanding: $(BUILD)/freestanding/decoder-core.o
 ALL_EXTRA += decoder-freestanding
+
+# ---- the tables against the installed uapi headers (tests/unit/test_decoder_uapi.c) ----
+DECODER_UAPI_GEN := $(BUILD)/gen/decoder_uapi_macros.h
+
+# Regenerated on every build (one preprocessor run); the file changes only when the headers do.
+$(DECODER_UAPI_GEN): decoder/gen_uapi_reasons.sh FORCE
+	@mkdir -p $(@D)
+	@decoder/gen_uapi_reasons.sh "$(CC)" $@
+
+$(O)/tests/unit/test_decoder_uapi.o: $(DECODER_UAPI_GEN)
+$(O)/tests/unit/test_decoder_uapi.o: CPPFLAGS += -I$(BUILD)/gen
+
+.PHONY: FORCE
+FORCE:

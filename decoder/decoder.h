@@ -52,7 +52,7 @@ bool xs_reason_parse(unsigned int isa, const char *text, uint32_t *reason);
 
 /* ---- decoding ---- */
 
-#define XS_DECODE_MAX_FIELDS 40
+#define XS_DECODE_MAX_FIELDS 48
 
 /* xs_field.flags: how renderers print the value (the value itself is always the integer). */
 #define XS_FIELD_HEX 0x1    /* an address or bit mask: text form prints 0x... */

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Opening an exitscope database: the checks every command makes before it reads or writes (is it SQLite,
+ * is it ours, is its schema one we know, can we write it), the migration of an older schema, WAL mode, and
+ * the SQL functions (db/sqlfuncs.h) registered on the connection.
+ */
+#ifndef EXITSCOPE_DB_STORE_H
+#define EXITSCOPE_DB_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "db/sqlite_api.h"
+
+enum xs_store_mode {
+	XS_STORE_READ,	 /* read only; an older schema is migrated if the file is writable, else refused */
+	XS_STORE_WRITE,	 /* read and write an existing store */
+	XS_STORE_CREATE, /* as WRITE, creating the file when absent */
+};
+
+/* NULL with a one-line message ("exits.db: not an SQLite database") in err. */
+sqlite3 *xs_store_open(const char *path, enum xs_store_mode mode, char *err, size_t errlen);
+void xs_store_close(sqlite3 *db);
+
+#endif

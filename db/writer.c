@@ -1,0 +1,486 @@
+// SPDX-License-Identifier: MIT
+#include "db/writer.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/util.h"
+#include "db/encoder.h"
+#include "db/runs.h"
+#include "db/sqlutil.h"
+#include "db/store.h"
+
+/*
+ * The queue is a ring of 192-byte units: a record takes 1 unit, or 3 with its guest-state block (576 bytes).
+ * A record never wraps: when it does not fit before the end, the units up to the end become padding
+ * (version 0) and it starts at unit 0. head and tail count units ever written and consumed; the producer
+ * fills [head, tail + cap), the writer reads [tail, head) without the lock and moves tail after its commit.
+ */
+#define UNIT XS_RECORD_CORE_SIZE
+#define UNITS_OF(r) (((r)->flags & XS_F_GUEST_STATE) ? XS_RECORD_FULL_SIZE / UNIT : 1)
+#define DEFAULT_QUEUE 262144
+#define DEFAULT_BATCH 65536
+#define DEFAULT_LINGER_MS 100
+#define MIN_BATCH 4096 /* the writer wakes at once when this much is queued */
+
+struct meta_item {
+	char *key, *value;
+};
+
+struct store_sink {
+	struct xs_sink base;
+	char *path;
+	sqlite3 *db;
+	int64_t run_id;
+	struct xs_encoder *enc;
+	struct xs_store_sink_opts opts;
+
+	unsigned char *ring;
+	uint64_t cap, head, tail; /* in units */
+	pthread_mutex_t lock;
+	pthread_cond_t more, room, done;
+	pthread_t thread;
+	bool thread_started, stop, writer_idle;
+	unsigned int flushers;
+	struct meta_item *meta;
+	size_t nmeta, meta_cap;
+	uint64_t meta_added, meta_applied;
+
+	/* written by the writer thread; read under the lock or after join */
+	int error; /* first negative errno */
+	char errmsg[256];
+	uint64_t committed, batches;
+	double busy_s, cpu_s;
+	atomic_uint_fast64_t lost;	/* records the writer could not store */
+	uint64_t stalls, queue_dropped; /* under the lock */
+};
+
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void deadline_in(struct timespec *ts, unsigned int ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+static int errno_of(int sqlite_rc)
+{
+	switch (sqlite_rc & 0xff) {
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_READONLY:
+		return -EROFS;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	default:
+		return -EIO;
+	}
+}
+
+/* Under the lock: the first error wins. */
+static void set_error(struct store_sink *s, int err, const char *msg)
+{
+	if (s->error)
+		return;
+	s->error = err;
+	snprintf(s->errmsg, sizeof(s->errmsg), "%s", msg);
+}
+
+static void sync_counters(struct store_sink *s)
+{
+	s->base.dropped = s->queue_dropped + atomic_load(&s->lost);
+}
+
+/* ---- the writer thread ---- */
+
+static void apply_meta(struct store_sink *s, struct meta_item *items, size_t n, char *err, size_t errlen, int *rc)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!*rc)
+			*rc = xs_run_set_meta(s->db, s->run_id, items[i].key, items[i].value, err, errlen);
+		free(items[i].key);
+		free(items[i].value);
+	}
+}
+
+/* One transaction: the queued metadata and the records in units [from, to). Returns the unit after the last. */
+static uint64_t write_batch(struct store_sink *s, uint64_t from, uint64_t to, struct meta_item *meta, size_t nmeta,
+			    uint64_t *records)
+{
+	char err[256] = "";
+	int rc = xs_encoder_begin(s->enc, err, sizeof(err));
+	apply_meta(s, meta, nmeta, err, sizeof(err), &rc);
+	uint64_t u = from, n = 0;
+	while (u < to) {
+		uint64_t pos = u % s->cap;
+		const struct xs_exit_record *r = (const void *)(s->ring + pos * UNIT);
+		if (r->version == 0) { /* padding up to the end of the ring */
+			u += s->cap - pos;
+			continue;
+		}
+		if (!rc)
+			rc = xs_encoder_add(s->enc, r, err, sizeof(err));
+		u += UNITS_OF(r);
+		n++;
+	}
+	if (!rc)
+		rc = xs_encoder_commit(s->enc, err, sizeof(err));
+	*records = n;
+	if (rc) {
+		int code = xs_encoder_last_error(s->enc);
+		atomic_fetch_add(&s->lost, n);
+		pthread_mutex_lock(&s->lock);
+		set_error(s, errno_of(code), err);
+		pthread_mutex_unlock(&s->lock);
+	}
+	return u;
+}
+
+static void *writer_main(void *arg)
+{
+	struct store_sink *s = arg;
+	uint64_t min_units = MIN_BATCH, batch_units = s->opts.batch_records;
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		/* Wait for work: a full enough batch, a flush, the end, or the linger time after the first record. */
+		s->writer_idle = true;
+		while (s->head == s->tail && s->meta_applied == s->meta_added && !s->stop && !s->flushers)
+			pthread_cond_wait(&s->more, &s->lock);
+		if (s->head - s->tail < min_units && !s->stop && !s->flushers) {
+			struct timespec until;
+			deadline_in(&until, s->opts.linger_ms);
+			while (s->head - s->tail < min_units && !s->stop && !s->flushers)
+				if (pthread_cond_timedwait(&s->more, &s->lock, &until) == ETIMEDOUT)
+					break;
+		}
+		s->writer_idle = false;
+		if (s->head == s->tail && s->meta_applied == s->meta_added) {
+			pthread_cond_broadcast(&s->done);
+			if (s->stop)
+				break;
+			if (s->flushers) /* nothing left to write for them: let them go before waiting again */
+				pthread_cond_wait(&s->more, &s->lock);
+			continue;
+		}
+		uint64_t from = s->tail, to = s->head;
+		if (to - from > batch_units)
+			to = from + batch_units;
+		struct meta_item *meta = s->meta;
+		size_t nmeta = s->nmeta;
+		uint64_t meta_seen = s->meta_added;
+		s->meta = NULL;
+		s->nmeta = s->meta_cap = 0;
+		bool failed = s->error != 0;
+		pthread_mutex_unlock(&s->lock);
+
+		uint64_t n = 0, end;
+		if (failed) {
+			/* After an error nothing more can be stored: count what arrives, so producers never block. */
+			char ignore[8];
+			int rc = 1;
+			apply_meta(s, meta, nmeta, ignore, sizeof(ignore), &rc);
+			end = from;
+			while (end < to) {
+				const struct xs_exit_record *r = (const void *)(s->ring + (end % s->cap) * UNIT);
+				if (r->version == 0) {
+					end += s->cap - end % s->cap;
+					continue;
+				}
+				end += UNITS_OF(r);
+				n++;
+			}
+			atomic_fetch_add(&s->lost, n);
+		} else {
+			double t0 = mono_s();
+			end = write_batch(s, from, to, meta, nmeta, &n);
+			s->busy_s += mono_s() - t0;
+		}
+		free(meta);
+
+		pthread_mutex_lock(&s->lock);
+		s->tail = end;
+		s->meta_applied = meta_seen;
+		if (!s->error) {
+			s->committed += n;
+			s->batches++;
+		}
+		pthread_cond_broadcast(&s->room);
+		pthread_cond_broadcast(&s->done);
+	}
+	pthread_mutex_unlock(&s->lock);
+	struct timespec cpu;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
+	s->cpu_s = (double)cpu.tv_sec + (double)cpu.tv_nsec * 1e-9;
+	return NULL;
+}
+
+/* ---- the sink interface, called by the producer ---- */
+
+static int store_write(struct xs_sink *sink, const struct xs_exit_record *recs, size_t n)
+{
+	struct store_sink *s = (struct store_sink *)sink;
+	bool stalled = false, timed = s->opts.max_wait_ms >= 0;
+	struct timespec until;
+	pthread_mutex_lock(&s->lock);
+	size_t i = 0;
+	for (; i < n && !s->error; i++) {
+		uint64_t k = UNITS_OF(&recs[i]);
+		uint64_t pos = s->head % s->cap;
+		uint64_t pad = pos + k > s->cap ? s->cap - pos : 0;
+		while (s->cap - (s->head - s->tail) < pad + k && !s->error) {
+			if (!stalled) {
+				stalled = true;
+				s->stalls++;
+				if (timed)
+					deadline_in(&until, (unsigned int)s->opts.max_wait_ms);
+			}
+			pthread_cond_signal(&s->more);
+			if (!timed)
+				pthread_cond_wait(&s->room, &s->lock);
+			else if (pthread_cond_timedwait(&s->room, &s->lock, &until) == ETIMEDOUT)
+				goto full;
+		}
+		if (s->error)
+			break;
+		if (pad) {
+			((struct xs_exit_record *)(void *)(s->ring + pos * UNIT))->version = 0;
+			s->head += pad;
+			pos = 0;
+		}
+		memcpy(s->ring + pos * UNIT, &recs[i], k * UNIT);
+		s->head += k;
+	}
+full:
+	if (i < n)
+		s->queue_dropped += n - i;
+	s->base.written += n;
+	if (s->writer_idle && s->head - s->tail >= MIN_BATCH)
+		pthread_cond_signal(&s->more);
+	int rc = s->error;
+	sync_counters(s);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+static int store_meta(struct xs_sink *sink, const char *key, const char *value)
+{
+	struct store_sink *s = (struct store_sink *)sink;
+	pthread_mutex_lock(&s->lock);
+	/* A later value for the same key replaces the queued one. */
+	size_t i = 0;
+	while (i < s->nmeta && strcmp(s->meta[i].key, key))
+		i++;
+	if (i == s->nmeta) {
+		if (s->nmeta == s->meta_cap) {
+			s->meta_cap = s->meta_cap ? s->meta_cap * 2 : 16;
+			s->meta = xs_realloc(s->meta, s->meta_cap * sizeof(*s->meta));
+		}
+		s->meta[i].key = xs_strdup(key);
+		s->meta[i].value = NULL;
+		s->nmeta++;
+	}
+	free(s->meta[i].value);
+	s->meta[i].value = xs_strdup(value ? value : "");
+	s->meta_added++;
+	int rc = s->error;
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+static int store_flush(struct xs_sink *sink)
+{
+	struct store_sink *s = (struct store_sink *)sink;
+	pthread_mutex_lock(&s->lock);
+	uint64_t target = s->head, meta_target = s->meta_added;
+	s->flushers++;
+	pthread_cond_signal(&s->more);
+	while ((s->tail < target || s->meta_applied < meta_target) && !s->error)
+		pthread_cond_wait(&s->done, &s->lock);
+	s->flushers--;
+	int rc = s->error;
+	sync_counters(s);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+static void stop_writer(struct store_sink *s)
+{
+	if (!s->thread_started)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->stop = true;
+	pthread_cond_signal(&s->more);
+	pthread_mutex_unlock(&s->lock);
+	pthread_join(s->thread, NULL);
+	s->thread_started = false;
+}
+
+static void free_sink(struct store_sink *s)
+{
+	xs_encoder_free(s->enc);
+	xs_store_close(s->db);
+	for (size_t i = 0; i < s->nmeta; i++) {
+		free(s->meta[i].key);
+		free(s->meta[i].value);
+	}
+	free(s->meta);
+	free(s->ring);
+	free(s->path);
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->more);
+	pthread_cond_destroy(&s->room);
+	pthread_cond_destroy(&s->done);
+	free(s);
+}
+
+/* After the writer stopped: the run's own counters and final state, in one last transaction. */
+static void finish_run(struct store_sink *s)
+{
+	char err[256];
+	sync_counters(s);
+	char dropped[32], stalls[32];
+	snprintf(dropped, sizeof(dropped), "%llu", (unsigned long long)s->base.dropped);
+	snprintf(stalls, sizeof(stalls), "%llu", (unsigned long long)s->stalls);
+	int rc = xs_sql_exec(s->db, "BEGIN IMMEDIATE", err, sizeof(err));
+	if (!rc)
+		rc = xs_run_set_meta(s->db, s->run_id, "counter.dropped.store", dropped, err, sizeof(err));
+	if (!rc)
+		rc = xs_run_set_meta(s->db, s->run_id, "counter.store.stalls", stalls, err, sizeof(err));
+	if (!rc)
+		rc = xs_run_finish(s->db, s->run_id, s->error ? "failed" : "complete", err, sizeof(err));
+	if (!rc)
+		rc = xs_sql_exec(s->db, "COMMIT", err, sizeof(err));
+	if (rc) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		set_error(s, -EIO, err);
+		return;
+	}
+	/* Leave one self-contained file behind: fold the WAL into the database. */
+	sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+}
+
+static void fill_info(struct store_sink *s, struct xs_store_sink_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->run_id = s->run_id;
+	info->committed = s->committed;
+	info->batches = s->batches;
+	info->stalls = s->stalls;
+	info->dropped = s->base.dropped;
+	info->writer_cpu_s = s->cpu_s;
+	info->writer_busy_s = s->busy_s;
+	snprintf(info->error, sizeof(info->error), "%s", s->errmsg);
+}
+
+static int close_sink(struct store_sink *s, struct xs_store_sink_info *info)
+{
+	store_flush(&s->base);
+	stop_writer(s);
+	finish_run(s);
+	if (info)
+		fill_info(s, info);
+	if (s->error)
+		xs_err("store %s: %s", s->path, s->errmsg);
+	int rc = s->error;
+	free_sink(s);
+	return rc;
+}
+
+static int store_close(struct xs_sink *sink)
+{
+	return close_sink((struct store_sink *)sink, NULL);
+}
+
+static const struct xs_sink_ops store_ops = {store_write, store_meta, store_flush, store_close};
+
+int xs_is_store_sink(const struct xs_sink *s)
+{
+	return s && s->ops == &store_ops;
+}
+
+int xs_store_sink_close_info(struct xs_sink *sink, struct xs_store_sink_info *info)
+{
+	return close_sink((struct store_sink *)sink, info);
+}
+
+void xs_store_sink_info(struct xs_sink *sink, struct xs_store_sink_info *info)
+{
+	struct store_sink *s = (struct store_sink *)sink;
+	pthread_mutex_lock(&s->lock);
+	sync_counters(s);
+	fill_info(s, info);
+	pthread_mutex_unlock(&s->lock);
+}
+
+struct xs_sink *xs_store_sink_open(const char *path, const struct xs_store_sink_opts *opts, char *err, size_t errlen)
+{
+	struct store_sink *s = xs_calloc(1, sizeof(*s));
+	if (opts)
+		s->opts = *opts;
+	if (!s->opts.queue_records)
+		s->opts.queue_records = DEFAULT_QUEUE;
+	if (!s->opts.batch_records)
+		s->opts.batch_records = DEFAULT_BATCH;
+	if (!s->opts.linger_ms)
+		s->opts.linger_ms = DEFAULT_LINGER_MS;
+	if (s->opts.queue_records < 16)
+		s->opts.queue_records = 16;
+	s->opts.imported_from = NULL; /* not kept past open */
+	s->path = xs_strdup(path);
+	s->base.ops = &store_ops;
+	s->base.name = s->path;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->more, &ca);
+	pthread_cond_init(&s->room, &ca);
+	pthread_cond_init(&s->done, &ca);
+	pthread_condattr_destroy(&ca);
+
+	s->db = xs_store_open(path, XS_STORE_CREATE, err, errlen);
+	if (!s->db)
+		goto fail;
+	char why[256];
+	s->run_id = xs_run_create(s->db, opts ? opts->imported_from : NULL, why, sizeof(why));
+	if (s->run_id < 0) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		goto fail;
+	}
+	s->enc = xs_encoder_new(s->db, s->run_id, why, sizeof(why));
+	if (!s->enc) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		goto fail;
+	}
+	s->cap = s->opts.queue_records;
+	/* Two units of slack: a record at the last unit may be read as a whole struct. */
+	s->ring = xs_malloc((s->cap + 2) * UNIT);
+	if (pthread_create(&s->thread, NULL, writer_main, s)) {
+		snprintf(err, errlen, "%s: cannot start the writer thread", path);
+		goto fail;
+	}
+	s->thread_started = true;
+	return &s->base;
+fail:
+	free_sink(s);
+	return NULL;
+}

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: MIT
+/*
+ * One thread per vCPU: KVM_RUN, build the record, handle the exit, inject, repeat. Records collect in a
+ * per-thread batch handed to the sink every XS_BATCH_RECORDS records or XS_BATCH_MAX_AGE_NS, and at the end.
+ *
+ * Stopping: the kick signal's handler sets kvm_run->immediate_exit for the thread it lands on, so KVM_RUN
+ * returns EINTR at once whether the signal came before or during the call (KVM_CAP_IMMEDIATE_EXIT).
+ */
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "launcher/launcher_internal.h"
+#include "launcher/record_fill.h"
+
+static __thread struct kvm_run *current_run;
+
+static void kick_handler(int signo)
+{
+	(void)signo;
+	struct kvm_run *run = current_run;
+	if (run)
+		run->immediate_exit = 1;
+}
+
+/* Point the kick handler at this thread's vCPU (probe.c runs its probe VMs on the caller's thread). */
+void xs_vcpu_set_current_run(struct kvm_run *run)
+{
+	current_run = run;
+}
+
+void xs_vcpu_install_kick(int signo)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = kick_handler;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0; /* no SA_RESTART: KVM_RUN must come back with EINTR */
+	sigaction(signo, &sa, NULL);
+}
+
+void xs_vcpu_flush(struct xs_vcpu_ctx *c)
+{
+	if (!c->batch_n)
+		return;
+	struct xs_launcher *l = c->l;
+	pthread_mutex_lock(&l->sink_lock);
+	int rc = xs_sink_write(l->sink, c->batch, c->batch_n);
+	pthread_mutex_unlock(&l->sink_lock);
+	if (rc) {
+		atomic_fetch_add_explicit(&c->sink_errors, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&c->lost, c->batch_n, memory_order_relaxed);
+		xs_launcher_report(l, "vcpu %u: writing %u records to %s failed: %s", c->v->id, c->batch_n,
+				   l->sink->name ? l->sink->name : "the output", strerror(-rc));
+	} else {
+		atomic_fetch_add_explicit(&c->recorded, c->batch_n, memory_order_relaxed);
+	}
+	c->batch_n = 0;
+}
+
+/* record.io / record.mmio: is this exit one the user wants kept? */
+static bool wanted(const struct xs_controls *ctl, const struct kvm_run *run, uint32_t reason)
+{
+	if (reason == KVM_EXIT_IO)
+		return xs_range_list_has(&ctl->record_io, run->io.port);
+	if (reason == KVM_EXIT_MMIO)
+		return xs_range_list_has(&ctl->record_mmio, run->mmio.phys_addr);
+	return true;
+}
+
+static enum xs_launch_end end_of(enum xs_exit_action a)
+{
+	switch (a) {
+	case XS_ACT_DONE:
+		return XS_END_DONE;
+	case XS_ACT_STOP:
+		return XS_END_STOPPED;
+	case XS_ACT_GUEST_ERROR:
+		return XS_END_GUEST_ERROR;
+	default:
+		return XS_END_HOST_ERROR;
+	}
+}
+
+/* KVM_RUN failed outright (not EINTR): there is no exit reason, only errno. */
+static enum xs_exit_action run_failed(struct xs_vcpu_ctx *c, int e, char *msg, size_t msglen)
+{
+	snprintf(msg, msglen, "vcpu %u: KVM_RUN failed: %s", c->v->id, strerror(e));
+	return XS_ACT_HOST_ERROR;
+}
+
+static void vcpu_loop(struct xs_vcpu_ctx *c)
+{
+	struct xs_launcher *l = c->l;
+	struct kvm_run *run = c->v->run;
+	const struct xs_controls *ctl = &l->ctl;
+	struct xs_fill_ctx fill = {l->pid, (uint32_t)c->tid, c->v->id, l->cfg.no_record ? XS_GS_OFF : ctl->guest_state};
+	bool record = !l->cfg.no_record;
+	char msg[512];
+	for (;;) {
+		if (c->reinject) {
+			if (xs_vcpu_apply_debug(c->v, ctl, c->reinject, msg, sizeof(msg)))
+				xs_launcher_report(l, "vcpu %u: re-injecting a debug exception: %s", c->v->id, msg);
+			c->reinject = 0;
+		}
+		if (atomic_load_explicit(&c->stop, memory_order_relaxed))
+			run->immediate_exit = 1;
+		uint64_t t0 = xs_now_ns();
+		int rc = ioctl(c->v->fd, KVM_RUN, 0);
+		int e = rc < 0 ? errno : 0;
+		uint64_t t1 = xs_now_ns();
+		run->immediate_exit = 0;
+		enum xs_exit_action act;
+		uint32_t reason = e == EINTR || e == EAGAIN ? KVM_EXIT_INTR : run->exit_reason;
+		c->nexits++;
+		atomic_fetch_add_explicit(&c->exits, 1, memory_order_relaxed);
+		struct xs_exit_record *r = record ? &c->batch[c->batch_n] : NULL;
+		msg[0] = 0;
+		if (r) {
+			xs_fill_begin(r, run, e && e != EINTR && e != EAGAIN ? KVM_EXIT_UNKNOWN : reason, &fill);
+			r->ts = t1;
+			r->run_ns = t1 - t0;
+			r->cpu = (uint32_t)sched_getcpu();
+		}
+		if (e && e != EINTR && e != EAGAIN) {
+			act = run_failed(c, e, msg, sizeof(msg));
+			reason = KVM_EXIT_UNKNOWN;
+		} else {
+			act = xs_handle_exit(c, reason, msg, sizeof(msg));
+			if (act == XS_ACT_CONTINUE && xs_inject_after_exit(c, reason, t1, msg, sizeof(msg)))
+				act = XS_ACT_HOST_ERROR;
+		}
+		if (act == XS_ACT_CONTINUE && atomic_load_explicit(&c->stop, memory_order_relaxed) &&
+		    reason == KVM_EXIT_INTR)
+			act = XS_ACT_STOP;
+		uint64_t t2 = xs_now_ns();
+		atomic_fetch_add_explicit(&c->run_ns, t1 - t0, memory_order_relaxed);
+		atomic_fetch_add_explicit(&c->handler_ns, t2 - t1, memory_order_relaxed);
+		if (r) {
+			if (!(e && e != EINTR && e != EAGAIN))
+				xs_fill_detail(r, run, c->v->run_size, reason);
+			r->handler_ns = t2 - t1;
+			if (act != XS_ACT_CONTINUE)
+				r->flags |= XS_F_FINAL;
+			if (act != XS_ACT_CONTINUE || wanted(ctl, run, reason)) {
+				r->seq = atomic_fetch_add_explicit(&l->seq, 1, memory_order_relaxed);
+				if (!c->batch_n)
+					c->batch_first_ns = t1;
+				c->batch_n++;
+			} else {
+				atomic_fetch_add_explicit(&c->filtered, 1, memory_order_relaxed);
+			}
+			if (c->batch_n == XS_BATCH_RECORDS ||
+			    (c->batch_n && t2 - c->batch_first_ns > XS_BATCH_MAX_AGE_NS))
+				xs_vcpu_flush(c);
+		}
+		if (act != XS_ACT_CONTINUE) {
+			xs_vcpu_flush(c);
+			xs_launcher_finish(c, end_of(act), msg[0] ? msg : NULL);
+			return;
+		}
+	}
+}
+
+void *xs_vcpu_thread(void *arg)
+{
+	struct xs_vcpu_ctx *c = arg;
+	struct xs_launcher *l = c->l;
+	c->tid = (pid_t)syscall(SYS_gettid);
+	current_run = c->v->run;
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, l->cfg.kick_signal);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	char msg[256];
+	if (xs_inject_start_timer(c, msg, sizeof(msg)))
+		xs_launcher_finish(c, XS_END_HOST_ERROR, msg);
+	else
+		vcpu_loop(c);
+	xs_inject_stop_timer(c);
+	current_run = NULL;
+	atomic_store(&c->finished, true);
+	pthread_mutex_lock(&l->state_lock);
+	l->running--;
+	pthread_cond_broadcast(&l->state_cond);
+	pthread_mutex_unlock(&l->state_lock);
+	return NULL;
+}

@@ -385,6 +385,9 @@ static const struct xs_reason_info *lookup(unsigned int isa, uint32_t code)
 		/* The VMX table is dense: index = code. */
 		return code < n ? &t[code] : 0;
 	}
+	/* Most SVM codes (0x000-0x0a6) and every KVM code sit at their own index: try that first. */
+	if (code < n && t[code].code == code)
+		return &t[code];
 	size_t lo = 0, hi = n; /* the other tables are sorted by code */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;

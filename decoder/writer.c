@@ -6,18 +6,30 @@ void xs_w_mem(struct xs_writer *w, const char *s, size_t n)
 {
 	size_t room = w->pos + 1 < w->len ? w->len - 1 - w->pos : 0;
 	size_t copy = n < room ? n : room;
-	for (size_t i = 0; i < copy; i++)
-		w->buf[w->pos + i] = s[i];
+	/* A freestanding build may turn this into a call to memcpy, which every environment provides. */
+	__builtin_memcpy(w->buf + w->pos, s, copy);
 	w->pos += n;
 }
 
 void xs_w_str(struct xs_writer *w, const char *s)
 {
-	xs_w_mem(w, s, xs_strlen(s));
+	/* One pass: copy while there is room, then only count what did not fit. */
+	if (w->pos + 1 < w->len) {
+		char *p = w->buf + w->pos, *end = w->buf + w->len - 1;
+		while (*s && p < end)
+			*p++ = *s++;
+		w->pos = (size_t)(p - w->buf);
+	}
+	if (*s)
+		w->pos += xs_strlen(s);
 }
 
 void xs_w_u64(struct xs_writer *w, uint64_t v)
 {
+	if (v < 10) { /* most decoded fields are single bits */
+		xs_w_ch(w, (char)('0' + v));
+		return;
+	}
 	char tmp[20];
 	size_t n = 0;
 	do {

@@ -148,8 +148,8 @@ struct xs_aggstore {
 	int64_t last_sec_idx; /* the second most exits go to: checked first */
 	size_t detail_keys[XS_DIM_COUNT];
 	bool incomplete[XS_DIM_COUNT];
-	bool incomplete_dirty;
-	sqlite3_stmt *upsert, *upsert_sec, *mark;
+	bool incomplete_dirty, fine_dirty;
+	sqlite3_stmt *upsert, *upsert_sec, *mark, *purge;
 	sqlite3 *db;
 };
 
@@ -177,7 +177,8 @@ static void finalize_stmts(struct xs_aggstore *a)
 	sqlite3_finalize(a->upsert);
 	sqlite3_finalize(a->upsert_sec);
 	sqlite3_finalize(a->mark);
-	a->upsert = a->upsert_sec = a->mark = NULL;
+	sqlite3_finalize(a->purge);
+	a->upsert = a->upsert_sec = a->mark = a->purge = NULL;
 	a->db = NULL;
 }
 
@@ -215,7 +216,7 @@ static struct cell *cell_for(struct xs_aggstore *a, unsigned int dim, uint64_t k
 			return c;
 		s = (s + 1) & (a->slots_cap - 1);
 	}
-	if (dim >= XS_DIM_PORT) {
+	if (dim >= XS_DIM_PORT && dim < XS_DIM_COUNT) {
 		if (a->detail_keys[dim] >= XS_AGG_DETAIL_CAP) {
 			if (!a->incomplete[dim])
 				a->incomplete[dim] = a->incomplete_dirty = true;
@@ -263,13 +264,23 @@ static void count_second(struct xs_aggstore *a, uint64_t ts)
 	a->last_sec_idx = (int64_t)a->nsecs++;
 }
 
+/*
+ * Per record the work is one "fine" cell (pid, vCPU, isa, reason) and at most one detail cell; the reason and
+ * vCPU rows are rolled up from the fine cells when a batch is flushed.
+ */
+#define DIM_FINE XS_DIM_COUNT
+
 void xs_aggstore_add(struct xs_aggstore *a, const struct xs_exit_record *r)
 {
-	for (unsigned int d = 0; d < XS_DIM_COUNT; d++) {
+	struct cell *c = cell_for(a, DIM_FINE, (uint64_t)r->pid << 32 | r->vcpu, (uint64_t)r->isa << 32 | r->reason);
+	xs_stats_add(&c->stats, r);
+	c->dirty = true;
+	a->fine_dirty = true;
+	for (unsigned int d = XS_DIM_PORT; d < XS_DIM_COUNT; d++) {
 		uint64_t k1, k2;
-		if (!xs_dim_key((enum xs_agg_dim)d, r, &k1, &k2))
+		if (a->incomplete[d] || !xs_dim_key((enum xs_agg_dim)d, r, &k1, &k2))
 			continue;
-		struct cell *c = cell_for(a, d, k1, k2);
+		c = cell_for(a, d, k1, k2);
 		if (!c)
 			continue;
 		xs_stats_add(&c->stats, r);
@@ -278,10 +289,36 @@ void xs_aggstore_add(struct xs_aggstore *a, const struct xs_exit_record *r)
 	count_second(a, r->ts);
 }
 
+/* Recompute the reason and vCPU rows from the fine cells; a row with a changed fine cell becomes dirty. */
+static void roll_up(struct xs_aggstore *a)
+{
+	if (!a->fine_dirty)
+		return;
+	for (size_t i = 0; i < a->ncells; i++)
+		if (a->cells[i].dim == XS_DIM_REASON || a->cells[i].dim == XS_DIM_VCPU)
+			memset(&a->cells[i].stats, 0, sizeof(a->cells[i].stats));
+	size_t n = a->ncells; /* cell_for may add group cells (and move the array): index, do not point */
+	for (size_t i = 0; i < n; i++) {
+		if (a->cells[i].dim != DIM_FINE)
+			continue;
+		uint64_t k1 = a->cells[i].k1, k2 = a->cells[i].k2;
+		bool dirty = a->cells[i].dirty;
+		a->cells[i].dirty = false;
+		struct cell *g = cell_for(a, XS_DIM_REASON, k2 >> 32, k2 & 0xffffffffu);
+		xs_stats_merge(&g->stats, &a->cells[i].stats);
+		g->dirty |= dirty;
+		g = cell_for(a, XS_DIM_VCPU, k1 >> 32, k1 & 0xffffffffu);
+		xs_stats_merge(&g->stats, &a->cells[i].stats);
+		g->dirty |= dirty;
+	}
+	a->fine_dirty = false;
+}
+
 void xs_aggstore_mark_all_dirty(struct xs_aggstore *a)
 {
 	for (size_t i = 0; i < a->ncells; i++)
 		a->cells[i].dirty = true;
+	a->fine_dirty = true;
 	for (size_t i = 0; i < a->nsecs; i++)
 		a->secs[i].dirty = true;
 	a->incomplete_dirty = true;
@@ -295,7 +332,8 @@ static int prepare(struct xs_aggstore *a, sqlite3 *db, char *err, size_t errlen)
 	if (xs_sql_prepare(db, "INSERT OR REPLACE INTO agg VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &a->upsert,
 			   err, errlen) ||
 	    xs_sql_prepare(db, "INSERT OR REPLACE INTO agg_seconds VALUES (?,?,?)", &a->upsert_sec, err, errlen) ||
-	    xs_sql_prepare(db, "UPDATE runs SET agg_incomplete = ? WHERE run_id = ?", &a->mark, err, errlen)) {
+	    xs_sql_prepare(db, "UPDATE runs SET agg_incomplete = ? WHERE run_id = ?", &a->mark, err, errlen) ||
+	    xs_sql_prepare(db, "DELETE FROM agg WHERE run_id = ? AND dim = ?", &a->purge, err, errlen)) {
 		finalize_stmts(a);
 		return -1;
 	}
@@ -347,12 +385,15 @@ int xs_aggstore_flush(struct xs_aggstore *a, sqlite3 *db, char *err, size_t errl
 {
 	if (prepare(a, db, err, errlen))
 		return -1;
+	roll_up(a);
 	for (size_t i = 0; i < a->ncells; i++) {
-		if (!a->cells[i].dirty)
+		struct cell *c = &a->cells[i];
+		/* Fine cells only feed the roll-up; a detail dimension that overflowed is no longer kept. */
+		if (!c->dirty || c->dim == DIM_FINE || a->incomplete[c->dim])
 			continue;
-		if (write_cell(a, &a->cells[i], err, errlen))
+		if (write_cell(a, c, err, errlen))
 			return -1;
-		a->cells[i].dirty = false;
+		c->dirty = false;
 	}
 	for (size_t i = 0; i < a->nsecs; i++) {
 		if (!a->secs[i].dirty)
@@ -378,6 +419,15 @@ int xs_aggstore_flush(struct xs_aggstore *a, sqlite3 *db, char *err, size_t errl
 		sqlite3_bind_int64(a->mark, 2, a->run_id);
 		if (xs_sql_step_done(db, a->mark, err, errlen))
 			return -1;
+		/* Rows of a dimension that overflowed would mislead: readers scan the exits for it instead. */
+		for (unsigned int d = 0; d < XS_DIM_COUNT; d++) {
+			if (!a->incomplete[d])
+				continue;
+			sqlite3_bind_int64(a->purge, 1, a->run_id);
+			sqlite3_bind_text(a->purge, 2, dim_names[d], -1, SQLITE_STATIC);
+			if (xs_sql_step_done(db, a->purge, err, errlen))
+				return -1;
+		}
 		a->incomplete_dirty = false;
 	}
 	return 0;

@@ -56,6 +56,8 @@ struct xs_encoder {
 	size_t reasons_cap, reasons_used;
 	struct pending_row pending[ROWS_PER_INSERT];
 	size_t npending;
+	/* Which parameters of ins_rows / ins_row hold NULL now: bindings survive a reset, so NULL stays bound. */
+	bool null_rows[ROWS_PER_INSERT * ROW_COLS], null_row[ROW_COLS];
 	struct xs_aggstore *agg;
 	/* this transaction */
 	bool in_txn;
@@ -369,35 +371,47 @@ static void bind_opt(sqlite3_stmt *st, int i, bool have, uint64_t v)
 		sqlite3_bind_null(st, i);
 }
 
-static void bind_row(sqlite3_stmt *st, int b, const struct pending_row *p)
+static void bind_nullable(sqlite3_stmt *st, int i, bool have, uint64_t v, bool *is_null)
+{
+	if (have) {
+		sqlite3_bind_int64(st, i, (sqlite3_int64)v);
+		*is_null = false;
+	} else if (!*is_null) {
+		sqlite3_bind_null(st, i);
+		*is_null = true;
+	}
+}
+
+/* Bind one row at parameter offset b; is_null tracks the statement's NULL parameters from b on. */
+static void bind_row(sqlite3_stmt *st, int b, const struct pending_row *p, bool *is_null)
 {
 	const struct xs_row *r = &p->row;
 	sqlite3_bind_int64(st, b + 1, p->seg);
 	sqlite3_bind_int64(st, b + 2, p->sd);
 	sqlite3_bind_int64(st, b + 3, p->t);
 	sqlite3_bind_int64(st, b + 4, p->shape);
-	bind_opt(st, b + 5, r->has & XS_ROW_RIP, r->rip);
-	bind_opt(st, b + 6, r->has & XS_ROW_LAT, r->lat);
-	bind_opt(st, b + 7, r->has & XS_ROW_QUAL, r->qual);
-	bind_opt(st, b + 8, r->has & XS_ROW_INFO2, r->info2);
-	bind_opt(st, b + 9, r->has & XS_ROW_GPA, r->gpa);
-	bind_opt(st, b + 10, r->has & XS_ROW_VAL, r->val);
-	bind_opt(st, b + 11, r->has & XS_ROW_ADDR, r->addr);
+	bind_nullable(st, b + 5, r->has & XS_ROW_RIP, r->rip, &is_null[4]);
+	bind_nullable(st, b + 6, r->has & XS_ROW_LAT, r->lat, &is_null[5]);
+	bind_nullable(st, b + 7, r->has & XS_ROW_QUAL, r->qual, &is_null[6]);
+	bind_nullable(st, b + 8, r->has & XS_ROW_INFO2, r->info2, &is_null[7]);
+	bind_nullable(st, b + 9, r->has & XS_ROW_GPA, r->gpa, &is_null[8]);
+	bind_nullable(st, b + 10, r->has & XS_ROW_VAL, r->val, &is_null[9]);
+	bind_nullable(st, b + 11, r->has & XS_ROW_ADDR, r->addr, &is_null[10]);
 	sqlite3_bind_int64(st, b + 12, r->cpu);
-	bind_opt(st, b + 13, r->has & XS_ROW_RUN, r->run_ns);
-	bind_opt(st, b + 14, r->has & XS_ROW_RUN, r->handler_ns);
+	bind_nullable(st, b + 13, r->has & XS_ROW_RUN, r->run_ns, &is_null[12]);
+	bind_nullable(st, b + 14, r->has & XS_ROW_RUN, r->handler_ns, &is_null[13]);
 }
 
 static int flush_rows(struct xs_encoder *e, char *err, size_t errlen)
 {
 	if (e->npending == ROWS_PER_INSERT) {
 		for (size_t i = 0; i < ROWS_PER_INSERT; i++)
-			bind_row(e->ins_rows, (int)i * ROW_COLS, &e->pending[i]);
+			bind_row(e->ins_rows, (int)i * ROW_COLS, &e->pending[i], &e->null_rows[i * ROW_COLS]);
 		if (xs_sql_step_done(e->db, e->ins_rows, err, errlen))
 			return -1;
 	} else {
 		for (size_t i = 0; i < e->npending; i++) {
-			bind_row(e->ins_row, 0, &e->pending[i]);
+			bind_row(e->ins_row, 0, &e->pending[i], e->null_row);
 			if (xs_sql_step_done(e->db, e->ins_row, err, errlen))
 				return -1;
 		}

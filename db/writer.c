@@ -28,6 +28,14 @@
 #define DEFAULT_BATCH 65536
 #define DEFAULT_LINGER_MS 100
 #define MIN_BATCH 4096 /* the writer wakes at once when this much is queued */
+/*
+ * Checkpoints (copying the WAL into the database, with its fsyncs) run on their own thread and connection,
+ * so the writer never waits for the disk to sync. One starts when the WAL holds CHECKPOINT_FRAMES pages. If
+ * the writer outruns them and the WAL passes WAL_LIMIT_FRAMES, the writer checkpoints itself (RESTART), which
+ * bounds the WAL file.
+ */
+#define CHECKPOINT_FRAMES 8192
+#define WAL_LIMIT_FRAMES (1 << 18)
 
 struct meta_item {
 	char *key, *value;
@@ -45,8 +53,13 @@ struct store_sink {
 	uint64_t cap, head, tail; /* in units */
 	pthread_mutex_t lock;
 	pthread_cond_t more, room, done;
-	pthread_t thread;
-	bool thread_started, stop, writer_idle;
+	pthread_t thread, checkpointer;
+	bool thread_started, checkpointer_started, stop, writer_idle;
+	/* checkpointer: its own connection, woken through ckpt_wake when the WAL grew */
+	sqlite3 *ckpt_db;
+	pthread_cond_t ckpt_wake;
+	int wal_frames;
+	bool ckpt_stop;
 	unsigned int flushers;
 	struct meta_item *meta;
 	size_t nmeta, meta_cap;
@@ -110,6 +123,79 @@ static void sync_counters(struct store_sink *s)
 	s->base.dropped = s->queue_dropped + atomic_load(&s->lost);
 }
 
+/* ---- checkpoints ---- */
+
+/* Called by SQLite on the writer thread after each commit, with the WAL's size in pages. */
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	(void)name;
+	struct store_sink *s = arg;
+	if (frames >= WAL_LIMIT_FRAMES) {
+		sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+		return SQLITE_OK;
+	}
+	if (frames >= CHECKPOINT_FRAMES) {
+		pthread_mutex_lock(&s->lock);
+		s->wal_frames = frames;
+		pthread_cond_signal(&s->ckpt_wake);
+		pthread_mutex_unlock(&s->lock);
+	}
+	return SQLITE_OK;
+}
+
+static void *checkpointer_main(void *arg)
+{
+	struct store_sink *s = arg;
+	pthread_setname_np(pthread_self(), "xs-store-ckpt");
+	pthread_mutex_lock(&s->lock);
+	while (!s->ckpt_stop) {
+		if (s->wal_frames < CHECKPOINT_FRAMES) {
+			pthread_cond_wait(&s->ckpt_wake, &s->lock);
+			continue;
+		}
+		s->wal_frames = 0;
+		pthread_mutex_unlock(&s->lock);
+		/* PASSIVE: copies what it can without waiting for the writer or readers. */
+		sqlite3_wal_checkpoint_v2(s->ckpt_db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		pthread_mutex_lock(&s->lock);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+static void start_checkpointer(struct store_sink *s)
+{
+	if (sqlite3_open_v2(s->path, &s->ckpt_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		/* Without it the writer checkpoints as SQLite normally does. */
+		sqlite3_close_v2(s->ckpt_db);
+		s->ckpt_db = NULL;
+		return;
+	}
+	sqlite3_busy_timeout(s->ckpt_db, 1000);
+	if (pthread_create(&s->checkpointer, NULL, checkpointer_main, s)) {
+		sqlite3_close_v2(s->ckpt_db);
+		s->ckpt_db = NULL;
+		return;
+	}
+	s->checkpointer_started = true;
+	sqlite3_wal_hook(s->db, wal_hook, s);
+}
+
+static void stop_checkpointer(struct store_sink *s)
+{
+	if (!s->checkpointer_started)
+		return;
+	sqlite3_wal_autocheckpoint(s->db, 1000); /* the writer's own checkpoints again, for the last commit */
+	pthread_mutex_lock(&s->lock);
+	s->ckpt_stop = true;
+	pthread_cond_signal(&s->ckpt_wake);
+	pthread_mutex_unlock(&s->lock);
+	pthread_join(s->checkpointer, NULL);
+	s->checkpointer_started = false;
+	sqlite3_close_v2(s->ckpt_db);
+	s->ckpt_db = NULL;
+}
+
 /* ---- the writer thread ---- */
 
 static void apply_meta(struct store_sink *s, struct meta_item *items, size_t n, char *err, size_t errlen, int *rc)
@@ -158,6 +244,7 @@ static uint64_t write_batch(struct store_sink *s, uint64_t from, uint64_t to, st
 static void *writer_main(void *arg)
 {
 	struct store_sink *s = arg;
+	pthread_setname_np(pthread_self(), "xs-store-writer");
 	uint64_t min_units = MIN_BATCH, batch_units = s->opts.batch_records;
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
@@ -349,6 +436,7 @@ static void free_sink(struct store_sink *s)
 	pthread_cond_destroy(&s->more);
 	pthread_cond_destroy(&s->room);
 	pthread_cond_destroy(&s->done);
+	pthread_cond_destroy(&s->ckpt_wake);
 	free(s);
 }
 
@@ -395,6 +483,7 @@ static int close_sink(struct store_sink *s, struct xs_store_sink_info *info)
 {
 	store_flush(&s->base);
 	stop_writer(s);
+	stop_checkpointer(s);
 	finish_run(s);
 	if (info)
 		fill_info(s, info);
@@ -455,6 +544,7 @@ struct xs_sink *xs_store_sink_open(const char *path, const struct xs_store_sink_
 	pthread_cond_init(&s->more, &ca);
 	pthread_cond_init(&s->room, &ca);
 	pthread_cond_init(&s->done, &ca);
+	pthread_cond_init(&s->ckpt_wake, &ca);
 	pthread_condattr_destroy(&ca);
 
 	s->db = xs_store_open(path, XS_STORE_CREATE, err, errlen);
@@ -474,6 +564,7 @@ struct xs_sink *xs_store_sink_open(const char *path, const struct xs_store_sink_
 	s->cap = s->opts.queue_records;
 	/* Two units of slack: a record at the last unit may be read as a whole struct. */
 	s->ring = xs_malloc((s->cap + 2) * UNIT);
+	start_checkpointer(s);
 	if (pthread_create(&s->thread, NULL, writer_main, s)) {
 		snprintf(err, errlen, "%s: cannot start the writer thread", path);
 		goto fail;
@@ -481,6 +572,7 @@ struct xs_sink *xs_store_sink_open(const char *path, const struct xs_store_sink_
 	s->thread_started = true;
 	return &s->base;
 fail:
+	stop_checkpointer(s);
 	free_sink(s);
 	return NULL;
 }

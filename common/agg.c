@@ -319,6 +319,21 @@ size_t xs_agg_rollup(const struct xs_agg *a, const struct xs_agg_filter *f, enum
 	return n;
 }
 
+void xs_agg_advance(struct xs_agg *a, uint64_t now_ns)
+{
+	if (now_ns > a->now)
+		a->now = now_ns;
+}
+
+struct xs_agg *xs_agg_clone(const struct xs_agg *a)
+{
+	struct xs_agg *c = xs_malloc(sizeof(*c));
+	*c = *a;
+	c->cells = xs_malloc(a->cap * sizeof(*a->cells));
+	memcpy(c->cells, a->cells, a->cap * sizeof(*a->cells));
+	return c;
+}
+
 uint64_t xs_agg_now(const struct xs_agg *a)
 {
 	return a->now;

@@ -87,6 +87,15 @@ void xs_agg_total(const struct xs_agg *a, const struct xs_agg_filter *f, struct 
 size_t xs_agg_rollup(const struct xs_agg *a, const struct xs_agg_filter *f, enum xs_agg_group by,
 		     struct xs_agg_row **rows);
 
+/*
+ * Move the clock to now_ns (never back) without a record, so rates and per-second windows age while a live
+ * source is quiet. Callers that pass wall time must use the records' clock (CLOCK_MONOTONIC ns).
+ */
+void xs_agg_advance(struct xs_agg *a, uint64_t now_ns);
+
+/* A deep copy: a frozen view (a paused dashboard) while the original keeps counting. Free it with xs_agg_free. */
+struct xs_agg *xs_agg_clone(const struct xs_agg *a);
+
 /* The newest record time seen (ns), and the total number of records added. */
 uint64_t xs_agg_now(const struct xs_agg *a);
 uint64_t xs_agg_count(const struct xs_agg *a);

@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: MIT
+#include "tui/detail.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "decoder/decoder.h"
+#include "tui/format.h"
+
+struct out {
+	struct tui_line *lines;
+	size_t n, max;
+};
+
+static void add(struct out *o, enum tui_line_style style, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void add(struct out *o, enum tui_line_style style, const char *fmt, ...)
+{
+	if (o->n >= o->max)
+		return;
+	struct tui_line *l = &o->lines[o->n++];
+	l->style = style;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(l->text, sizeof(l->text), fmt, ap);
+	va_end(ap);
+}
+
+/* Words of text (separated by single spaces) onto lines of the detail width, indented by two. */
+static void add_wrapped(struct out *o, const char *text)
+{
+	char line[TUI_DETAIL_WIDTH + 1] = "";
+	size_t used = 0;
+	while (*text) {
+		const char *sp = strchr(text, ' ');
+		size_t w = sp ? (size_t)(sp - text) : strlen(text);
+		if (used && used + 1 + w > TUI_DETAIL_WIDTH - 2) {
+			add(o, TUI_LINE_TEXT, "  %s", line);
+			used = 0;
+		}
+		if (w > TUI_DETAIL_WIDTH - 2)
+			w = TUI_DETAIL_WIDTH - 2;
+		used += (size_t)snprintf(line + used, sizeof(line) - used, "%s%.*s", used ? " " : "", (int)w, text);
+		text += sp ? (size_t)(sp - text) + 1 : strlen(text);
+	}
+	if (used)
+		add(o, TUI_LINE_TEXT, "  %s", line);
+}
+
+static const char *reason_description(uint8_t isa, uint32_t reason)
+{
+	const struct xs_reason_info *table;
+	size_t n = xs_reason_table(isa, &table);
+	uint32_t code = isa == XS_ISA_VMX ? XS_VMX_BASIC_REASON(reason) : reason;
+	for (size_t i = 0; i < n; i++)
+		if (table[i].code == code)
+			return table[i].description;
+	return NULL;
+}
+
+static void add_flags(struct out *o, uint16_t flags)
+{
+	/* The record's own flag bits (include/exitscope/record.h), not exit meaning: the decoder has no table. */
+	static const char *const names[16] = {"GUEST_STATE",   "LATENCY",    "RUN_TIMES",    "TS_TSC",	  "INSN",
+					      "IDT_VECTORING", "UNJOINED",   "FINAL",	     "USERSPACE", "SAMPLED",
+					      "RIP",	       "GUEST_PHYS", "GUEST_LINEAR", "INTR_INFO"};
+	char buf[160] = "flags:";
+	size_t used = strlen(buf);
+	for (unsigned int b = 0; b < 16; b++) {
+		if (!(flags & (1u << b)))
+			continue;
+		if (names[b])
+			used += (size_t)snprintf(buf + used, sizeof(buf) - used, " %s", names[b]);
+		else
+			used += (size_t)snprintf(buf + used, sizeof(buf) - used, " bit%u", b);
+		if (used >= sizeof(buf))
+			break;
+	}
+	if (!flags)
+		snprintf(buf + used, sizeof(buf) - used, " none");
+	add_wrapped(o, buf);
+}
+
+static void add_raw(struct out *o, const struct xs_exit_record *r)
+{
+	char a[16], b[16], c[16];
+	add(o, TUI_LINE_HEADING, "Exit information");
+	add(o, TUI_LINE_TEXT, "  qualification 0x%016llx   info2 0x%llx", (unsigned long long)r->qualification,
+	    (unsigned long long)r->info2);
+	if (r->flags & XS_F_INTR_INFO || r->intr_info || r->error_code)
+		add(o, TUI_LINE_TEXT, "  intr_info 0x%08x   error_code 0x%x", r->intr_info, r->error_code);
+	if (r->flags & XS_F_INSN)
+		add(o, TUI_LINE_TEXT, "  insn_len %u   insn_info 0x%08x", r->insn_len, r->insn_info);
+	if (r->flags & XS_F_IDT_VECTORING)
+		add(o, TUI_LINE_TEXT, "  idt_vectoring_info 0x%08x   error 0x%x", r->idt_vectoring_info,
+		    r->idt_vectoring_error);
+	if (r->flags & XS_F_RIP)
+		add(o, TUI_LINE_TEXT, "  guest RIP 0x%llx", (unsigned long long)r->guest_rip);
+	if (r->flags & (XS_F_GUEST_PHYS | XS_F_GUEST_LINEAR))
+		add(o, TUI_LINE_TEXT, "  guest phys %s0x%llx   guest linear %s0x%llx",
+		    r->flags & XS_F_GUEST_PHYS ? "" : "?", (unsigned long long)r->guest_phys,
+		    r->flags & XS_F_GUEST_LINEAR ? "" : "?", (unsigned long long)r->guest_linear);
+	if (r->flags & (XS_F_LATENCY | XS_F_RUN_TIMES))
+		add(o, TUI_LINE_TEXT, "  exit-to-entry %s   in KVM_RUN %s   handler %s",
+		    tui_fmt_ns(a, sizeof(a), (double)r->latency_ns, r->flags & XS_F_LATENCY),
+		    tui_fmt_ns(b, sizeof(b), (double)r->run_ns, r->flags & XS_F_RUN_TIMES),
+		    tui_fmt_ns(c, sizeof(c), (double)r->handler_ns, r->flags & XS_F_RUN_TIMES));
+}
+
+size_t tui_detail_summary(const struct xs_exit_record *r, char *buf, size_t len)
+{
+	const union xs_detail *d = &r->detail;
+	int n = 0;
+	buf[0] = 0;
+	switch (r->detail_kind) {
+	case XS_D_IO:
+		n = snprintf(buf, len, "port=0x%x %s size=%u count=%u value=0x%llx%s%s", d->io.port,
+			     d->io.direction == XS_IO_IN ? "IN" : "OUT", d->io.size, d->io.count,
+			     (unsigned long long)d->io.value, d->io.string ? " string" : "", d->io.rep ? " rep" : "");
+		break;
+	case XS_D_MMIO:
+		n = snprintf(buf, len, "gpa=0x%llx %s len=%u value=0x%llx", (unsigned long long)d->mmio.gpa,
+			     d->mmio.is_write ? "write" : "read", d->mmio.len, (unsigned long long)d->mmio.value);
+		break;
+	case XS_D_MSR:
+		n = snprintf(buf, len, "msr=0x%x %s value=0x%llx%s kvm_reason=%u", d->msr.index,
+			     d->msr.is_write ? "WRMSR" : "RDMSR", (unsigned long long)d->msr.value,
+			     d->msr.failed ? " #GP" : "", d->msr.kvm_reason);
+		break;
+	case XS_D_CR:
+		n = snprintf(buf, len, "cr%u %s value=0x%llx", d->cr.cr, d->cr.is_write ? "write" : "read",
+			     (unsigned long long)d->cr.value);
+		break;
+	case XS_D_CPUID:
+		n = snprintf(buf, len, "leaf=0x%x subleaf=0x%x eax=0x%x ebx=0x%x ecx=0x%x edx=0x%x", d->cpuid.leaf,
+			     d->cpuid.subleaf, d->cpuid.eax, d->cpuid.ebx, d->cpuid.ecx, d->cpuid.edx);
+		break;
+	case XS_D_HYPERCALL:
+		n = snprintf(buf, len, "nr=0x%llx args=0x%llx,0x%llx,0x%llx,0x%llx ret=0x%llx %s",
+			     (unsigned long long)d->hypercall.nr, (unsigned long long)d->hypercall.args[0],
+			     (unsigned long long)d->hypercall.args[1], (unsigned long long)d->hypercall.args[2],
+			     (unsigned long long)d->hypercall.args[3], (unsigned long long)d->hypercall.ret,
+			     d->hypercall.longmode ? "64-bit" : "32-bit");
+		break;
+	case XS_D_DEBUG:
+		n = snprintf(buf, len, "exception=%u pc=0x%llx dr6=0x%llx dr7=0x%llx", d->debug.exception,
+			     (unsigned long long)d->debug.pc, (unsigned long long)d->debug.dr6,
+			     (unsigned long long)d->debug.dr7);
+		break;
+	case XS_D_EXCEPTION:
+		n = snprintf(buf, len, "vector=%u error_code=%s0x%x address=0x%llx%s", d->exception.vector,
+			     d->exception.has_error ? "" : "(none)", d->exception.error_code,
+			     (unsigned long long)d->exception.address, d->exception.reinjected ? " reinjected" : "");
+		break;
+	case XS_D_PAGE_FAULT:
+		n = snprintf(buf, len, "address=0x%llx error_code=0x%llx", (unsigned long long)d->page_fault.address,
+			     (unsigned long long)d->page_fault.error_code);
+		break;
+	case XS_D_INTERNAL:
+	case XS_D_SYSTEM_EVENT: {
+		bool internal = r->detail_kind == XS_D_INTERNAL;
+		uint32_t nd = internal ? d->internal.ndata : d->system_event.ndata;
+		const uint64_t *data = internal ? d->internal.data : d->system_event.data;
+		n = snprintf(buf, len, "%s=%u ndata=%u", internal ? "suberror" : "type",
+			     internal ? d->internal.suberror : d->system_event.type, nd);
+		for (uint32_t i = 0; i < nd && i < 6 && n >= 0 && (size_t)n < len; i++)
+			n += snprintf(buf + n, len - (size_t)n, "%s0x%llx",
+				      i ? "," : " data=", (unsigned long long)data[i]);
+		break;
+	}
+	case XS_D_FAIL_ENTRY:
+		n = snprintf(buf, len, "hardware_entry_failure_reason=0x%llx cpu=%u",
+			     (unsigned long long)d->fail_entry.hardware_entry_failure_reason, d->fail_entry.cpu);
+		break;
+	case XS_D_EMULATE:
+		n = snprintf(buf, len, "csbase=0x%llx len=%u%s insn=", (unsigned long long)d->emulate.csbase,
+			     d->emulate.len, d->emulate.failed ? " FAILED" : "");
+		for (unsigned int i = 0; i < d->emulate.len && i < sizeof(d->emulate.insn) && n >= 0 && (size_t)n < len;
+		     i++)
+			n += snprintf(buf + n, len - (size_t)n, "%02x", d->emulate.insn[i]);
+		break;
+	default:
+		break;
+	}
+	return n > 0 ? (size_t)n : 0;
+}
+
+static void add_detail_union(struct out *o, const struct xs_exit_record *r)
+{
+	char text[256];
+	if (r->detail_kind == XS_D_NONE)
+		return;
+	add(o, TUI_LINE_HEADING, "Detail (%s)", xs_detail_kind_name(r->detail_kind));
+	if (tui_detail_summary(r, text, sizeof(text)))
+		add_wrapped(o, text);
+	else
+		add(o, TUI_LINE_DIM, "  (unknown detail kind %u)", r->detail_kind);
+}
+
+/* "0000000000001000", or "?" padded when the field was not read fresh at this exit. */
+static const char *reg(char *buf, size_t len, const struct xs_guest_state *gs, uint64_t bit, uint64_t v)
+{
+	if (gs->valid & bit)
+		snprintf(buf, len, "%016llx", (unsigned long long)v);
+	else
+		snprintf(buf, len, "%16s", "?");
+	return buf;
+}
+
+static void add_guest_state(struct out *o, const struct xs_exit_record *r)
+{
+	static const char *const gpr[XS_GPR_COUNT] = {"RAX", "RCX", "RDX", "RBX", "RSP", "RBP", "RSI", "RDI",
+						      "R8",  "R9",  "R10", "R11", "R12", "R13", "R14", "R15"};
+	static const char *const seg[XS_SEG_COUNT] = {"ES", "CS", "SS", "DS", "FS", "GS", "LDTR", "TR"};
+	if (!(r->flags & XS_F_GUEST_STATE)) {
+		add(o, TUI_LINE_HEADING, "Guest state");
+		add(o, TUI_LINE_DIM, "  not captured with this exit (source %s)", xs_source_name(r->source));
+		return;
+	}
+	const struct xs_guest_state *gs = &r->gs;
+	char a[24], b[24], c[24];
+	add(o, TUI_LINE_HEADING, "Guest state (? = not read at this exit)");
+	for (int i = 0; i < XS_GPR_COUNT; i += 3) {
+		char line[96];
+		size_t used = 0;
+		for (int j = i; j < i + 3 && j < XS_GPR_COUNT; j++)
+			used += (size_t)snprintf(line + used, sizeof(line) - used, "  %-3s %s", gpr[j],
+						 reg(a, sizeof(a), gs, XS_GS_GPR(j), gs->gpr[j]));
+		add(o, TUI_LINE_TEXT, "%s", line);
+	}
+	add(o, TUI_LINE_TEXT, "  RIP %s  RFL %s", reg(a, sizeof(a), gs, XS_GS_RIP, gs->rip),
+	    reg(b, sizeof(b), gs, XS_GS_RFLAGS, gs->rflags));
+	add(o, TUI_LINE_TEXT, "  CR0 %s  CR2 %s  CR3 %s", reg(a, sizeof(a), gs, XS_GS_CR0, gs->cr0),
+	    reg(b, sizeof(b), gs, XS_GS_CR2, gs->cr2), reg(c, sizeof(c), gs, XS_GS_CR3, gs->cr3));
+	add(o, TUI_LINE_TEXT, "  CR4 %s  CR8 %s  EFER %s", reg(a, sizeof(a), gs, XS_GS_CR4, gs->cr4),
+	    reg(b, sizeof(b), gs, XS_GS_CR8, gs->cr8), reg(c, sizeof(c), gs, XS_GS_EFER, gs->efer));
+	add(o, TUI_LINE_TEXT, "  DR6 %s  DR7 %s", reg(a, sizeof(a), gs, XS_GS_DR6, gs->dr6),
+	    reg(b, sizeof(b), gs, XS_GS_DR7, gs->dr7));
+	uint64_t segbits = XS_GS_SEG_SEL | XS_GS_SEG_BASE | XS_GS_SEG_LIMIT | XS_GS_SEG_AR;
+	if (gs->valid & segbits) {
+		add(o, TUI_LINE_TEXT, "  %-4s %-6s %-16s %-10s %s", "seg", "sel", "base", "limit", "access");
+		for (int s = 0; s < XS_SEG_COUNT; s++) {
+			char sel[8] = "?", lim[12] = "?", ar[24] = "?";
+			if (gs->valid & XS_GS_SEG_SEL)
+				snprintf(sel, sizeof(sel), "0x%04x", gs->seg_sel[s]);
+			if (gs->valid & XS_GS_SEG_LIMIT)
+				snprintf(lim, sizeof(lim), "0x%08x", gs->seg_limit[s]);
+			if (gs->valid & XS_GS_SEG_AR)
+				snprintf(ar, sizeof(ar), "0x%05x%s", gs->seg_ar[s],
+					 gs->seg_ar[s] & 0x10000 ? " unusable" : "");
+			add(o, TUI_LINE_TEXT, "  %-4s %-6s %s %-10s %s", seg[s], sel,
+			    reg(a, sizeof(a), gs, XS_GS_SEG_BASE, gs->seg_base[s]), lim, ar);
+		}
+	}
+	if (gs->valid & (XS_GS_GDTR | XS_GS_IDTR))
+		add(o, TUI_LINE_TEXT, "  GDTR %s/%04x  IDTR %s/%04x", reg(a, sizeof(a), gs, XS_GS_GDTR, gs->gdtr_base),
+		    gs->gdtr_limit, reg(b, sizeof(b), gs, XS_GS_IDTR, gs->idtr_base), gs->idtr_limit);
+}
+
+size_t tui_detail_build(const struct xs_exit_record *r, uint64_t base_ts, const char *vm, struct tui_line *lines,
+			size_t max)
+{
+	struct out o = {lines, 0, max};
+	char reason[64];
+	tui_fmt_reason(reason, sizeof(reason), r->isa, r->reason);
+	const char *desc = reason_description(r->isa, r->reason);
+	add(&o, TUI_LINE_HEADING, "%s (%u)%s%s", reason,
+	    r->isa == XS_ISA_VMX ? XS_VMX_BASIC_REASON(r->reason) : r->reason, desc ? ": " : "", desc ? desc : "");
+	add(&o, TUI_LINE_TEXT, "  pid %u%s%s%s  tid %u  vCPU %u  host CPU %u  seq %llu  source %s", r->pid,
+	    vm ? " (" : "", vm ? vm : "", vm ? ")" : "", r->tid, r->vcpu, r->cpu, (unsigned long long)r->seq,
+	    xs_source_name(r->source));
+	if (r->flags & XS_F_TS_TSC)
+		add(&o, TUI_LINE_TEXT, "  time %llu TSC ticks", (unsigned long long)r->ts);
+	else
+		add(&o, TUI_LINE_TEXT, "  time +%.9f s (CLOCK_MONOTONIC %llu ns)",
+		    r->ts >= base_ts ? (double)(r->ts - base_ts) / 1e9 : 0.0, (unsigned long long)r->ts);
+	add_flags(&o, r->flags);
+
+	struct xs_decoded d;
+	xs_decode(r, &d);
+	add(&o, TUI_LINE_HEADING, "Decoded%s%s", d.format ? " qualification: " : "", d.format ? d.format : "");
+	char text[1024];
+	xs_decoded_fields_text(&d, text, sizeof(text));
+	if (text[0])
+		add_wrapped(&o, text);
+	else
+		add(&o, TUI_LINE_DIM, "  (no fields for this reason)");
+
+	add_raw(&o, r);
+	add_detail_union(&o, r);
+	add_guest_state(&o, r);
+	return o.n;
+}

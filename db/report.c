@@ -136,6 +136,7 @@ static int add_run(sqlite3 *db, int64_t run_id, const char *incomplete, struct x
 	if (read_aggregates(db, run_id, XS_DIM_REASON, rep, cap, by_reason, &all, err, errlen))
 		return -1;
 	rep->lat_sum_all += all.lat_sum;
+	rep->handler_sum_all += all.handler_sum;
 	if (by_reason)
 		return 0;
 	bool complete = !incomplete || !strstr(incomplete, xs_dim_name(rep->by));
@@ -150,15 +151,18 @@ static int cmp_u64_desc(uint64_t a, uint64_t b)
 }
 
 static enum xs_report_sort sort_key;
+static bool sort_handler;
 
 static int row_cmp(const void *pa, const void *pb)
 {
 	const struct xs_report_row *a = pa, *b = pb;
 	int c = 0;
 	if (sort_key == XS_SORT_TIME)
-		c = cmp_u64_desc(a->stats.lat_sum, b->stats.lat_sum);
+		c = sort_handler ? cmp_u64_desc(a->stats.handler_sum, b->stats.handler_sum)
+				 : cmp_u64_desc(a->stats.lat_sum, b->stats.lat_sum);
 	else if (sort_key == XS_SORT_MAX)
-		c = cmp_u64_desc(a->stats.lat_max, b->stats.lat_max);
+		c = sort_handler ? cmp_u64_desc(a->stats.handler_max, b->stats.handler_max)
+				 : cmp_u64_desc(a->stats.lat_max, b->stats.lat_max);
 	if (!c)
 		c = cmp_u64_desc(a->stats.count, b->stats.count);
 	if (!c)
@@ -230,7 +234,9 @@ int xs_report_build(sqlite3 *db, const struct xs_report_opts *opts, struct xs_re
 				   (long long)rep->run_id);
 	for (size_t i = 0; i < rep->nrows; i++)
 		xs_stats_merge(&rep->grouped, &rep->rows[i].stats);
+	rep->handler_time = !rep->grouped.lat_count && rep->grouped.handler_count;
 	sort_key = opts->sort;
+	sort_handler = rep->handler_time;
 	qsort(rep->rows, rep->nrows, sizeof(*rep->rows), row_cmp);
 	if (rep->run_id > 0)
 		describe_run(db, rep->run_id, rep);
@@ -306,19 +312,27 @@ void xs_report_print_text(FILE *out, const struct xs_report *rep)
 		const struct xs_stats *s = &rep->rows[i].stats;
 		char label[96], mn[16] = "-", me[16] = "-", p99[16] = "-", mx[16] = "-", ts[16] = "-";
 		xs_report_label(rep->by, &rep->rows[i], label, sizeof(label));
-		if (s->lat_count) {
+		if (rep->handler_time && s->handler_count) {
+			human_ns(xs_stats_handler_mean(s), me, sizeof(me));
+			human_ns((double)s->handler_max, mx, sizeof(mx));
+		} else if (s->lat_count) {
 			human_ns((double)s->lat_min, mn, sizeof(mn));
 			human_ns(xs_stats_lat_mean(s), me, sizeof(me));
 			human_ns((double)xs_stats_lat_percentile(s, 99), p99, sizeof(p99));
 			human_ns((double)s->lat_max, mx, sizeof(mx));
 		}
-		if (rep->lat_sum_all)
-			snprintf(ts, sizeof(ts), "%.2f%%", 100.0 * (double)s->lat_sum / (double)rep->lat_sum_all);
+		uint64_t part = rep->handler_time ? s->handler_sum : s->lat_sum;
+		uint64_t whole = rep->handler_time ? rep->handler_sum_all : rep->lat_sum_all;
+		if (whole)
+			snprintf(ts, sizeof(ts), "%.2f%%", 100.0 * (double)part / (double)whole);
 		double share = rep->grouped.count ? 100.0 * (double)s->count / (double)rep->grouped.count : 0;
 		fprintf(out, "%-32s %10llu %7.2f%% %8s %9s %9s %9s %9s\n", label, (unsigned long long)s->count, share,
 			ts, mn, me, p99, mx);
 	}
-	if (!rep->grouped.lat_count)
+	if (rep->handler_time)
+		fprintf(out, "\n(time is the launcher's handler time per exit: exit-to-entry latency was not recorded;"
+			     " no histogram, so no min or p99)\n");
+	else if (!rep->grouped.lat_count)
 		fprintf(out, "\n(no exit-to-entry latencies were recorded: time%% and latency columns are empty)\n");
 }
 
@@ -345,6 +359,7 @@ void xs_report_print_json(FILE *out, const struct xs_report *rep)
 		fprintf(out, "\"all\"");
 	fprintf(out, ",\"title\":");
 	json_str(out, rep->title);
+	fprintf(out, ",\"time\":\"%s\"", rep->handler_time ? "handler" : "latency");
 	fprintf(out, ",\"by\":\"%s\",\"exits\":%llu,\"dropped\":%llu,\"grouped\":%llu,\"scanned\":%s,\"rows\":[",
 		xs_dim_name(rep->by), (unsigned long long)rep->exits, (unsigned long long)rep->dropped,
 		(unsigned long long)rep->grouped.count, rep->scanned ? "true" : "false");
@@ -369,9 +384,15 @@ void xs_report_print_json(FILE *out, const struct xs_report *rep)
 		} else {
 			fprintf(out, ",\"key\":%llu", (unsigned long long)r->k1);
 		}
+		uint64_t part = rep->handler_time ? s->handler_sum : s->lat_sum;
+		uint64_t whole = rep->handler_time ? rep->handler_sum_all : rep->lat_sum_all;
 		fprintf(out, ",\"count\":%llu,\"share\":%.6f,\"time_share\":%.6f", (unsigned long long)s->count,
 			rep->grouped.count ? (double)s->count / (double)rep->grouped.count : 0.0,
-			rep->lat_sum_all ? (double)s->lat_sum / (double)rep->lat_sum_all : 0.0);
+			whole ? (double)part / (double)whole : 0.0);
+		if (s->handler_count)
+			fprintf(out, ",\"handler_mean_ns\":%.1f,\"handler_max_ns\":%llu,\"handler_sum_ns\":%llu",
+				xs_stats_handler_mean(s), (unsigned long long)s->handler_max,
+				(unsigned long long)s->handler_sum);
 		if (s->lat_count)
 			fprintf(out,
 				",\"latency_count\":%llu,\"latency_min_ns\":%llu,\"latency_mean_ns\":%.1f,"

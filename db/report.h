@@ -4,7 +4,8 @@
  * min/mean/p99/max exit-to-entry latency, in the spirit of `perf kvm stat report`. Numbers come from the
  * aggregates stored at ingest (db/aggstore.h), merged across runs when asked; a dimension a run could not
  * aggregate completely is computed by scanning that run's exits instead. Latency percentiles come from the
- * log-linear histogram (12.5% buckets), clamped to the exact min and max.
+ * log-linear histogram (12.5% buckets), clamped to the exact min and max. Runs without latencies (the
+ * launcher records the time its handler took instead) report that handler time.
  */
 #ifndef EXITSCOPE_DB_REPORT_H
 #define EXITSCOPE_DB_REPORT_H
@@ -36,10 +37,16 @@ struct xs_report_row {
 
 struct xs_report {
 	enum xs_agg_dim by;
-	int64_t run_id;		 /* the run reported, or XS_REPORT_ALL */
-	size_t runs;		 /* runs merged */
-	uint64_t exits, dropped; /* every exit of the runs, and those lost on the way */
-	uint64_t lat_sum_all;	 /* latency of every exit: the denominator of time shares */
+	int64_t run_id;		  /* the run reported, or XS_REPORT_ALL */
+	size_t runs;		  /* runs merged */
+	uint64_t exits, dropped;  /* every exit of the runs, and those lost on the way */
+	uint64_t lat_sum_all;	  /* latency of every exit: the denominator of time shares */
+	uint64_t handler_sum_all; /* the launcher's handler time of every exit */
+	/*
+	 * What "time" means: exit-to-entry latency when any was recorded; else the launcher's handler time
+	 * (mean and max only: no histogram is kept for it).
+	 */
+	bool handler_time;
 	struct xs_stats grouped; /* exits that have a key in this dimension */
 	bool scanned;		 /* some run was scanned rather than read from aggregates */
 	char title[256];	 /* "run 3: launcher, guest mixed, 2026-11-26T07:00:00Z" */

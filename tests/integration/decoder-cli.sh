@@ -151,5 +151,12 @@ check "--list svm has NPF and VMGEXIT_PSC" bash -c "$X decode --list --isa svm |
 expect "--list needs --isa" 2 "" $X decode --list
 expect "--list takes no operands" 2 "" $X decode --list --isa vmx HLT
 
+# ---- the man page ----
+man=$(dirname "$0")/../../docs/exitscope.1
+check "man page renders without warnings" bash -c "groff -man -Tutf8 -ww -z '$man' 2>&1 | { ! grep -q .; }"
+for opt in --isa --json --list vector= intr_info= error_code= info2= idt= gpa=; do
+	check "man page and --help both document $opt" bash -c "$X decode --help | grep -qF -- '$opt' && sed 's/\\\\-/-/g' '$man' | grep -qF -- '$opt'"
+done
+
 echo "$fails failed"
 [ $fails -eq 0 ]

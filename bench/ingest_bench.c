@@ -2,7 +2,7 @@
 /*
  * ingest-bench: how fast the store takes exits and how much disk they cost.
  *
- *   ingest-bench --template FILE.xsr --count N --db OUT.db [--naive]
+ *   ingest-bench --template FILE.xsr --count N --db OUT.db [--naive] [--flush-every K]
  *
  * The records of the template (top-synth's realistic mix) are replayed, renumbered and re-timed, until N
  * exits went through the real store sink (queue + writer thread + SQLite), importing-style: write() waits
@@ -11,6 +11,9 @@
  *
  * --naive writes the same records the obvious way instead, for comparison: one INSERT per exit into a
  * table with a column per record field, in transactions of 65536 rows, WAL, on the producer thread.
+ *
+ * --flush-every K flushes the sink after every K exits and prints "flushed N" once the flush returned (the
+ * kill -9 test uses it: every exit printed as flushed must survive the kill).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -81,7 +84,8 @@ static long file_size(const char *path)
 	return stat(path, &sb) ? 0 : (long)sb.st_size;
 }
 
-static void run_store(const struct xs_exit_record *tmpl, size_t n, uint64_t count, const char *db, const char *name)
+static void run_store(const struct xs_exit_record *tmpl, size_t n, uint64_t count, const char *db, const char *name,
+		      uint64_t flush_every)
 {
 	char err[512];
 	struct xs_store_sink_opts opts = {.max_wait_ms = -1};
@@ -97,6 +101,12 @@ static void run_store(const struct xs_exit_record *tmpl, size_t n, uint64_t coun
 			replay(tmpl, n, i, &batch[k]);
 		if (xs_sink_write(sink, batch, k))
 			xs_die("store write failed");
+		if (flush_every && i % flush_every < k) {
+			if (xs_sink_flush(sink))
+				xs_die("store flush failed");
+			printf("flushed %llu\n", (unsigned long long)i);
+			fflush(stdout);
+		}
 	}
 	double t_written = now_s();
 	if (xs_sink_flush(sink))
@@ -199,7 +209,7 @@ int main(int argc, char **argv)
 	};
 	xs_set_progname("ingest-bench");
 	const char *tmpl_path = NULL, *db = NULL, *name = "ingest";
-	uint64_t count = 10000000;
+	uint64_t count = 10000000, flush_every = 0;
 	int naive = 0, c;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
@@ -219,6 +229,10 @@ int main(int argc, char **argv)
 		case 'N':
 			naive = 1;
 			break;
+		case 'f':
+			if (!xs_parse_range(optarg, 1, 1ull << 40, &flush_every))
+				xs_die("--flush-every wants a positive number");
+			break;
 		default:
 			xs_die("usage: ingest-bench --template FILE.xsr --count N --db OUT.db [--name NAME] [--naive]");
 		}
@@ -230,7 +244,7 @@ int main(int argc, char **argv)
 	if (naive)
 		run_naive(tmpl, n, count, db, name);
 	else
-		run_store(tmpl, n, count, db, name);
+		run_store(tmpl, n, count, db, name, flush_every);
 	free(tmpl);
 	return 0;
 }

@@ -147,12 +147,13 @@ void tui_latest_line(const struct xs_exit_record *r, uint64_t base_ts, enum tui_
 	xs_decoded_fields_text(&d, fields, sizeof(fields));
 	/* Then what the producer saw (port and data, MSR value, ...): reasons without a qualification (HLT, CPUID,
 	 * MSR on VMX, KVM's userspace exits) still say something. */
-	size_t used = strlen(fields);
-	if (used && r->detail_kind != XS_D_NONE && used + 3 < sizeof(fields)) {
-		memcpy(fields + used, " | ", 4);
-		used += 3;
+	char detail[256];
+	if (tui_detail_summary(r, detail, sizeof(detail))) {
+		size_t used = strlen(fields);
+		if (strstr(detail, fields)) /* the detail says all the decoded fields say (KVM's MMIO gpa=...) */
+			used = 0;
+		snprintf(fields + used, sizeof(fields) - used, "%s%s", used ? " | " : "", detail);
 	}
-	tui_detail_summary(r, fields + used, sizeof(fields) - used);
 	if (wide_latest(width)) {
 		char lat[16], rip[24] = "-";
 		if (t == TUI_TIME_HANDLER)

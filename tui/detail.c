@@ -97,10 +97,14 @@ static void add_raw(struct out *o, const struct xs_exit_record *r)
 		    r->idt_vectoring_error);
 	if (r->flags & XS_F_RIP)
 		add(o, TUI_LINE_TEXT, "  guest RIP 0x%llx", (unsigned long long)r->guest_rip);
-	if (r->flags & (XS_F_GUEST_PHYS | XS_F_GUEST_LINEAR))
-		add(o, TUI_LINE_TEXT, "  guest phys %s0x%llx   guest linear %s0x%llx",
-		    r->flags & XS_F_GUEST_PHYS ? "" : "?", (unsigned long long)r->guest_phys,
-		    r->flags & XS_F_GUEST_LINEAR ? "" : "?", (unsigned long long)r->guest_linear);
+	if (r->flags & (XS_F_GUEST_PHYS | XS_F_GUEST_LINEAR)) {
+		char phys[24] = "?", linear[24] = "?";
+		if (r->flags & XS_F_GUEST_PHYS)
+			snprintf(phys, sizeof(phys), "0x%llx", (unsigned long long)r->guest_phys);
+		if (r->flags & XS_F_GUEST_LINEAR)
+			snprintf(linear, sizeof(linear), "0x%llx", (unsigned long long)r->guest_linear);
+		add(o, TUI_LINE_TEXT, "  guest phys %s   guest linear %s", phys, linear);
+	}
 	if (r->flags & (XS_F_LATENCY | XS_F_RUN_TIMES))
 		add(o, TUI_LINE_TEXT, "  exit-to-entry %s   in KVM_RUN %s   handler %s",
 		    tui_fmt_ns(a, sizeof(a), (double)r->latency_ns, r->flags & XS_F_LATENCY),

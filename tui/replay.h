@@ -19,8 +19,9 @@ enum tui_replay_item { TUI_REPLAY_ERROR = -1, TUI_REPLAY_END = 0, TUI_REPLAY_REC
 
 struct tui_replay_reader {
 	/*
-	 * The next item: a record into *rec, or run metadata (*key and *value valid until the next call), the end,
-	 * or an error with a message in err. Called from the replay thread only.
+	 * The next item: a record into *rec (its guest state only when XS_F_GUEST_STATE says so), or run metadata
+	 * (*key and *value valid until the next call), the end, or an error with a message in err. Called from the
+	 * replay thread only.
 	 */
 	enum tui_replay_item (*next)(void *ctx, struct xs_exit_record *rec, const char **key, const char **value,
 				     char *err, size_t errlen);

@@ -2,6 +2,7 @@
 /* Replaying a record file: the reader behind `exitscope top --replay FILE.xsr`. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/util.h"
 #include "common/xsr.h"
@@ -58,7 +59,8 @@ static enum tui_replay_item xsr_next_item(void *ctx, struct xs_exit_record *rec,
 			*value = x->item.value;
 			return TUI_REPLAY_META;
 		}
-		*rec = x->item.rec;
+		/* Only the record's wire size: the guest state is read only when its flag says it is there. */
+		memcpy(rec, &x->item.rec, xs_record_wire_size(&x->item.rec));
 		return TUI_REPLAY_RECORD;
 	}
 }

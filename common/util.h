@@ -26,6 +26,8 @@ void *xs_calloc(size_t n, size_t size);
 void *xs_realloc(void *p, size_t n);
 char *xs_strdup(const char *s);
 char *xs_asprintf(const char *fmt, ...) XS_PRINTF(1, 2);
+/* "prog arg1 arg2 ..." (malloc'd): a command line for run metadata. */
+char *xs_join_args(const char *prog, int argc, char **argv);
 
 /*
  * Parse a whole string as an unsigned number: decimal, 0x hex, 0b binary, or 0o/leading-0 octal; an optional

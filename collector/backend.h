@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the two backends (bpf_backend.c, perf_backend.c) offer collector.c: start with the options and the
+ * host's facts, hand checked events to a callback in each thread's order, report their own counters.
+ */
+#ifndef EXITSCOPE_COLLECTOR_BACKEND_H
+#define EXITSCOPE_COLLECTOR_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "collector/collector.h"
+#include "collector/events.h"
+#include "collector/kvm_host.h"
+
+typedef void (*xs_col_event_fn)(void *ctx, const struct xs_ev_hdr *ev);
+
+struct xs_col_backend_impl;
+
+struct xs_col_backend_ops {
+	const char *name;
+	/* NULL with a message in err. */
+	struct xs_col_backend_impl *(*open)(const struct xs_col_opts *o, const struct xs_kvm_host *host,
+					    xs_col_event_fn fn, void *ctx, char *err, size_t errlen);
+	int (*poll)(struct xs_col_backend_impl *b, int timeout_ms);
+	void (*detach)(struct xs_col_backend_impl *b); /* stop producing; what is buffered can still be polled */
+	int (*drain)(struct xs_col_backend_impl *b);   /* consume everything left */
+	void (*counters)(struct xs_col_backend_impl *b, struct xs_col_counters *out); /* adds its own */
+	void (*close)(struct xs_col_backend_impl *b);
+	/* whether both kvm_exit halves are collected (the joiner merges them) */
+	bool (*merges_halves)(struct xs_col_backend_impl *b);
+};
+
+/* The filter part of the BPF program's configuration (the perf backend's user-space filter takes the same). */
+void xs_col_make_config(struct xs_bpf_config *cfg, const struct xs_col_opts *o, bool hw_mode);
+
+extern const struct xs_col_backend_ops xs_col_bpf_backend;
+extern const struct xs_col_backend_ops xs_col_perf_backend;
+
+#endif

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: MIT
+/* The BPF backend: the skeleton of collector/exitscope.bpf.c, configured, loaded, attached and drained. */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "collector/backend.h"
+#include "collector/event_parse.h"
+#include "collector/exitscope.skel.h"
+#include "common/util.h"
+
+struct xs_col_backend_impl {
+	struct exitscope_bpf *skel;
+	struct ring_buffer *rb;
+	struct bpf_link *links[24];
+	size_t nlinks;
+	xs_col_event_fn fn;
+	void *ctx;
+	uint64_t bad_events;
+	bool both_halves;
+};
+
+/* ---- libbpf's messages: kept for the failure reason, shown with --verbose ---- */
+
+static bool libbpf_verbose;
+static char libbpf_last[256];
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && !libbpf_verbose)
+		return 0;
+	char line[512];
+	vsnprintf(line, sizeof(line), fmt, ap);
+	if (level != LIBBPF_DEBUG) {
+		size_t n = strcspn(line, "\n");
+		line[n] = 0;
+		if (n) {
+			size_t k = n < sizeof(libbpf_last) - 1 ? n : sizeof(libbpf_last) - 1;
+			memcpy(libbpf_last, line, k);
+			libbpf_last[k] = 0;
+		}
+	}
+	if (libbpf_verbose)
+		fprintf(stderr, "libbpf: %s%s", line, strchr(line, '\n') ? "" : "\n");
+	return 0;
+}
+
+/* ---- which programs ---- */
+
+struct prog_choice {
+	struct bpf_program *prog;
+	const char *tracepoint; /* kvm tracepoint it needs; NULL for the syscall one */
+	int tp;			/* XS_TP_* that selects it */
+};
+
+static bool tracepoint_exists(const struct xs_kvm_host *host, const char *name)
+{
+	if (!host->tracefs)
+		return true; /* cannot tell: let the load decide */
+	char path[160];
+	snprintf(path, sizeof(path), "%s/events/kvm/%s", host->tracefs_dir, name);
+	return access(path, F_OK) == 0;
+}
+
+static enum xs_col_exit_source exit_source_for(const struct xs_col_opts *o, const struct xs_kvm_host *host)
+{
+	if (o->exit_source != XS_EXIT_SRC_AUTO)
+		return o->exit_source;
+	/* SVM: everything is in memory (the VMCB), so the tp_btf half is complete. VMX reads the qualification
+	 * lazily from the VMCS, so the classic half must come too; unknown vendors get both as well. */
+	return host->btf_vendor == XS_KVM_VENDOR_SVM ? XS_EXIT_SRC_BTF : XS_EXIT_SRC_BOTH;
+}
+
+static void fill_config(struct xs_bpf_config *cfg, const struct xs_col_opts *o, const struct xs_kvm_host *host,
+			bool exit_tp_loaded, size_t ring_bytes)
+{
+	xs_col_make_config(cfg, o, host->hw_mode);
+	cfg->exit_tp_loaded = exit_tp_loaded;
+	cfg->gs_level = o->gs_level;
+	/* Wake the consumer at 1/16 of the ring: far from full, yet one wake-up per thousands of events. */
+	cfg->wakeup_bytes = ring_bytes / 16;
+}
+
+static size_t ring_size(size_t want)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), n = page;
+	while (n < want && n < (1u << 30))
+		n <<= 1;
+	return n;
+}
+
+static int on_sample(void *ctx, void *data, size_t size)
+{
+	struct xs_col_backend_impl *b = ctx;
+	if (xs_ev_check(data, size)) {
+		b->bad_events++;
+		return 0;
+	}
+	b->fn(b->ctx, data);
+	return 0;
+}
+
+static void bpf_close(struct xs_col_backend_impl *b)
+{
+	if (!b)
+		return;
+	ring_buffer__free(b->rb);
+	for (size_t i = 0; i < b->nlinks; i++)
+		bpf_link__destroy(b->links[i]);
+	exitscope_bpf__destroy(b->skel);
+	free(b);
+}
+
+static struct xs_col_backend_impl *fail(struct xs_col_backend_impl *b, char *err, size_t errlen, const char *what,
+					int e)
+{
+	if (libbpf_last[0])
+		snprintf(err, errlen, "%s: %s (%s)", what, strerror(e), libbpf_last);
+	else
+		snprintf(err, errlen, "%s: %s", what, strerror(e));
+	bpf_close(b);
+	return NULL;
+}
+
+static struct xs_col_backend_impl *bpf_open(const struct xs_col_opts *o, const struct xs_kvm_host *host,
+					    xs_col_event_fn fn, void *ctx, char *err, size_t errlen)
+{
+	libbpf_verbose = o->verbose;
+	libbpf_last[0] = 0;
+	libbpf_set_print(libbpf_print);
+	struct xs_col_backend_impl *b = xs_calloc(1, sizeof(*b));
+	b->fn = fn;
+	b->ctx = ctx;
+	b->skel = exitscope_bpf__open();
+	if (!b->skel)
+		return fail(b, err, errlen, "cannot open the BPF object", errno);
+	struct exitscope_bpf *s = b->skel;
+
+	uint32_t events = o->events ? o->events : XS_TP_DEFAULT;
+	enum xs_col_exit_source src = exit_source_for(o, host);
+	bool want_exit = events & XS_TP_BIT(XS_TP_EXIT);
+	/* In attach order: what follows an exit first, the exit last, so the first exits seen are whole. */
+	const struct prog_choice progs[] = {
+		{s->progs.entry_btf, "kvm_entry", XS_TP_ENTRY},
+		{s->progs.pio_tp, "kvm_pio", XS_TP_PIO},
+		{s->progs.mmio_tp, "kvm_mmio", XS_TP_MMIO},
+		{s->progs.msr_tp, "kvm_msr", XS_TP_MSR},
+		{s->progs.cr_tp, "kvm_cr", XS_TP_CR},
+		{s->progs.cpuid_tp, "kvm_cpuid", XS_TP_CPUID},
+		{s->progs.hypercall_tp, "kvm_hypercall", XS_TP_HYPERCALL},
+		{s->progs.inj_exception_tp, "kvm_inj_exception", XS_TP_INJ_EXCEPTION},
+		{s->progs.page_fault_tp, "kvm_page_fault", XS_TP_PAGE_FAULT},
+		{s->progs.emulate_tp, "kvm_emulate_insn", XS_TP_EMULATE_INSN},
+		{s->progs.nested_exit_tp, "kvm_nested_vmexit", XS_TP_NESTED_VMEXIT},
+		{s->progs.run_ioctl_tp, NULL, XS_TP_USERSPACE_EXIT},
+		{s->progs.userspace_exit_tp, "kvm_userspace_exit", XS_TP_USERSPACE_EXIT},
+		{s->progs.exit_tp, "kvm_exit", want_exit && src != XS_EXIT_SRC_BTF ? XS_TP_EXIT : -1},
+		{s->progs.exit_btf, "kvm_exit", want_exit && src != XS_EXIT_SRC_TP ? XS_TP_EXIT : -1},
+	};
+	bool any = false, exit_tp = false;
+	for (size_t i = 0; i < XS_ARRAY_SIZE(progs); i++) {
+		bool on = progs[i].tp >= 0 && (events & XS_TP_BIT(progs[i].tp)) &&
+			  (!progs[i].tracepoint || tracepoint_exists(host, progs[i].tracepoint));
+		bpf_program__set_autoload(progs[i].prog, on);
+		any |= on;
+		if (on && progs[i].prog == s->progs.exit_tp)
+			exit_tp = true;
+		if (on && progs[i].prog == s->progs.exit_btf)
+			b->both_halves = exit_tp;
+	}
+	if (!any) {
+		snprintf(err, errlen, "none of the selected KVM tracepoints exists on this kernel (is KVM loaded?)");
+		bpf_close(b);
+		return NULL;
+	}
+	size_t ring = ring_size(o->ring_bytes ? o->ring_bytes : XS_COL_DEFAULT_RING_BYTES);
+	fill_config((struct xs_bpf_config *)&s->rodata->cfg, o, host, exit_tp, ring);
+	int e = bpf_map__set_max_entries(s->maps.rb, (uint32_t)ring);
+	if (e)
+		return fail(b, err, errlen, "cannot size the ring buffer", -e);
+	e = exitscope_bpf__load(s);
+	if (e)
+		return fail(b, err, errlen, "cannot load the BPF program", -e);
+	for (size_t i = 0; i < XS_ARRAY_SIZE(progs); i++) {
+		if (!bpf_program__autoload(progs[i].prog))
+			continue;
+		struct bpf_link *l = bpf_program__attach(progs[i].prog);
+		if (!l) {
+			char what[96];
+			snprintf(what, sizeof(what), "cannot attach to %s",
+				 progs[i].tracepoint ? progs[i].tracepoint : "sys_enter_ioctl");
+			return fail(b, err, errlen, what, errno);
+		}
+		b->links[b->nlinks++] = l;
+	}
+	b->rb = ring_buffer__new(bpf_map__fd(s->maps.rb), on_sample, b, NULL);
+	if (!b->rb)
+		return fail(b, err, errlen, "cannot map the ring buffer", errno);
+	return b;
+}
+
+static int bpf_poll(struct xs_col_backend_impl *b, int timeout_ms)
+{
+	int n = ring_buffer__poll(b->rb, timeout_ms);
+	return n == -EINTR ? 0 : (n < 0 ? n : 0);
+}
+
+static void bpf_detach(struct xs_col_backend_impl *b)
+{
+	for (size_t i = 0; i < b->nlinks; i++)
+		bpf_link__destroy(b->links[i]);
+	b->nlinks = 0;
+}
+
+static int bpf_drain(struct xs_col_backend_impl *b)
+{
+	int n = ring_buffer__consume(b->rb);
+	return n < 0 ? n : 0;
+}
+
+static void bpf_counters(struct xs_col_backend_impl *b, struct xs_col_counters *out)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	if (ncpu <= 0)
+		return;
+	struct xs_bpf_counters *per = xs_calloc((size_t)ncpu, sizeof(*per));
+	uint32_t zero = 0;
+	if (!bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.counters), &zero, per)) {
+		for (int i = 0; i < ncpu; i++) {
+			out->dropped_ring += per[i].ring_full;
+			out->filtered += per[i].filtered;
+			out->sampled_out += per[i].sampled_out;
+			out->read_fail += per[i].read_fail;
+			out->wakeups += per[i].wakeups;
+		}
+	}
+	free(per);
+	out->bad_events += b->bad_events;
+}
+
+static bool bpf_merges_halves(struct xs_col_backend_impl *b)
+{
+	return b->both_halves;
+}
+
+const struct xs_col_backend_ops xs_col_bpf_backend = {
+	.name = "bpf",
+	.open = bpf_open,
+	.poll = bpf_poll,
+	.detach = bpf_detach,
+	.drain = bpf_drain,
+	.counters = bpf_counters,
+	.close = bpf_close,
+	.merges_halves = bpf_merges_halves,
+};

@@ -1,0 +1,788 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * exitscope's kernel side: one small program per KVM tracepoint, writing ring events (collector/events.h)
+ * into one BPF ring buffer. It only captures and filters; user space joins the events of a vCPU into exit
+ * records (collector/joiner.c).
+ *
+ * Portability: every KVM structure is declared here as a CO-RE "flavour" (name___xs) holding only the fields
+ * read, so the object loads on kernels with KVM built in or as modules (whose BTF libbpf searches too), on
+ * VMX, SVM and other vendors (the PVM host this project is developed on), whatever vmlinux.h it was built
+ * against. Fields that differ between kernels are read by name with their real size.
+ *
+ * Classic tracepoint programs return 1 so that perf and other tracers on the same event still see it.
+ */
+#include "vmlinux.h"
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "collector/events.h"
+#include "collector/bpf_config.h"
+#include "collector/kvm_core.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL"; /* kvm tracepoints and bpf_probe_read_kernel need a GPL program */
+
+/* ---- configuration, fixed before load (collector/bpf_config.h) ---- */
+
+const volatile struct xs_bpf_config cfg = {};
+
+/* ---- maps ---- */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20); /* user space sets the real size */
+} rb SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct xs_bpf_counters);
+} counters SEC(".maps");
+
+/* Per vCPU thread: which vCPU it runs, and the filter decision of its current exit. */
+struct tid_state {
+	u64 vcpu; /* struct kvm_vcpu * */
+	u64 run;  /* struct kvm_run * */
+	u64 file; /* the vCPU file of the last KVM_RUN */
+	u32 vcpu_id;
+	u8 skip;     /* the current exit was filtered or sampled out: drop its events */
+	u8 kind;     /* host mode: host-event reason of the current exit (enum xs_host_event) */
+	u8 uexit;    /* KVM_EXIT_* of the userspace exit joined to it, 0 if none yet */
+	u8 need_run; /* the VMM's answer (RDMSR data, MSR error, hypercall ret) arrives at the next KVM_RUN */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, u32);
+	__type(value, struct tid_state);
+} tids SEC(".maps");
+
+/* ---- helpers ---- */
+
+/* An integer field read with its size on the running kernel (u32 here may be u64 there). */
+#define READ_UINT(field)                                                   \
+	({                                                                 \
+		u64 __v = 0;                                               \
+		bpf_core_read(&__v, bpf_core_field_size(field), &(field)); \
+		__v;                                                       \
+	})
+
+static __always_inline struct xs_bpf_counters *ctr(void)
+{
+	u32 zero = 0;
+	return bpf_map_lookup_elem(&counters, &zero);
+}
+
+#define COUNT(field)                                 \
+	do {                                         \
+		struct xs_bpf_counters *__c = ctr(); \
+		if (__c)                             \
+			__c->field++;                \
+	} while (0)
+
+/* The vCPU loaded on this thread: KVM registers the vCPU's preempt notifier on the task in vcpu_load(). */
+static __always_inline struct kvm_vcpu___xs *loaded_vcpu(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct hlist_node *first = BPF_CORE_READ(task, preempt_notifiers.first);
+	if (!first)
+		return NULL;
+	return (struct kvm_vcpu___xs *)((char *)first - bpf_core_field_offset(struct kvm_vcpu___xs, preempt_notifier));
+}
+
+static __always_inline u32 vcpu_id_of(struct kvm_vcpu___xs *vcpu)
+{
+	if (!vcpu)
+		return XS_EV_VCPU_UNKNOWN;
+	int id = -1;
+	if (bpf_core_read(&id, sizeof(id), &vcpu->vcpu_id))
+		return XS_EV_VCPU_UNKNOWN;
+	return (u32)id;
+}
+
+static __always_inline bool pid_ok(u64 pid_tgid)
+{
+	return !cfg.tgid || (u32)(pid_tgid >> 32) == cfg.tgid;
+}
+
+static __always_inline bool vcpu_ok(u32 vcpu)
+{
+	return !cfg.vcpu_filter || vcpu == cfg.vcpu;
+}
+
+static __always_inline bool bit_set(const volatile u32 *map, u32 nwords, u32 bit)
+{
+	u32 w = bit / 32;
+	if (w >= nwords)
+		return false;
+	return (map[w] >> (bit % 32)) & 1;
+}
+
+/* Reason filter: the exit's reason in the isa's set. */
+static __always_inline bool reason_ok(u32 isa, u32 reason)
+{
+	if (!cfg.reason_filter)
+		return true;
+	if (isa == XS_ISA_VMX)
+		return bit_set(cfg.vmx_reasons, XS_BPF_VMX_WORDS, reason & 0xffff);
+	if (isa == XS_ISA_SVM) {
+		if (reason >= XS_BPF_SVM_WORDS * 32)
+			return cfg.svm_other;
+		return bit_set(cfg.svm_reasons, XS_BPF_SVM_WORDS, reason);
+	}
+	if (isa == XS_ISA_HOST_EVENT)
+		return (cfg.host_reasons >> (reason & 31)) & 1;
+	return false;
+}
+
+/* 1-in-N sampling of exits (per CPU). */
+static __always_inline bool sample_ok(void)
+{
+	if (cfg.sample_n <= 1)
+		return true;
+	struct xs_bpf_counters *c = ctr();
+	if (!c)
+		return true;
+	return c->sample_tick++ % cfg.sample_n == 0;
+}
+
+/* The filter decision for a new exit; counted. */
+static __always_inline bool decide(u32 isa, u32 reason)
+{
+	if (!reason_ok(isa, reason)) {
+		COUNT(filtered);
+		return false;
+	}
+	if (!sample_ok()) {
+		COUNT(sampled_out);
+		return false;
+	}
+	return true;
+}
+
+static __always_inline struct tid_state *state_of(u32 tid)
+{
+	return bpf_map_lookup_elem(&tids, &tid);
+}
+
+static __always_inline struct tid_state *state_get(u32 tid)
+{
+	struct tid_state *st = bpf_map_lookup_elem(&tids, &tid);
+	if (st)
+		return st;
+	struct tid_state fresh = {.vcpu_id = XS_EV_VCPU_UNKNOWN};
+	bpf_map_update_elem(&tids, &tid, &fresh, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&tids, &tid);
+}
+
+static __always_inline void *ev_reserve(u64 size, u8 type, u64 pid_tgid, u32 vcpu)
+{
+	struct xs_ev_hdr *h = bpf_ringbuf_reserve(&rb, size, 0);
+	if (!h) {
+		COUNT(ring_full);
+		return NULL;
+	}
+	h->type = type;
+	h->flags = cfg.sample_n > 1 ? XS_EVH_SAMPLED : 0;
+	h->size = size;
+	h->cpu = bpf_get_smp_processor_id();
+	h->pid = pid_tgid >> 32;
+	h->tid = (u32)pid_tgid;
+	h->ts = bpf_ktime_get_ns();
+	h->vcpu = vcpu;
+	h->pad = 0;
+	return h;
+}
+
+/* Submit without waking the consumer unless enough data waits: one wake-up per batch, not per event. */
+static __always_inline void ev_submit(void *e)
+{
+	u64 flags = BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) >= cfg.wakeup_bytes) {
+		flags = BPF_RB_FORCE_WAKEUP;
+		COUNT(wakeups);
+	}
+	bpf_ringbuf_submit(e, flags);
+	COUNT(emitted);
+}
+
+/*
+ * Whether an event that belongs to the current exit of its thread passes: the exit's decision, made by
+ * kvm_exit (hardware mode) or by the first host event of the exit (host mode). Only tracked while a reason
+ * filter or sampling is on.
+ */
+static __always_inline bool follows_exit(u32 tid)
+{
+	if (!cfg.track_exits)
+		return true;
+	struct tid_state *st = state_of(tid);
+	return !st || !st->skip;
+}
+
+/*
+ * Host mode (no kvm_exit on this host): a per-cause event opens a new exit unless it completes the current
+ * one, which is the case for an IN whose userspace exit came first (kind USERSPACE_EXIT, uexit IO) and for an
+ * MMIO read whose data the VMM supplied (kind MMIO, uexit MMIO). collector/joiner.c applies the same rules.
+ */
+static __always_inline bool host_event_ok(u32 tid, u32 host_reason, u8 completes_kind, u8 completes_uexit)
+{
+	if (!cfg.track_exits || cfg.hw_mode)
+		return true;
+	struct tid_state *st = state_get(tid);
+	if (!st)
+		return true;
+	if (completes_kind && st->kind == completes_kind && st->uexit == completes_uexit) {
+		st->uexit = 0;
+		st->kind = 0;
+		return !st->skip;
+	}
+	st->skip = !decide(XS_ISA_HOST_EVENT, host_reason);
+	st->kind = host_reason;
+	st->uexit = 0;
+	return !st->skip;
+}
+
+/* Hardware mode: details follow their kvm_exit; host mode: they are the exits. */
+static __always_inline bool detail_ok(u32 tid, u32 host_reason, u8 completes_kind, u8 completes_uexit)
+{
+	return cfg.hw_mode ? follows_exit(tid) : host_event_ok(tid, host_reason, completes_kind, completes_uexit);
+}
+
+/* Common prologue of the detail programs: process and vCPU filters, the vCPU id. */
+#define DETAIL_PROLOGUE(vcpu_var)                  \
+	u64 pid_tgid = bpf_get_current_pid_tgid(); \
+	if (!pid_ok(pid_tgid))                     \
+		return 1;                          \
+	COUNT(seen);                               \
+	u32 vcpu_var = vcpu_id_of(loaded_vcpu());  \
+	if (!vcpu_ok(vcpu_var)) {                  \
+		COUNT(filtered);                   \
+		return 1;                          \
+	}
+
+/* ---- kvm_exit ---- */
+
+static __always_inline void read_svm_exit(struct kvm_vcpu___xs *vcpu, struct xs_ev_exit *e, struct xs_ev_svm_save *save)
+{
+	struct vcpu_svm___xs *svm = (void *)vcpu;
+	struct vmcb___xs *vmcb = BPF_CORE_READ(svm, vmcb);
+	if (!vmcb)
+		return;
+	e->reason = READ_UINT(vmcb->control.exit_code);
+	e->info1 = READ_UINT(vmcb->control.exit_info_1);
+	e->info2 = READ_UINT(vmcb->control.exit_info_2);
+	e->intr_info = READ_UINT(vmcb->control.exit_int_info);
+	e->error_code = READ_UINT(vmcb->control.exit_int_info_err);
+	e->fields |= XS_EVX_REASON | XS_EVX_INFO1 | XS_EVX_INFO2 | XS_EVX_INTR;
+	if (!save)
+		return;
+	save->nested_ctl = READ_UINT(vmcb->control.nested_ctl);
+	save->int_ctl = READ_UINT(vmcb->control.int_ctl);
+	if (save->nested_ctl & 4) /* SEV-ES: the save area is encrypted */
+		return;
+	/* ES..TR are ten consecutive 16-byte vmcb_seg entries on every kernel. */
+	if (bpf_core_read(save->seg, sizeof(save->seg), &vmcb->save.es))
+		return;
+	if (bpf_core_read(&save->efer, 8, &vmcb->save.efer) || bpf_core_read(&save->cr4, 8, &vmcb->save.cr4) ||
+	    bpf_core_read(&save->cr3, 8, &vmcb->save.cr3) || bpf_core_read(&save->cr0, 8, &vmcb->save.cr0) ||
+	    bpf_core_read(&save->dr7, 8, &vmcb->save.dr7) || bpf_core_read(&save->dr6, 8, &vmcb->save.dr6) ||
+	    bpf_core_read(&save->rflags, 8, &vmcb->save.rflags) || bpf_core_read(&save->rip, 8, &vmcb->save.rip) ||
+	    bpf_core_read(&save->rsp, 8, &vmcb->save.rsp) || bpf_core_read(&save->rax, 8, &vmcb->save.rax) ||
+	    bpf_core_read(&save->cr2, 8, &vmcb->save.cr2))
+		return;
+	e->fields |= XS_EVX_SVM_SAVE;
+}
+
+static __always_inline void read_vmx_exit(struct kvm_vcpu___xs *vcpu, struct xs_ev_exit *e, u32 regs_avail)
+{
+	struct vcpu_vmx___xs *vmx = (void *)vcpu;
+	e->reason = READ_UINT(vmx->exit_reason.full);
+	e->idt_vectoring_info = READ_UINT(vmx->idt_vectoring_info);
+	e->fields |= XS_EVX_REASON | XS_EVX_IDT_VEC;
+	/* KVM reads the qualification and interruption info from the VMCS lazily: take them only if cached. */
+	if (regs_avail & (1u << KVM_EXREG_EXIT_INFO_1)) {
+		e->info1 = READ_UINT(vmx->exit_qualification);
+		e->fields |= XS_EVX_INFO1;
+	}
+	if (regs_avail & (1u << KVM_EXREG_EXIT_INFO_2)) {
+		e->intr_info = READ_UINT(vmx->exit_intr_info);
+		e->fields |= XS_EVX_INTR;
+	}
+}
+
+static __always_inline void fill_exit_btf(struct xs_ev_exit *e, struct kvm_vcpu___xs *vcpu, u32 isa,
+					  struct xs_ev_vcpu_regs *regs, struct xs_ev_svm_save *save)
+{
+	e->isa = isa;
+	e->fields = 0;
+	u32 regs_avail = 0;
+	bpf_core_read(&regs_avail, sizeof(regs_avail), &vcpu->arch.regs_avail);
+	if (regs_avail & (1u << 16)) {
+		bpf_core_read(&e->rip, 8, &vcpu->arch.regs[16]);
+		e->fields |= XS_EVX_RIP;
+	}
+	if (regs) {
+		regs->regs_avail = regs_avail;
+		regs->pad = 0;
+		if (!bpf_core_read(regs->regs, sizeof(regs->regs), &vcpu->arch.regs)) {
+			regs->cr0 = READ_UINT(vcpu->arch.cr0);
+			regs->cr2 = READ_UINT(vcpu->arch.cr2);
+			regs->cr3 = READ_UINT(vcpu->arch.cr3);
+			regs->cr4 = READ_UINT(vcpu->arch.cr4);
+			regs->efer = READ_UINT(vcpu->arch.efer);
+			e->fields |= XS_EVX_REGS;
+		} else {
+			COUNT(read_fail);
+		}
+	}
+	if (isa == XS_ISA_SVM && bpf_core_type_exists(struct vcpu_svm___xs))
+		read_svm_exit(vcpu, e, save);
+	else if (isa == XS_ISA_VMX && bpf_core_type_exists(struct vcpu_vmx___xs))
+		read_vmx_exit(vcpu, e, regs_avail);
+}
+
+/* The exit's filter decision, remembered for its detail events and kvm_entry. */
+static __always_inline bool exit_decision(u32 tid, u32 isa, u32 reason, bool reason_known)
+{
+	if (!cfg.track_exits)
+		return true;
+	bool keep = reason_known ? decide(isa, reason) : sample_ok();
+	struct tid_state *st = state_get(tid);
+	if (st)
+		st->skip = !keep;
+	return keep;
+}
+
+/* tp_btf: the vCPU pointer, so the exit's fields come from KVM's structures and a guest-state snapshot is possible. */
+SEC("tp_btf/kvm_exit")
+int BPF_PROG(exit_btf, struct kvm_vcpu___xs *vcpu, u32 isa)
+{
+	u64 pid_tgid = bpf_get_current_pid_tgid();
+	if (!pid_ok(pid_tgid))
+		return 0;
+	COUNT(seen);
+	u32 vcpu_id = vcpu_id_of(vcpu);
+	if (!vcpu_ok(vcpu_id)) {
+		COUNT(filtered);
+		return 0;
+	}
+	struct xs_ev_exit *e;
+	if (cfg.gs_level >= XS_BPF_GS_FULL)
+		e = ev_reserve(XS_EV_EXIT_FULL_SIZE, XS_EV_EXIT, pid_tgid, vcpu_id);
+	else if (cfg.gs_level == XS_BPF_GS_REGS)
+		e = ev_reserve(XS_EV_EXIT_REGS_SIZE, XS_EV_EXIT, pid_tgid, vcpu_id);
+	else
+		e = ev_reserve(sizeof(*e), XS_EV_EXIT, pid_tgid, vcpu_id);
+	if (!e)
+		return 0;
+	struct xs_ev_vcpu_regs *regs = cfg.gs_level >= XS_BPF_GS_REGS ? (void *)(e + 1) : NULL;
+	struct xs_ev_svm_save *save = cfg.gs_level >= XS_BPF_GS_FULL ? (void *)(regs + 1) : NULL;
+	e->reason = 0;
+	e->info1 = e->info2 = 0;
+	e->intr_info = e->error_code = e->idt_vectoring_info = 0;
+	e->rip = 0;
+	fill_exit_btf(e, vcpu, isa, regs, save);
+	bool keep;
+	if (!cfg.exit_tp_loaded)
+		keep = exit_decision((u32)pid_tgid, isa, e->reason, e->fields & XS_EVX_REASON);
+	else
+		/*
+		 * The classic half (loaded too on VMX) decides, and alone samples: the two halves of one hit may
+		 * run in either order. The reason filter is deterministic, so both apply it; a half whose
+		 * partner was sampled out is dropped by the joiner.
+		 */
+		keep = !cfg.reason_filter || !(e->fields & XS_EVX_REASON) || reason_ok(isa, e->reason);
+	if (!keep) {
+		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
+		return 0;
+	}
+	ev_submit(e);
+	return 0;
+}
+
+/* Classic tracepoint: the fields KVM itself read for the trace (complete on VMX, where tp_btf cannot be). */
+SEC("tracepoint/kvm/kvm_exit")
+int exit_tp(struct trace_event_raw_kvm_exit___xs *ctx)
+{
+	u64 pid_tgid = bpf_get_current_pid_tgid();
+	if (!pid_ok(pid_tgid))
+		return 1;
+	COUNT(seen);
+	u32 vcpu_id = READ_UINT(ctx->vcpu_id);
+	if (!vcpu_ok(vcpu_id)) {
+		COUNT(filtered);
+		return 1;
+	}
+	u32 isa = READ_UINT(ctx->isa);
+	u32 reason = READ_UINT(ctx->exit_reason);
+	if (!exit_decision((u32)pid_tgid, isa, reason, true))
+		return 1;
+	struct xs_ev_exit *e = ev_reserve(sizeof(*e), XS_EV_EXIT_TP, pid_tgid, vcpu_id);
+	if (!e)
+		return 1;
+	e->isa = isa;
+	e->reason = reason;
+	e->info1 = READ_UINT(ctx->info1);
+	e->info2 = READ_UINT(ctx->info2);
+	e->intr_info = READ_UINT(ctx->intr_info);
+	e->error_code = READ_UINT(ctx->error_code);
+	e->rip = READ_UINT(ctx->guest_rip);
+	e->idt_vectoring_info = 0;
+	e->fields = XS_EVX_ALL_INFO;
+	ev_submit(e);
+	return 1;
+}
+
+SEC("tracepoint/kvm/kvm_nested_vmexit")
+int nested_exit_tp(struct trace_event_raw_kvm_exit___xs *ctx)
+{
+	DETAIL_PROLOGUE(vcpu_id);
+	if (!detail_ok((u32)pid_tgid, XS_HEV_NESTED_VMEXIT, 0, 0))
+		return 1;
+	struct xs_ev_exit *e = ev_reserve(sizeof(*e), XS_EV_NESTED_EXIT, pid_tgid, vcpu_id);
+	if (!e)
+		return 1;
+	e->isa = READ_UINT(ctx->isa);
+	e->reason = READ_UINT(ctx->exit_reason);
+	e->info1 = READ_UINT(ctx->info1);
+	e->info2 = READ_UINT(ctx->info2);
+	e->intr_info = READ_UINT(ctx->intr_info);
+	e->error_code = READ_UINT(ctx->error_code);
+	e->rip = READ_UINT(ctx->guest_rip);
+	e->idt_vectoring_info = 0;
+	e->fields = XS_EVX_ALL_INFO;
+	ev_submit(e);
+	return 1;
+}
+
+/* ---- kvm_entry: ends the exit (latency) ---- */
+
+SEC("tp_btf/kvm_entry")
+int BPF_PROG(entry_btf, struct kvm_vcpu___xs *vcpu)
+{
+	u64 pid_tgid = bpf_get_current_pid_tgid();
+	if (!pid_ok(pid_tgid))
+		return 0;
+	COUNT(seen);
+	u32 vcpu_id = vcpu_id_of(vcpu);
+	if (!vcpu_ok(vcpu_id)) {
+		COUNT(filtered);
+		return 0;
+	}
+	if (!follows_exit((u32)pid_tgid))
+		return 0;
+	struct xs_ev_entry *e = ev_reserve(sizeof(*e), XS_EV_ENTRY, pid_tgid, vcpu_id);
+	if (e)
+		ev_submit(e);
+	return 0;
+}
+
+/* ---- detail events ---- */
+
+SEC("tracepoint/kvm/kvm_pio")
+int pio_tp(struct trace_event_raw_kvm_pio___xs *ctx)
+{
+	DETAIL_PROLOGUE(vcpu_id);
+	u32 rw = READ_UINT(ctx->rw);
+	/* An IN that went to user space is traced when KVM takes the VMM's data: it completes that exit. */
+	if (!detail_ok((u32)pid_tgid, XS_HEV_PIO, rw == 0 ? XS_HEV_USERSPACE_EXIT : 0, KVM_EXIT_IO))
+		return 1;
+	struct xs_ev_pio *e = ev_reserve(sizeof(*e), XS_EV_PIO, pid_tgid, vcpu_id);
+	if (!e)
+		return 1;
+	e->rw = rw;
+	e->port = READ_UINT(ctx->port);
+	e->size = READ_UINT(ctx->size);
+	e->count = READ_UINT(ctx->count);
+	e->val = READ_UINT(ctx->val);
+	e->pad = 0;
+	ev_submit(e);
+	return 1;
+}
+
+SEC("tracepoint/kvm/kvm_mmio")
+int mmio_tp(struct trace_event_raw_kvm_mmio___xs *ctx)
+{
+	DETAIL_PROLOGUE(vcpu_id);
+	u32 type = READ_UINT(ctx->type);
+	if (!detail_ok((u32)pid_tgid, XS_HEV_MMIO, type == XS_EV_MMIO_READ ? XS_HEV_MMIO : 0, KVM_EXIT_MMIO))
+		return 1;
+	struct xs_ev_mmio *e = ev_reserve(sizeof(*e), XS_EV_MMIO, pid_tgid, vcpu_id);
+	if (!e)
+		return 1;
+	e->type = type;
+	e->len = READ_UINT(ctx->len);
+	e->gpa = READ_UINT(ctx->gpa);
+	e->val = READ_UINT(ctx->val);
+	ev_submit(e);
+	return 1;
+}
+
+SEC("tracepoint/kvm/kvm_msr")
+int msr_tp(struct trace_event_raw_kvm_msr___xs *ctx)
+{
+	DETAIL_PROLOGUE(vcpu_id);
+	if (!detail_ok((u32)pid_tgid, XS_HEV_MSR, 0, 0))
+		return 1;
+	struct xs_ev_msr *e = ev_reserve(sizeof(*e), XS_EV_MSR, pid_tgid, vcpu_id);
+	if (!e)
+		return 1;
+	e->write = READ_UINT(ctx->write);
+	e->ecx = READ_UINT(ctx->ecx);
+	e->data = READ_UINT(ctx->data);
+	e->exception = READ_UINT(ctx->exception);
+	e->pad = 0;
+	ev_submit(e);
+	return 1;
+}
+
+SEC("tracepoint/kvm/kvm_cr")
+int cr_tp(struct trace_event_raw_kvm_cr___xs *ctx)
+{
+	DETAIL_PROLOGUE(vcpu_id);
+	if (!detail_ok((u32)pid_tgid, XS_HEV_CR, 0, 0))
+		return 1;
+	struct xs_ev_cr *e = ev_reserve(sizeof(*e), XS_EV_CR, pid_tgid, vcpu_id);
+	if (!e)
+		return 1;
+	e->rw = READ_UINT(ctx->rw);
+	e->cr = READ_UINT(ctx->cr);
+	e->val = READ_UINT(ctx->val);
+	ev_submit(e);
+	return 1;
+}
+
+SEC("tracepoint/kvm/kvm_cpuid")
+int cpuid_tp(struct trace_event_raw_kvm_cpuid___xs *ctx)
+{
+	DETAIL_PROLOGUE(vcpu_id);
+	if (!detail_ok((u32)pid_tgid, XS_HEV_CPUID, 0, 0))
+		return 1;
+	struct xs_ev_cpuid *e = ev_reserve(sizeof(*e), XS_EV_CPUID, pid_tgid, vcpu_id);
+	if (!e)
+		return 1;
+	e->function = READ_UINT(ctx->function);
+	e->index = READ_UINT(ctx->index);
+	e->rax = READ_UINT(ctx->rax);
+	e->rbx = READ_UINT(ctx->rbx);
+	e->rcx = READ_UINT(ctx->rcx);
+	e->rdx = READ_UINT(ctx->rdx);
+	ev_submit(e);
+	return 1;
+}
+
+SEC("tracepoint/kvm/kvm_hypercall")
+int hypercall_tp(struct trace_event_raw_kvm_hypercall___xs *ctx)
+{
+	DETAIL_PROLOGUE(vcpu_id);
+	if (!detail_ok((u32)pid_tgid, XS_HEV_HYPERCALL, 0, 0))
+		return 1;
+	struct xs_ev_hypercall *e = ev_reserve(sizeof(*e), XS_EV_HYPERCALL, pid_tgid, vcpu_id);
+	if (!e)
+		return 1;
+	e->nr = READ_UINT(ctx->nr);
+	e->a[0] = READ_UINT(ctx->a0);
+	e->a[1] = READ_UINT(ctx->a1);
+	e->a[2] = READ_UINT(ctx->a2);
+	e->a[3] = READ_UINT(ctx->a3);
+	ev_submit(e);
+	return 1;
+}
+
+SEC("tracepoint/kvm/kvm_inj_exception")
+int inj_exception_tp(struct trace_event_raw_kvm_inj_exception___xs *ctx)
+{
+	DETAIL_PROLOGUE(vcpu_id);
+	if (!detail_ok((u32)pid_tgid, XS_HEV_INJ_EXCEPTION, 0, 0))
+		return 1;
+	struct xs_ev_inj_exc *e = ev_reserve(sizeof(*e), XS_EV_INJ_EXC, pid_tgid, vcpu_id);
+	if (!e)
+		return 1;
+	e->exception = READ_UINT(ctx->exception);
+	e->has_error = READ_UINT(ctx->has_error);
+	e->error_code = READ_UINT(ctx->error_code);
+	e->reinjected = bpf_core_field_exists(ctx->reinjected) ? READ_UINT(ctx->reinjected) : 0;
+	ev_submit(e);
+	return 1;
+}
+
+SEC("tracepoint/kvm/kvm_page_fault")
+int page_fault_tp(struct trace_event_raw_kvm_page_fault___xs *ctx)
+{
+	DETAIL_PROLOGUE(vcpu_id);
+	if (!detail_ok((u32)pid_tgid, XS_HEV_PAGE_FAULT, 0, 0))
+		return 1;
+	struct xs_ev_page_fault *e = ev_reserve(sizeof(*e), XS_EV_PAGE_FAULT, pid_tgid, vcpu_id);
+	if (!e)
+		return 1;
+	e->address = READ_UINT(ctx->fault_address);
+	e->error_code = READ_UINT(ctx->error_code);
+	e->rip = 0;
+	e->fields = 0;
+	if (bpf_core_field_exists(ctx->guest_rip)) {
+		e->rip = READ_UINT(ctx->guest_rip);
+		e->fields = XS_EVPF_RIP;
+	}
+	e->pad = 0;
+	ev_submit(e);
+	return 1;
+}
+
+SEC("tracepoint/kvm/kvm_emulate_insn")
+int emulate_tp(struct trace_event_raw_kvm_emulate_insn___xs *ctx)
+{
+	DETAIL_PROLOGUE(vcpu_id);
+	if (!detail_ok((u32)pid_tgid, XS_HEV_EMULATE_INSN, 0, 0))
+		return 1;
+	struct xs_ev_emulate *e = ev_reserve(sizeof(*e), XS_EV_EMULATE, pid_tgid, vcpu_id);
+	if (!e)
+		return 1;
+	e->rip = READ_UINT(ctx->rip);
+	e->csbase = READ_UINT(ctx->csbase);
+	e->len = READ_UINT(ctx->len);
+	e->flags = READ_UINT(ctx->flags);
+	e->failed = READ_UINT(ctx->failed);
+	e->pad = e->pad2 = 0;
+	if (bpf_core_read(e->insn, sizeof(e->insn), &ctx->insn))
+		__builtin_memset(e->insn, 0, sizeof(e->insn));
+	ev_submit(e);
+	return 1;
+}
+
+/* ---- the VMM's side: KVM_RUN and the userspace exit ---- */
+
+/* The vCPU behind a file descriptor of this task, if the file is a KVM vCPU ("kvm-vcpu:N"). */
+static __always_inline struct kvm_vcpu___xs *vcpu_of_fd(u32 fd, u64 *file_out)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *file = NULL;
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return NULL;
+	*file_out = (u64)file;
+	const unsigned char *name = BPF_CORE_READ(file, f_path.dentry, d_name.name);
+	char buf[9] = {};
+	if (!name || bpf_probe_read_kernel(buf, sizeof(buf), name))
+		return NULL;
+	if (buf[0] != 'k' || buf[1] != 'v' || buf[2] != 'm' || buf[3] != '-' || buf[4] != 'v' || buf[5] != 'c' ||
+	    buf[6] != 'p' || buf[7] != 'u' || buf[8] != ':')
+		return NULL;
+	return BPF_CORE_READ(file, private_data);
+}
+
+/*
+ * KVM_RUN: bind the thread to its vCPU (kvm_userspace_exit runs after the vCPU is put and cannot find it
+ * otherwise), and if the last userspace exit carried an answer back into KVM, copy what the VMM left in
+ * struct kvm_run.
+ */
+SEC("tracepoint/syscalls/sys_enter_ioctl")
+int run_ioctl_tp(struct sys_enter_ioctl_args *ctx)
+{
+	if ((u32)ctx->cmd != KVM_RUN_IOCTL)
+		return 1;
+	u64 pid_tgid = bpf_get_current_pid_tgid();
+	if (!pid_ok(pid_tgid))
+		return 1;
+	u32 tid = (u32)pid_tgid;
+	struct tid_state *st = state_get(tid);
+	if (!st)
+		return 1;
+	u64 file = 0;
+	struct kvm_vcpu___xs *vcpu = vcpu_of_fd((u32)ctx->fd, &file);
+	if (!vcpu)
+		return 1;
+	if (st->file != file || st->vcpu != (u64)vcpu) {
+		st->file = file;
+		st->vcpu = (u64)vcpu;
+		st->run = (u64)BPF_CORE_READ(vcpu, run);
+		st->vcpu_id = vcpu_id_of(vcpu);
+	}
+	if (!st->need_run)
+		return 1;
+	st->need_run = 0;
+	if (!vcpu_ok(st->vcpu_id) || (cfg.track_exits && st->skip))
+		return 1;
+	struct xs_ev_run *e = ev_reserve(sizeof(*e), XS_EV_RUN, pid_tgid, st->vcpu_id);
+	if (!e)
+		return 1;
+	if (bpf_probe_read_kernel(e->run, sizeof(e->run), (void *)st->run)) {
+		COUNT(read_fail);
+		__builtin_memset(e->run, 0, sizeof(e->run));
+	}
+	ev_submit(e);
+	return 1;
+}
+
+/* Does a userspace exit of this KVM reason finish the host event that opened the current exit? */
+static __always_inline bool uexit_joins(u8 kind, u32 reason)
+{
+	switch (reason) {
+	case KVM_EXIT_IO:
+		return kind == XS_HEV_PIO;
+	case KVM_EXIT_MMIO:
+		return kind == XS_HEV_MMIO;
+	case KVM_EXIT_X86_RDMSR:
+	case KVM_EXIT_X86_WRMSR:
+		return kind == XS_HEV_MSR;
+	case KVM_EXIT_HYPERCALL:
+		return kind == XS_HEV_HYPERCALL;
+	}
+	return false;
+}
+
+SEC("tracepoint/kvm/kvm_userspace_exit")
+int userspace_exit_tp(struct trace_event_raw_kvm_userspace_exit___xs *ctx)
+{
+	u64 pid_tgid = bpf_get_current_pid_tgid();
+	if (!pid_ok(pid_tgid))
+		return 1;
+	COUNT(seen);
+	u32 tid = (u32)pid_tgid;
+	u32 reason = READ_UINT(ctx->reason);
+	u32 err = READ_UINT(ctx->errno);
+	struct tid_state *st = state_of(tid);
+	u32 vcpu_id = st ? st->vcpu_id : XS_EV_VCPU_UNKNOWN;
+	if (!vcpu_ok(vcpu_id)) {
+		COUNT(filtered);
+		return 1;
+	}
+	if (st)
+		st->need_run =
+			reason == KVM_EXIT_X86_RDMSR || reason == KVM_EXIT_X86_WRMSR || reason == KVM_EXIT_HYPERCALL;
+	if (cfg.track_exits && st) {
+		if (cfg.hw_mode) {
+			if (st->skip)
+				return 1;
+		} else if (!st->uexit && uexit_joins(st->kind, reason)) {
+			st->uexit = reason;
+			if (st->skip)
+				return 1;
+		} else {
+			/* A userspace exit with no host event before it is an exit of its own. */
+			st->skip = !decide(XS_ISA_HOST_EVENT, XS_HEV_USERSPACE_EXIT);
+			st->kind = XS_HEV_USERSPACE_EXIT;
+			st->uexit = reason;
+			if (st->skip)
+				return 1;
+		}
+	}
+	struct xs_ev_uexit *e = ev_reserve(sizeof(*e), XS_EV_UEXIT, pid_tgid, vcpu_id);
+	if (!e)
+		return 1;
+	e->reason = reason;
+	e->err = err;
+	e->have_run = 0;
+	e->pad = 0;
+	if (st && st->run && !bpf_probe_read_kernel(e->run, sizeof(e->run), (void *)st->run))
+		e->have_run = 1;
+	else
+		__builtin_memset(e->run, 0, sizeof(e->run));
+	ev_submit(e);
+	return 1;
+}

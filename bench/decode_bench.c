@@ -4,6 +4,9 @@
  *
  *   decode-bench [SECONDS_PER_RUN]
  *
+ * Rates are per second of the benchmark thread's CPU time (CLOCK_THREAD_CPUTIME_ID), so that other work on
+ * a shared machine is not charged to the decoder; the wall-clock rate of the first measurement is printed too.
+ *
  * Records: a fixed-seed mix shaped like a busy KVM host's exits (EPT violations / NPFs, external interrupts,
  * port I/O, MSR writes, HLT, ...), VMX and SVM. Measured, each as the median of 5 runs:
  *   - xs_decode into struct xs_decoded (the figure the issue targets: > 20 M records/s),
@@ -92,10 +95,16 @@ static void make_records(void)
 	}
 }
 
+/*
+ * The thread's CPU time, not wall time: the figure is "per second of one core", and on a shared 2-core
+ * machine other work would otherwise be charged to the decoder. main() also prints the wall-clock rate.
+ */
+static clockid_t bench_clock = CLOCK_THREAD_CPUTIME_ID;
+
 static double now(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(bench_clock, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -249,18 +258,25 @@ int main(int argc, char **argv)
 	ours_json = oj[2];
 	naive = nj[2];
 	double rec_json = median(RECORD_JSON, mixed, seconds);
+	bench_clock = CLOCK_MONOTONIC;
+	double vmx_wall = median(DECODE, vmx_recs, seconds);
 
-	printf("decoder throughput, one core, median of 5 runs of %.1fs, %d-record realistic mix\n", seconds, NRECS);
+	printf("decoder throughput per CPU-second of one core (the thread's CPU time), median of 5 runs of %.1fs, "
+	       "%d-record realistic mix\n",
+	       seconds, NRECS);
 	printf("  xs_decode (VMX mix)            %8.1f M records/s  (%.1f ns each)\n", vmx / 1e6, 1e9 / vmx);
 	printf("  xs_decode (SVM mix)            %8.1f M records/s  (%.1f ns each)\n", svm / 1e6, 1e9 / svm);
 	printf("  xs_decode + fields JSON        %8.1f M records/s\n", ours_json / 1e6);
 	printf("  naive strtable + snprintf JSON %8.1f M records/s  (ours %.2fx)\n", naive / 1e6, ours_json / naive);
 	printf("  xs_record_json (whole record)  %8.1f M records/s\n", rec_json / 1e6);
+	printf("  xs_decode (VMX mix), wall clock %7.1f M records/s (shows how busy the machine was)\n",
+	       vmx_wall / 1e6);
 	printf("RESULT\tdecode\txs_decode_vmx\t%.0f\trecords/s\n", vmx);
 	printf("RESULT\tdecode\txs_decode_svm\t%.0f\trecords/s\n", svm);
 	printf("RESULT\tdecode\tdecode_fields_json\t%.0f\trecords/s\n", ours_json);
 	printf("RESULT\tdecode\tnaive_strtable_snprintf_json\t%.0f\trecords/s\n", naive);
 	printf("RESULT\tdecode\tjson_speedup_vs_naive\t%.2f\tx\n", ours_json / naive);
 	printf("RESULT\tdecode\txs_record_json\t%.0f\trecords/s\n", rec_json);
+	printf("RESULT\tdecode\txs_decode_vmx_wall\t%.0f\trecords/s\n", vmx_wall);
 	return 0;
 }

@@ -17,6 +17,8 @@
 
 static void put_vmx_reason_flags(struct xs_decoded *d, uint32_t reason)
 {
+	if (!(reason >> 16))
+		return; /* the common case: a basic reason and no flag */
 	if (reason & XS_VMX_REASON_FAILED_VMENTRY)
 		xs_put_int(d, "failed_vmentry", 1);
 	if (reason & XS_VMX_REASON_FROM_VMX_ROOT)

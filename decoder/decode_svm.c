@@ -25,12 +25,13 @@ static void cr_dr(struct xs_decoded *d, uint32_t code, uint64_t q)
 	}
 }
 
-/* Exceptions that push an error code (the intercept saves it in EXITINFO1). */
+/*
+ * 15.12: the intercepts of the exceptions that push an error code save it in EXITINFO1 (#DF and #TS do not:
+ * their EXITINFO1 is undefined, as it is for every exception without an error code).
+ */
 static bool has_error_code(unsigned int vector)
 {
 	switch (vector) {
-	case 8:	 /* #DF */
-	case 10: /* #TS */
 	case 11: /* #NP */
 	case 12: /* #SS */
 	case 13: /* #GP */
@@ -61,8 +62,8 @@ static void exception(struct xs_decoded *d, uint32_t code, uint64_t q, uint64_t 
 		xs_put_hex(d, "error_code", q);
 		xs_put_reserved(d, "reserved_bits", q, 0xffffffffull);
 	} else {
+		/* EXITINFO1/2 are undefined: whatever they hold means nothing, so nothing is reported. */
 		d->format = "svm_exception";
-		xs_put_reserved(d, "reserved_bits", q, 0);
 	}
 }
 
@@ -157,6 +158,11 @@ void xs_decode_svm(const struct xs_decode_input *in, struct xs_decoded *d)
 		d->format = "svm_msr";
 		xs_put_enum(d, "write", xs_bit(q, 0), xs_bit(q, 0) ? "WRMSR" : "RDMSR");
 		xs_put_reserved(d, "reserved_bits", q, 1);
+	} else if (code == 0x75) {
+		/* INTn with decode assists (15.8.1): the interrupt number. */
+		d->format = "svm_swint";
+		xs_put_hex(d, "vector", xs_bits(q, 7, 0));
+		xs_put_reserved(d, "reserved_bits", q, 0xff);
 	} else if (code == 0x79) {
 		/* INVLPG with decode assists: the linear address. */
 		d->format = "svm_invlpg";

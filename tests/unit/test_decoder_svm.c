@@ -56,12 +56,23 @@ static void test_exceptions(void **state)
 	assert_string_equal(d.format, "svm_exception");
 	ASSERT_ENUM(&d, "vector", 13, "GP");
 	ASSERT_FIELD(&d, "error_code", 0x18);
-	/* #UD pushes no error code: EXITINFO1 must be 0 */
+	/* #UD pushes no error code: EXITINFO1 is undefined, so nothing in it is reported */
 	svm(0x46, 0, 0);
 	ASSERT_ENUM(&d, "vector", 6, "UD");
 	ASSERT_NO_FIELD(&d, "error_code");
 	svm(0x46, 1, 0);
-	ASSERT_FIELD(&d, "reserved_bits", 1);
+	ASSERT_NO_FIELD(&d, "reserved_bits");
+	/* Neither #DF nor #TS saves its error code (15.12) */
+	svm(0x48, 0, 0);
+	ASSERT_NO_FIELD(&d, "error_code");
+	svm(0x4a, 0x18, 0);
+	ASSERT_ENUM(&d, "vector", 10, "TS");
+	ASSERT_NO_FIELD(&d, "error_code");
+	/* #AC, #CP carry theirs */
+	svm(0x51, 0, 0);
+	ASSERT_FIELD(&d, "error_code", 0);
+	svm(0x55, 3, 0);
+	ASSERT_FIELD(&d, "error_code", 3);
 	/* #PF on a write to a present user page: error code 0x7, CR2 in EXITINFO2 */
 	svm(0x4e, 0x7, 0x7fff0000);
 	assert_string_equal(d.format, "svm_page_fault");
@@ -71,8 +82,13 @@ static void test_exceptions(void **state)
 	ASSERT_FIELD(&d, "fetch", 0);
 	ASSERT_FIELD(&d, "fault_address", 0x7fff0000);
 	/* Error codes are 32 bits wide */
-	svm(0x48, 1ull << 32, 0);
+	svm(0x4d, 1ull << 32, 0);
 	ASSERT_FIELD(&d, "reserved_bits", 1ull << 32);
+	/* INTn with decode assists: INT 0x80; bit 8 is reserved */
+	svm(0x75, 0x180, 0);
+	assert_string_equal(d.format, "svm_swint");
+	ASSERT_FIELD(&d, "vector", 0x80);
+	ASSERT_FIELD(&d, "reserved_bits", 0x100);
 }
 
 static void test_ioio(void **state)

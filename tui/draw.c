@@ -84,6 +84,10 @@ void tui_screen_close(void)
 {
 	if (!screen)
 		return;
+	/* Terminals without an alternate screen keep the last frame: leave the bottom line clean for the shell. */
+	move(LINES - 1, 0);
+	clrtoeol();
+	refresh();
 	curs_set(1);
 	endwin();
 	delscreen(screen);

@@ -86,6 +86,7 @@ tui_quit_and_check() {
 	keys q
 	wait_for '^EXIT=[0-9]+' 10
 	expect '^EXIT=0$'
+	wait_for '^-?icanon' 5
 	expect '^icanon echo$'
 	expect 'BEFORE-TOP'
 	[ "$(tmx display -p -t t '#{alternate_on}')" = 0 ] || fail "the alternate screen is still on after quitting"

@@ -141,5 +141,18 @@ tmx resize-window -t t -x 80 -y 24
 wait_for 'vmx EPT_VIOLATION'
 check_layout 80 24
 
+# Colour where the terminal has it (tmux's "screen" has 8 colours): the header bar is black on cyan.
+tmx capture-pane -e -p -t t | head -n 1 | grep -qF $'\e[30m\e[46m' || fail "no colour on a colour terminal"
 tui_quit_and_check
-echo "ok: replayed database: counts, sort, filter, pause, detail, resize, quit"
+
+# Readable without colour: --no-color on a vt100 draws the bars and the selection in reverse video only.
+keys "clear; TERM=vt100 $EXITSCOPE top --replay $TUI_WORK/r.db --speed 0 --no-color; echo EXIT=\$?" Enter
+wait_for 'replay finished: 2000 records'
+sleep 1.2
+tmx capture-pane -e -p -t t >"$TUI_WORK/plain.txt"
+grep -qE $'\e\\[(3|4)[0-7]m' "$TUI_WORK/plain.txt" && fail "colour codes with --no-color"
+head -n 1 "$TUI_WORK/plain.txt" | grep -qF $'\e[7m' || fail "the header bar is not in reverse video without colour"
+expect "vmx EPT_VIOLATION +${want[EPT_VIOLATION]} "
+keys q
+wait_for '^EXIT=0$' 10
+echo "ok: replayed database: counts, sort, filter, pause, detail, resize, colour and none, quit"

@@ -8,12 +8,14 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli/command.h"
+#include "collector/collector.h"
 #include "common/util.h"
 #include "launcher/guests.h"
 #include "launcher/launcher.h"
@@ -24,12 +26,16 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: exitscope top --replay FILE [--speed X] [--run-id N] [OPTIONS]\n"
+		"usage: exitscope top [-p PID] [--backend auto|bpf|perf] [OPTIONS]\n"
+		"       exitscope top --replay FILE [--speed X] [--run-id N] [OPTIONS]\n"
 		"       exitscope top --run GUEST [--vcpus N] [--iterations N] [--control KEY=VALUE]... [OPTIONS]\n"
 		"\n"
 		"Show VM exits live: a table of exit reasons (count, rate, share, latency, the last 60 s), a per-vCPU\n"
 		"table, the latest exits decoded, and the detail of any exit with its guest state. Press h for keys.\n"
 		"\n"
+		"Live (the default): every VM on this host, from the KVM tracepoints (root):\n"
+		"  -p, --pid PID             only the VM process PID\n"
+		"      --backend B           auto (BPF, else perf), bpf or perf\n"
 		"Replay:\n"
 		"      --replay FILE         a record file (*.xsr) or an exitscope database\n"
 		"      --speed X             X times the recorded pace (default 1; 0: as fast as the screen takes)\n"
@@ -165,10 +171,10 @@ static void launch_stop(struct tui_source *base)
 	s->watching = false;
 }
 
-static uint64_t launch_clock(struct tui_source *base)
+static uint64_t monotonic_clock(struct tui_source *base)
 {
 	(void)base;
-	return xs_now_ns(); /* the launcher stamps records with CLOCK_MONOTONIC */
+	return xs_now_ns(); /* the launcher and the collector stamp records with CLOCK_MONOTONIC */
 }
 
 static void launch_destroy(struct tui_source *base)
@@ -180,7 +186,7 @@ static void launch_destroy(struct tui_source *base)
 	free(s);
 }
 
-static const struct tui_source_ops launch_ops = {launch_start, launch_stop, NULL, launch_clock, launch_destroy};
+static const struct tui_source_ops launch_ops = {launch_start, launch_stop, NULL, monotonic_clock, launch_destroy};
 
 /* --param, --control and --controls in command-line order: the kind letter, then the argument. */
 struct launch_args {
@@ -249,10 +255,112 @@ fail:
 	return NULL;
 }
 
+/* ---- live: every VM of this host (or one), through the collector ---- */
+
+struct live_source {
+	struct tui_source base;
+	struct xs_col_opts opts;
+	struct xs_collector *c;
+	struct xs_sink *sink;
+	pthread_t thread;
+	bool running;
+	atomic_bool stopping;
+};
+
+/* The collector's loss counters as run metadata while it runs (it writes the final ones when it stops), so the
+ * header's "dropped" includes the ring's losses as they happen. */
+static void publish_losses(struct live_source *s)
+{
+	struct xs_col_counters k;
+	xs_collector_get_counters(s->c, &k);
+	xs_sink_metaf(s->sink, "counter.dropped.ring", "%llu", (unsigned long long)k.dropped_ring);
+	xs_sink_metaf(s->sink, "counter.lost.perf", "%llu", (unsigned long long)k.lost_perf);
+}
+
+static void *live_main(void *arg)
+{
+	struct live_source *s = arg;
+	pthread_setname_np(pthread_self(), "xs-top-collect");
+	uint64_t next_publish = 0;
+	int rc = 0;
+	while (!atomic_load(&s->stopping)) {
+		rc = xs_collector_poll(s->c, 100);
+		if (rc < 0 && rc != -EINTR)
+			break;
+		rc = 0;
+		if (xs_now_ns() >= next_publish) {
+			publish_losses(s);
+			next_publish = xs_now_ns() + 1000000000ull;
+		}
+	}
+	int stop_rc = xs_collector_stop(s->c);
+	if (rc < 0 || stop_rc < 0)
+		tui_source_end(&s->base, TUI_SOURCE_FAILED, "collector (%s) failed: %s",
+			       xs_collector_backend_name(s->c), strerror(-(rc < 0 ? rc : stop_rc)));
+	else
+		tui_source_end(&s->base, TUI_SOURCE_FINISHED, "collector stopped");
+	return NULL;
+}
+
+static int live_start(struct tui_source *base, struct xs_sink *sink, char *err, size_t errlen)
+{
+	struct live_source *s = (struct live_source *)base;
+	s->sink = sink;
+	s->c = xs_collector_open(&s->opts, sink, err, errlen);
+	if (!s->c)
+		return -EINVAL;
+	const char *why = xs_collector_fallback_reason(s->c);
+	size_t n = strlen(s->base.label);
+	snprintf(s->base.label + n, sizeof(s->base.label) - n, " (%s%s%s)", xs_collector_backend_name(s->c),
+		 why ? ", BPF failed: " : "", why ? why : "");
+	int rc = pthread_create(&s->thread, NULL, live_main, s);
+	if (rc) {
+		snprintf(err, errlen, "cannot start the collector thread: %s", strerror(rc));
+		xs_collector_stop(s->c);
+		return -rc;
+	}
+	s->running = true;
+	return 0;
+}
+
+static void live_stop(struct tui_source *base)
+{
+	struct live_source *s = (struct live_source *)base;
+	atomic_store(&s->stopping, true);
+	if (s->running)
+		pthread_join(s->thread, NULL);
+	s->running = false;
+}
+
+static void live_destroy(struct tui_source *base)
+{
+	struct live_source *s = (struct live_source *)base;
+	xs_collector_close(s->c);
+	free(s);
+}
+
+static const struct tui_source_ops live_ops = {live_start, live_stop, NULL, monotonic_clock, live_destroy};
+
+static struct tui_source *live_source(uint32_t pid, enum xs_col_backend backend)
+{
+	struct live_source *s = xs_calloc(1, sizeof(*s));
+	s->base.ops = &live_ops;
+	s->base.live = true;
+	s->base.lossless = false; /* the kernel does not wait: a full queue drops, and says so */
+	s->opts.backend = backend;
+	s->opts.pid = pid;
+	if (pid)
+		snprintf(s->base.label, sizeof(s->base.label), "live: pid %u", pid);
+	else
+		snprintf(s->base.label, sizeof(s->base.label), "live: all VMs");
+	return &s->base;
+}
+
 /* ---- the command line ---- */
 
 enum {
-	OPT_REPLAY = 0x100,
+	OPT_BACKEND = 0x100,
+	OPT_REPLAY,
 	OPT_SPEED,
 	OPT_RUN_ID,
 	OPT_RUN,
@@ -271,6 +379,8 @@ enum {
 };
 
 static const struct option longopts[] = {
+	{"pid", required_argument, NULL, 'p'},
+	{"backend", required_argument, NULL, OPT_BACKEND},
 	{"replay", required_argument, NULL, OPT_REPLAY},
 	{"speed", required_argument, NULL, OPT_SPEED},
 	{"run-id", required_argument, NULL, OPT_RUN_ID},
@@ -299,6 +409,9 @@ static const struct option longopts[] = {
 struct top_args {
 	struct tui_options opt;
 	const char *replay;
+	uint64_t pid;
+	enum xs_col_backend backend;
+	bool live_given;
 	double speed;
 	uint64_t run_id;
 	bool count_given, launch_given;
@@ -319,6 +432,20 @@ static int take_option(struct top_args *t, int c, const char *arg)
 	struct launch_args *l = &t->launch;
 	uint64_t v;
 	switch (c) {
+	case 'p':
+		t->live_given = true;
+		return xs_parse_range(arg, 1, UINT32_MAX, &t->pid) ? 0 : bad("--pid '%s' is not a process id", arg);
+	case OPT_BACKEND:
+		t->live_given = true;
+		if (!strcmp(arg, "auto"))
+			t->backend = XS_COL_AUTO;
+		else if (!strcmp(arg, "bpf"))
+			t->backend = XS_COL_BPF;
+		else if (!strcmp(arg, "perf"))
+			t->backend = XS_COL_PERF;
+		else
+			return bad("--backend '%s': auto, bpf or perf", arg);
+		return 0;
 	case OPT_REPLAY:
 		t->replay = arg;
 		return 0;
@@ -410,7 +537,7 @@ static int cmd_top(int argc, char **argv)
 	optind = 1;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "+d:f:s:vn:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+p:d:f:s:vn:h", longopts, NULL)) != -1) {
 		int rc = take_option(&t, c, c == '?' || c == ':' ? argv[optind - 1] : optarg);
 		if (rc)
 			return rc < 0 ? XS_EXIT_OK : rc;
@@ -419,16 +546,15 @@ static int cmd_top(int argc, char **argv)
 		return bad("unexpected argument '%s'", argv[optind]);
 	if (t.count_given && !t.opt.batch)
 		return bad("%s", "--count only applies to --batch");
-	if (!t.replay && !t.launch.guest)
-		return bad("%s", "no source: give --replay FILE or --run GUEST");
-	if (t.replay && t.launch.guest)
-		return bad("%s", "give --replay or --run, not both");
+	if (!!t.replay + !!t.launch.guest + t.live_given > 1)
+		return bad("%s", "give one source: -p/--backend (live), --replay or --run");
 	if (t.launch_given && !t.launch.guest)
 		return bad("%s", "--vcpus, --mem, --mode, --iterations, --param and --control(s) go with --run");
 	if (t.run_id && !t.replay)
 		return bad("%s", "--run-id goes with --replay");
-	struct tui_source *src =
-		t.replay ? replay_source(t.replay, t.speed, (int64_t)t.run_id) : launch_source(&t.launch, argc, argv);
+	struct tui_source *src = t.replay	  ? replay_source(t.replay, t.speed, (int64_t)t.run_id)
+				 : t.launch.guest ? launch_source(&t.launch, argc, argv)
+						  : live_source((uint32_t)t.pid, t.backend);
 	if (!src)
 		return XS_EXIT_FAILURE;
 	return tui_run(src, &t.opt);

@@ -441,8 +441,10 @@ bool xs_reason_parse(unsigned int isa, const char *text, uint32_t *reason)
 			break;
 		}
 	}
+	/* Batch decoding looks names up once per line: compare the first letter before the whole name. */
+	char first = name[0] >= 'a' && name[0] <= 'z' ? (char)(name[0] - 'a' + 'A') : name[0];
 	for (size_t i = 0; i < n; i++) {
-		if (t[i].name && !xs_strcasecmp(t[i].name, name)) {
+		if (t[i].name && t[i].name[0] == first && !xs_strcasecmp(t[i].name, name)) {
 			*reason = t[i].code;
 			return true;
 		}

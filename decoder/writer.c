@@ -13,15 +13,7 @@ void xs_w_mem(struct xs_writer *w, const char *s, size_t n)
 
 void xs_w_str(struct xs_writer *w, const char *s)
 {
-	/* One pass: copy while there is room, then only count what did not fit. */
-	if (w->pos + 1 < w->len) {
-		char *p = w->buf + w->pos, *end = w->buf + w->len - 1;
-		while (*s && p < end)
-			*p++ = *s++;
-		w->pos = (size_t)(p - w->buf);
-	}
-	if (*s)
-		w->pos += xs_strlen(s);
+	xs_w_mem(w, s, xs_strlen(s));
 }
 
 void xs_w_u64(struct xs_writer *w, uint64_t v)

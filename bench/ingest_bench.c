@@ -203,9 +203,13 @@ static void run_naive(const struct xs_exit_record *tmpl, size_t n, uint64_t coun
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"template", required_argument, NULL, 't'}, {"count", required_argument, NULL, 'c'},
-		{"db", required_argument, NULL, 'd'},	    {"name", required_argument, NULL, 'n'},
-		{"naive", no_argument, NULL, 'N'},	    {NULL, 0, NULL, 0},
+		{"template", required_argument, NULL, 't'},
+		{"count", required_argument, NULL, 'c'},
+		{"db", required_argument, NULL, 'd'},
+		{"name", required_argument, NULL, 'n'},
+		{"naive", no_argument, NULL, 'N'},
+		{"flush-every", required_argument, NULL, 'f'},
+		{NULL, 0, NULL, 0},
 	};
 	xs_set_progname("ingest-bench");
 	const char *tmpl_path = NULL, *db = NULL, *name = "ingest";

@@ -43,9 +43,11 @@ struct app {
 	uint64_t start_ns;
 	uint64_t meta_gen;
 	char kernel[64], cpu[64];
+	const char *pending_filter; /* --filter naming a VM not seen yet: applied once it is */
+	bool vm_missing;	    /* the last vm_lookup found no VM of that name */
 };
 
-static volatile sig_atomic_t got_quit, got_winch;
+static volatile sig_atomic_t got_quit, got_winch, got_tstp;
 static int wake_fd = -1;
 
 static void on_signal(int sig)
@@ -53,6 +55,8 @@ static void on_signal(int sig)
 	int saved = errno;
 	if (sig == SIGWINCH)
 		got_winch = 1;
+	else if (sig == SIGTSTP)
+		got_tstp = 1;
 	else
 		got_quit = 1;
 	if (wake_fd >= 0 && write(wake_fd, "s", 1) < 0) {
@@ -61,7 +65,7 @@ static void on_signal(int sig)
 	errno = saved;
 }
 
-static const int handled_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGWINCH};
+static const int handled_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGTSTP};
 
 static void set_signals(void (*handler)(int))
 {
@@ -105,6 +109,7 @@ static bool vm_lookup(void *arg, const char *name, uint32_t *pid, char *err, siz
 		if (d)
 			closedir(d);
 	}
+	a->vm_missing = !found;
 	if (found == 1)
 		return true;
 	if (found)
@@ -153,8 +158,21 @@ static void drain(struct app *a, bool all)
 	read_meta(a);
 }
 
+/* A --filter whose VM had no exits yet: try again (it matches nothing meanwhile). */
+static void resolve_pending_filter(struct app *a)
+{
+	struct tui_filter f;
+	char err[200];
+	if (!a->pending_filter || !parse_filter(a, a->pending_filter, &f, err, sizeof(err)))
+		return;
+	a->ui.view.filter = f;
+	a->pending_filter = NULL;
+	tui_ui_message(&a->ui, false, "filter: %s", f.text);
+}
+
 static void build_frame(struct app *a)
 {
+	resolve_pending_filter(a);
 	tui_frame_build(&a->frame, shown(a), &a->ui.view, tui_vmnames_get, &a->names);
 }
 
@@ -273,6 +291,11 @@ static int run_interactive(struct app *a)
 		if (poll(&p, 1, wait_ms(now, until)) > 0)
 			drain_wake_pipe(a);
 		unsigned int fx = 0;
+		if (got_tstp) { /* ^Z: give the terminal back, stop, take it again on fg */
+			got_tstp = 0;
+			tui_screen_suspend();
+			got_winch = 1;
+		}
 		if (got_winch) {
 			got_winch = 0;
 			tui_screen_resize();
@@ -305,6 +328,7 @@ static int run_interactive(struct app *a)
 
 static void snapshot(struct app *a, unsigned long n)
 {
+	resolve_pending_filter(a);
 	struct tui_view v = a->ui.view;
 	struct tui_frame reasons = {0}, vcpus = {0};
 	v.table = TUI_TABLE_REASONS;
@@ -328,6 +352,10 @@ static int run_batch(struct app *a)
 		struct pollfd p = {a->wake[0], POLLIN, 0};
 		if (poll(&p, 1, wait_ms(now, until)) > 0)
 			drain_wake_pipe(a);
+		if (got_tstp) {
+			got_tstp = 0;
+			raise(SIGSTOP);
+		}
 		/* Once the source has ended every record it made is in the queue: take them all. */
 		bool ended = tui_source_state(a->src, NULL) != TUI_SOURCE_RUNNING;
 		drain(a, ended || got_quit);
@@ -365,17 +393,25 @@ int tui_run(struct tui_source *src, const struct tui_options *opt)
 	char err[256];
 	if (opt->filter) {
 		struct tui_filter f;
-		if (!parse_filter(a, opt->filter, &f, err, sizeof(err))) {
+		if (parse_filter(a, opt->filter, &f, err, sizeof(err))) {
+			a->ui.view.filter = f;
+		} else if (a->vm_missing) {
+			/* The VM may not have started yet: show nothing until it has exits, then filter on it. */
+			a->pending_filter = opt->filter;
+			a->ui.view.filter.agg.by_pid = true;
+			a->ui.view.filter.agg.pid = 0;
+			snprintf(a->ui.view.filter.text, sizeof(a->ui.view.filter.text), "%.100s (no such VM yet)",
+				 opt->filter);
+		} else {
 			xs_err("%s", err);
 			status = EXIT_BAD_FILTER;
 			goto out;
 		}
-		a->ui.view.filter = f;
 	}
 	if (pipe2(a->wake, O_CLOEXEC | O_NONBLOCK))
 		xs_die("cannot create the dashboard's wake-up pipe: %m");
 	wake_fd = a->wake[1];
-	got_quit = got_winch = 0;
+	got_quit = got_winch = got_tstp = 0;
 	set_signals(on_signal);
 	a->sink = tui_queue_sink(a->q, src->lossless);
 	/* The source's threads inherit a mask without the dashboard's signals: they reach this thread's loop. */
@@ -397,6 +433,11 @@ int tui_run(struct tui_source *src, const struct tui_options *opt)
 		const char *msg;
 		if (tui_source_state(src, &msg) == TUI_SOURCE_FAILED) {
 			xs_err("%s", msg);
+			if (opt->batch)
+				status = EXIT_FAILED;
+		}
+		if (a->pending_filter) {
+			xs_err("filter '%s': no such VM had exits", a->pending_filter);
 			if (opt->batch)
 				status = EXIT_FAILED;
 		}

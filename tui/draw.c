@@ -4,6 +4,7 @@
 
 #include <curses.h>
 #include <langinfo.h>
+#include <signal.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +93,20 @@ void tui_screen_close(void)
 	endwin();
 	delscreen(screen);
 	screen = NULL;
+}
+
+void tui_screen_suspend(void)
+{
+	if (screen) {
+		move(LINES - 1, 0);
+		clrtoeol();
+		refresh();
+		curs_set(1);
+		endwin(); /* the next doupdate takes the terminal again */
+	}
+	raise(SIGSTOP);
+	if (screen)
+		curs_set(0);
 }
 
 void tui_screen_resize(void)

@@ -21,6 +21,8 @@
 bool tui_screen_open(bool colour, char *err, size_t errlen);
 /* Give the terminal back as it was (safe to call twice, and from atexit). */
 void tui_screen_close(void);
+/* Give the terminal back and stop the process (^Z); returns when continued. Redraw in full afterwards. */
+void tui_screen_suspend(void);
 /* After SIGWINCH: learn the new size from the terminal. */
 void tui_screen_resize(void);
 void tui_screen_size(int *rows, int *cols);

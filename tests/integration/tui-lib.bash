@@ -71,6 +71,14 @@ row_count() {
 	screen | awk -v label="$1" 'index($0, label " ") == 1 { sub("^" label " +", ""); split($0, f, " "); print f[1]; exit }'
 }
 
+# The reason on the table's first row (the screen's line 5), and a check of it after a sort key.
+first_reason() { screen | sed -n 5p | awk '{print $2}'; }
+sort_and_expect_first() { # key, the header's "sort: ..." text, the reason that must come first
+	keys "$1"
+	wait_for "sort: $2"
+	[ "$(first_reason)" = "$3" ] || fail "sorted by $2, $3 is not first (got $(first_reason))"
+}
+
 # The header's "total N" figure.
 header_total() {
 	screen | sed -n '2s/.*total \([^ ]*\).*/\1/p'

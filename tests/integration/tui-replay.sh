@@ -45,15 +45,10 @@ for name in "${!want[@]}"; do
 done
 
 # Sort: by count the biggest comes first; by name (n) CPUID leads; I inverts.
-[ "$(screen | sed -n 5p | awk '{print $2}')" = EPT_VIOLATION ] || fail "sorted by count, EPT_VIOLATION is not first"
-keys n
-wait_for 'sort: name A-Z'
-[ "$(screen | sed -n 5p | awk '{print $2}')" = CPUID ] || fail "sorted by name, CPUID is not first"
-keys I
-wait_for 'sort: name Z-A'
-[ "$(screen | sed -n 5p | awk '{print $2}')" = VMCALL ] || fail "inverted, VMCALL is not first"
-keys c
-wait_for 'sort: count high first'
+[ "$(first_reason)" = EPT_VIOLATION ] || fail "sorted by count, EPT_VIOLATION is not first"
+sort_and_expect_first n 'name A-Z' CPUID
+sort_and_expect_first I 'name Z-A' VMCALL
+sort_and_expect_first c 'count high first' EPT_VIOLATION
 
 # Filter: only HLT is left, in the table and in the latest exits.
 keys f

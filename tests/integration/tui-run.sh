@@ -30,12 +30,8 @@ expect 'dropped 0'
 # the launcher's records carry handler times, not exit-to-entry latencies: the columns say so
 expect 'HDL MEAN'
 
-keys n
-wait_for 'sort: name A-Z'
-[ "$(screen | sed -n 5p | awk '{print $2}')" = HLT ] || fail "sorted by name, HLT is not first"
-keys c
-wait_for 'sort: count high first'
-[ "$(screen | sed -n 5p | awk '{print $2}')" = IO ] || fail "sorted by count, IO is not first"
+sort_and_expect_first n 'name A-Z' HLT
+sort_and_expect_first c 'count high first' IO
 
 keys f
 type_text 'reason=MMIO'

@@ -30,7 +30,7 @@ LDLIBS += $(COLLECTOR_LIBS)
 # libm) and libelf's compression libraries must come again at the very end. Target-specific `+=` appends
 # after every area's LDLIBS.
 ifeq ($(STATIC),1)
-$(EXITSCOPE): LDLIBS += -lm -lpthread -lzstd -lz
+$(BUILD)/exitscope: LDLIBS += -lm -lpthread -lzstd -lz
 endif
 
 $(COLLECTOR_VMLINUX):
@@ -46,3 +46,14 @@ $(COLLECTOR_BPF_OBJ): collector/exitscope.bpf.c collector/kvm_core.bpf.h collect
 $(COLLECTOR_SKEL): $(COLLECTOR_BPF_OBJ)
 	$(BPFTOOL) gen skeleton $< name exitscope_bpf >$@.tmp
 	mv $@.tmp $@
+
+# ---- the QEMU AMD-V test host (tests/vm) ----
+# A statically linked exitscope runs inside the test host's initramfs.
+.PHONY: static-exitscope test-vm
+static-exitscope:
+	$(MAKE) --no-print-directory XS_NO_DEPS=1 BUILD=$(BUILD)/static STATIC=1 $(BUILD)/static/exitscope
+TEST_PREP += static-exitscope
+
+test-vm: deps
+	$(SUB_MAKE) static-exitscope
+	BUILD=$(BUILD) tests/run.sh vm

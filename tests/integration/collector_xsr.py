@@ -119,13 +119,18 @@ def launcher_match(run_path, rec_path):
 
 
 def comparable(r, strip_run_data):
-    """A collector record without what only one backend can know."""
-    k = (r["isa"], r["reason"], r["vcpu"], r["pid"], r["tid"], r["flags"] & ~(F_GUEST_STATE | F_RIP),
-         r["qual"], r["info2"], r["intr_info"], r["error_code"], r["phys"], r["latency"] > 0)
-    rip = r["rip"] if not r["flags"] & F_GUEST_STATE else None
-    if strip_run_data and r["isa"] == 4 and r["reason"] == 7:
-        return k + ("run-data",)  # detail (and a debug exit's RIP) come from struct kvm_run
-    return k + (rip, detail_key(r))
+    """A collector record without what only the BPF backend can know: the guest-state snapshot and, with
+    strip_run_data, what it copied from struct kvm_run (the detail of a userspace exit no tracepoint describes,
+    such as an MSR-filter exit, and a debug exit's RIP)."""
+    run_data = strip_run_data and r["flags"] & F_USERSPACE and r["kind"] not in (D_IO, D_MMIO)
+    flags = r["flags"] & ~F_GUEST_STATE
+    rip = r["rip"] if r["flags"] & F_RIP else None
+    if run_data and r["isa"] == 4:
+        flags &= ~F_RIP
+        rip = None
+    k = (r["isa"], r["reason"], r["vcpu"], r["pid"], r["tid"], flags, r["qual"], r["info2"], r["intr_info"],
+         r["error_code"], r["phys"], r["latency"] > 0, rip)
+    return k + (("run-data",) if run_data else detail_key(r))
 
 
 def backends_match(bpf_path, perf_path, run_path=None):

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Build what the QEMU AMD-V test host boots: Debian's kernel (downloaded once with apt-get download and
+# unpacked with dpkg-deb -x into a cache, never installed), and an initramfs holding busybox, the KVM and
+# virtio modules, perf with its libraries, our statically linked exitscope and the test scripts.
+#
+#   prepare.sh CACHE_DIR EXITSCOPE_STATIC WORK_DIR
+#
+# Prints the kernel image path and the initramfs path, one per line. Diagnostics go to stderr.
+set -euo pipefail
+cache=$1 exitscope=$2 work=$3
+here=$(cd "$(dirname "$0")" && pwd)
+modules_wanted=(irqbypass ccp kvm kvm-amd virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
+	virtio_blk)
+
+die() { echo "vm prepare: $*" >&2; exit 1; }
+[ -x "$exitscope" ] || die "$exitscope is missing (make BUILD=<dir>/static STATIC=1 exitscope)"
+file "$exitscope" | grep -q 'statically linked' || die "$exitscope is not statically linked"
+
+# The kernel package: what linux-image-amd64 points at now, or the newest one already cached (offline).
+pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+if [ -z "$pkg" ]; then
+	pkg=$(ls "$cache" 2>/dev/null | grep '^linux-image-' | sort -V | tail -n 1 || true)
+	[ -n "$pkg" ] || die "cannot tell which Debian kernel to use (apt-cache knows no linux-image-amd64) and none is cached"
+fi
+kdir=$cache/$pkg
+if [ ! -f "$kdir/ready" ]; then
+	echo "vm prepare: fetching $pkg (once; cached in $kdir)" >&2
+	rm -rf "$kdir" "$cache/tmp"
+	mkdir -p "$cache/tmp" "$kdir"
+	(cd "$cache/tmp" && apt-get download -q "$pkg" >&2) || die "apt-get download $pkg failed"
+	dpkg-deb -x "$cache"/tmp/"$pkg"_*.deb "$cache/tmp/root"
+	cp "$cache"/tmp/root/boot/vmlinuz-* "$kdir/vmlinuz"
+	mkdir -p "$kdir/modules"
+	for m in "${modules_wanted[@]}"; do
+		f=$(find "$cache/tmp/root/lib/modules" -name "$m.ko" -o -name "$m.ko.xz" -o -name "$m.ko.zst" | head -n 1)
+		[ -n "$f" ] || die "$pkg has no module $m"
+		case $f in
+		*.xz) xz -dc "$f" >"$kdir/modules/$m.ko" ;;
+		*.zst) zstd -qdc "$f" >"$kdir/modules/$m.ko" ;;
+		*) cp "$f" "$kdir/modules/$m.ko" ;;
+		esac
+	done
+	rm -rf "$cache/tmp"
+	touch "$kdir/ready"
+fi
+
+# The initramfs tree.
+root=$work/initramfs
+rm -rf "$root"
+mkdir -p "$root"/{bin,lib/modules,proc,sys,dev,tmp,out,etc}
+cp /bin/busybox "$root/bin/busybox"
+file "$root/bin/busybox" | grep -q 'statically linked' || die "/bin/busybox is not static (install busybox-static)"
+cp "$exitscope" "$root/bin/exitscope"
+cp "$kdir"/modules/*.ko "$root/lib/modules/"
+cp "$here/init" "$root/init"
+cp "$here/guest-tests" "$root/bin/guest-tests"
+chmod 755 "$root/init" "$root/bin/guest-tests"
+printf '%s\n' "${modules_wanted[@]}" >"$root/lib/modules/order"
+# perf (Debian's linux-perf matches the guest kernel's version) with the libraries it loads.
+perf=$(command -v perf) || die "perf is missing (install linux-perf)"
+cp "$perf" "$root/bin/perf"
+ldd "$perf" | awk '/=> \// {print $3} /^\s*\/lib/ {print $1}' | sort -u | while read -r lib; do
+	mkdir -p "$root$(dirname "$lib")"
+	cp -L "$lib" "$root$lib"
+done
+mkdir -p "$root/lib64"
+cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initramfs.cpio.gz"
+echo "$kdir/vmlinuz"
+echo "$work/initramfs.cpio.gz"

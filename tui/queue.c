@@ -11,8 +11,9 @@
 
 /*
  * Ring positions are byte offsets that only grow; pos % cap is where they are in the buffer. Every record size
- * is a multiple of 64 and so is cap, so a record that does not fit before the end of the buffer leaves a gap of
- * at least 64 bytes: a zero `version` there tells the consumer to skip to the buffer's start.
+ * is a multiple of 64 and cap is a power of two (at least 64 full records), so a record that does not fit before the
+ * end of the buffer leaves a gap of at least 64 bytes: a zero `version` there tells the consumer to skip to the
+ * buffer's start.
  */
 #define SLOT 64u
 _Static_assert(XS_RECORD_CORE_SIZE % SLOT == 0 && XS_RECORD_FULL_SIZE % SLOT == 0, "record sizes are 64-aligned");
@@ -40,7 +41,10 @@ struct tui_queue *tui_queue_new(size_t bytes)
 	size_t min = 64 * XS_RECORD_FULL_SIZE;
 	if (bytes < min)
 		bytes = min;
-	q->cap = (bytes + XS_RECORD_FULL_SIZE - 1) / XS_RECORD_FULL_SIZE * XS_RECORD_FULL_SIZE;
+	/* A power of two: ring offsets are a mask, not a division, on every record. */
+	q->cap = 1;
+	while (q->cap < bytes)
+		q->cap <<= 1;
 	/* 64-byte aligned so records can be read in place; slack after the end so a 192-byte record at the very end
 	 * can be viewed as a whole struct without reading past the allocation. */
 	if (posix_memalign((void **)&q->buf, SLOT, q->cap + XS_RECORD_FULL_SIZE))
@@ -77,13 +81,13 @@ void tui_queue_shutdown(struct tui_queue *q)
 /* Bytes a record of `size` needs at head, counting the gap it leaves when it does not fit before the end. */
 static size_t needed(const struct tui_queue *q, size_t size)
 {
-	size_t off = (size_t)(q->head % q->cap), to_end = q->cap - off;
+	size_t off = (size_t)(q->head & (q->cap - 1)), to_end = q->cap - off;
 	return to_end < size ? to_end + size : size;
 }
 
 static void put(struct tui_queue *q, const struct xs_exit_record *r, size_t size)
 {
-	size_t off = (size_t)(q->head % q->cap), to_end = q->cap - off;
+	size_t off = (size_t)(q->head & (q->cap - 1)), to_end = q->cap - off;
 	if (to_end < size) {
 		memset(q->buf + off, 0, sizeof(uint16_t)); /* version 0: skip to the start */
 		q->head += to_end;
@@ -195,7 +199,7 @@ bool tui_queue_acquire(struct tui_queue *q, struct tui_queue_span *span)
 const struct xs_exit_record *tui_queue_span_next(struct tui_queue_span *span)
 {
 	while (span->pos < span->end) {
-		size_t off = (size_t)(span->pos % span->cap);
+		size_t off = (size_t)(span->pos & (span->cap - 1));
 		const unsigned char *p = span->base + off;
 		uint16_t version;
 		memcpy(&version, p, sizeof(version));

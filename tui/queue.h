@@ -23,7 +23,7 @@
 
 struct tui_queue;
 
-/* A queue of about `bytes` bytes (rounded up to whole full-size records, at least 64 of them). */
+/* A queue of at least `bytes` bytes (rounded up to a power of two, at least 64 full-size records). */
 struct tui_queue *tui_queue_new(size_t bytes);
 /* Frees the queue; the sinks made from it must be closed first. */
 void tui_queue_free(struct tui_queue *q);

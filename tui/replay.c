@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +23,9 @@ struct replay {
 	bool started;
 
 	pthread_mutex_t lock;
-	pthread_cond_t cond; /* stop or resume */
-	bool stopping, paused;
+	pthread_cond_t cond;  /* stop or resume */
+	atomic_bool stopping; /* read on every record without the lock */
+	bool paused;
 	uint64_t paused_at, paused_ns; /* wall time paused so far shifts every due time */
 	/* The mapping from recorded time to wall time, once the first record is seen. */
 	bool anchored;
@@ -35,6 +37,14 @@ struct replay {
 static uint64_t wall_now(void)
 {
 	return xs_now_ns();
+}
+
+/* The recorded time due at wall time `wall` (under the lock): records up to it can go out without a look at
+ * the clock. */
+static uint64_t due_until(const struct replay *r, uint64_t wall)
+{
+	uint64_t played = wall > r->wall0 + r->paused_ns ? wall - r->wall0 - r->paused_ns : 0;
+	return r->rec0 + (uint64_t)((double)played * r->speed);
 }
 
 /* Wall time at which a record of time ts is due (under the lock). */
@@ -49,7 +59,7 @@ static bool wait_until(struct replay *r, uint64_t ts)
 {
 	pthread_mutex_lock(&r->lock);
 	for (;;) {
-		if (r->stopping)
+		if (atomic_load(&r->stopping))
 			break;
 		uint64_t until = due(r, ts), now = wall_now();
 		if (!r->paused && until <= now + EARLY_NS)
@@ -70,9 +80,8 @@ static bool wait_until(struct replay *r, uint64_t ts)
 		}
 		pthread_cond_timedwait(&r->cond, &r->lock, &abs);
 	}
-	bool go = !r->stopping;
 	pthread_mutex_unlock(&r->lock);
-	return go;
+	return !atomic_load(&r->stopping);
 }
 
 static bool flush(struct replay *r, struct xs_exit_record *batch, size_t *n)
@@ -93,7 +102,8 @@ static void *replay_main(void *arg)
 	pthread_setname_np(pthread_self(), "xs-top-replay");
 	struct xs_exit_record *batch = xs_malloc(BATCH * sizeof(*batch));
 	size_t n = 0;
-	uint64_t records = 0;
+	uint64_t records = 0, horizon = 0;
+	bool paced = false;
 	char err[256] = "";
 	for (;;) {
 		const char *key, *value;
@@ -116,30 +126,32 @@ static void *replay_main(void *arg)
 		}
 		struct xs_exit_record *rec = &batch[n];
 		records++;
-		if (r->speed > 0 && !(rec->flags & XS_F_TS_TSC)) {
+		/* Records up to `horizon` are due (within EARLY_NS): they go out without the lock or the clock. A later
+		 * one sends what is due and sleeps until it is due itself. */
+		if (r->speed > 0 && !(rec->flags & XS_F_TS_TSC) && (!paced || rec->ts > horizon)) {
 			pthread_mutex_lock(&r->lock);
 			if (!r->anchored) {
 				r->anchored = true;
 				r->wall0 = wall_now();
 				r->rec0 = rec->ts;
 			}
-			bool early = due(r, rec->ts) <= wall_now() + EARLY_NS && !r->paused;
+			bool due_now = !r->paused && due(r, rec->ts) <= wall_now() + EARLY_NS;
 			pthread_mutex_unlock(&r->lock);
-			if (!early) {
-				/* Hand over what is due now, then sleep until this record is due. */
+			if (!due_now) {
 				struct xs_exit_record keep = *rec;
 				if (!flush(r, batch, &n) || !wait_until(r, keep.ts))
 					break;
 				batch[0] = keep;
 			}
+			pthread_mutex_lock(&r->lock);
+			horizon = due_until(r, wall_now() + EARLY_NS);
+			pthread_mutex_unlock(&r->lock);
+			paced = true;
 		}
 		n++;
 		if (n == BATCH && !flush(r, batch, &n))
 			break;
-		pthread_mutex_lock(&r->lock);
-		bool stop = r->stopping;
-		pthread_mutex_unlock(&r->lock);
-		if (stop)
+		if (atomic_load_explicit(&r->stopping, memory_order_relaxed))
 			break;
 	}
 	free(batch);
@@ -169,7 +181,7 @@ static void replay_stop(struct tui_source *s)
 {
 	struct replay *r = (struct replay *)s;
 	pthread_mutex_lock(&r->lock);
-	r->stopping = true;
+	atomic_store(&r->stopping, true);
 	pthread_cond_broadcast(&r->cond);
 	pthread_mutex_unlock(&r->lock);
 	if (r->started)
@@ -181,6 +193,7 @@ static void replay_pause(struct tui_source *s, bool paused)
 {
 	struct replay *r = (struct replay *)s;
 	pthread_mutex_lock(&r->lock);
+	/* The replay thread may still hand over what was due within EARLY_NS of now: no more. */
 	if (paused && !r->paused) {
 		r->paused_at = wall_now();
 	} else if (!paused && r->paused) {
@@ -199,9 +212,7 @@ static uint64_t replay_clock(struct tui_source *s)
 	if (r->ended) {
 		now = r->last_ts; /* the replay is over: its figures stay as they were at the end */
 	} else if (r->anchored) {
-		uint64_t wall = r->paused ? r->paused_at : wall_now();
-		uint64_t played = wall - r->wall0 > r->paused_ns ? wall - r->wall0 - r->paused_ns : 0;
-		now = r->rec0 + (uint64_t)((double)played * r->speed);
+		now = due_until(r, r->paused ? r->paused_at : wall_now());
 	}
 	pthread_mutex_unlock(&r->lock);
 	return now;

@@ -521,7 +521,7 @@ int xs_encoder_add(struct xs_encoder *e, const struct xs_exit_record *r, char *e
 
 	struct segment *s = seg_get(e, r->vcpu, r->pid, r->tid);
 	int64_t t = (int64_t)(r->ts - (uint64_t)s->ts_base);
-	int64_t sd = (int64_t)(r->seq - (uint64_t)(id - s->id_base));
+	int64_t sd = (int64_t)(r->seq - ((uint64_t)id - (uint64_t)s->id_base));
 	if (!s->seg || t > T_MAX || t < T_MIN || sd > SD_MAX || sd < -SD_MAX) {
 		if (store_segment(e, s, r->ts, (int64_t)((uint64_t)id - r->seq), err, errlen))
 			return -1;

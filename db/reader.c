@@ -192,7 +192,8 @@ int xs_store_reader_next(struct xs_store_reader *rd, struct xs_exit_record *r, i
 	r->pid = (uint32_t)col_u64(st, C_PID);
 	r->tid = (uint32_t)col_u64(st, C_TID);
 	r->ts = col_u64(st, C_TS_BASE) + col_u64(st, C_T);
-	r->seq = (uint64_t)(id - sqlite3_column_int64(st, C_ID_BASE) + sqlite3_column_int64(st, C_SD));
+	/* Unsigned: seq = id - id_base + sd wraps like the encoder's arithmetic did. */
+	r->seq = (uint64_t)id - col_u64(st, C_ID_BASE) + col_u64(st, C_SD);
 	if (run_id)
 		*run_id = sqlite3_column_int64(st, C_RUN);
 	if ((r->flags & XS_F_GUEST_STATE) && rd->state && read_state(rd, id, r))

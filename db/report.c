@@ -150,12 +150,17 @@ static int cmp_u64_desc(uint64_t a, uint64_t b)
 	return a < b ? 1 : a > b ? -1 : 0;
 }
 
-static enum xs_report_sort sort_key;
-static bool sort_handler;
+struct sort_by {
+	enum xs_report_sort key;
+	bool handler; /* compare handler time instead of latency */
+};
 
-static int row_cmp(const void *pa, const void *pb)
+static int row_cmp(const void *pa, const void *pb, void *arg)
 {
 	const struct xs_report_row *a = pa, *b = pb;
+	const struct sort_by *by = arg;
+	enum xs_report_sort sort_key = by->key;
+	bool sort_handler = by->handler;
 	int c = 0;
 	if (sort_key == XS_SORT_TIME)
 		c = sort_handler ? cmp_u64_desc(a->stats.handler_sum, b->stats.handler_sum)
@@ -235,9 +240,9 @@ int xs_report_build(sqlite3 *db, const struct xs_report_opts *opts, struct xs_re
 	for (size_t i = 0; i < rep->nrows; i++)
 		xs_stats_merge(&rep->grouped, &rep->rows[i].stats);
 	rep->handler_time = !rep->grouped.lat_count && rep->grouped.handler_count;
-	sort_key = opts->sort;
-	sort_handler = rep->handler_time;
-	qsort(rep->rows, rep->nrows, sizeof(*rep->rows), row_cmp);
+	struct sort_by by = {opts->sort, rep->handler_time};
+	if (rep->nrows)
+		qsort_r(rep->rows, rep->nrows, sizeof(*rep->rows), row_cmp, &by);
 	if (rep->run_id > 0)
 		describe_run(db, rep->run_id, rep);
 	else

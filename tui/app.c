@@ -273,7 +273,7 @@ static int run_interactive(struct app *a)
 {
 	char err[256];
 	if (!tui_screen_open(a->opt->colour, err, sizeof(err))) {
-		xs_err("%s", err);
+		xs_err("top: %s", err);
 		return EXIT_FAILED;
 	}
 	static bool registered;
@@ -403,7 +403,7 @@ int tui_run(struct tui_source *src, const struct tui_options *opt)
 			snprintf(a->ui.view.filter.text, sizeof(a->ui.view.filter.text), "%.100s (no such VM yet)",
 				 opt->filter);
 		} else {
-			xs_err("%s", err);
+			xs_err("top: %s", err);
 			status = EXIT_BAD_FILTER;
 			goto out;
 		}
@@ -423,7 +423,7 @@ int tui_run(struct tui_source *src, const struct tui_options *opt)
 	int started = src->ops->start(src, a->sink, err, sizeof(err));
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (started) {
-		xs_err("%s", err);
+		xs_err("top: %s", err);
 		status = EXIT_FAILED;
 	} else {
 		status = opt->batch ? run_batch(a) : run_interactive(a);
@@ -432,12 +432,12 @@ int tui_run(struct tui_source *src, const struct tui_options *opt)
 		src->ops->stop(src);
 		const char *msg;
 		if (tui_source_state(src, &msg) == TUI_SOURCE_FAILED) {
-			xs_err("%s", msg);
+			xs_err("top: %s", msg);
 			if (opt->batch)
 				status = EXIT_FAILED;
 		}
 		if (a->pending_filter) {
-			xs_err("filter '%s': no such VM had exits", a->pending_filter);
+			xs_err("top: filter '%s': no such VM had exits", a->pending_filter);
 			if (opt->batch)
 				status = EXIT_FAILED;
 		}

@@ -1,0 +1,75 @@
+# kmod-vmx/: the VT-x core (core/), the bare-metal Bochs test kernel (bare/) and its record checker (tools/).
+#
+# The core builds three ways:
+#   - freestanding, linked into the bare test kernel image  $(BUILD)/kmod-vmx/vmx-test.img
+#   - its pure parts as host objects for unit tests and fuzzers  $(BUILD)/libkmodvmx-host.a
+#   - (part 2) inside a Linux module
+#
+#   make test-vmx     build the image and run tests/vmx/*.sh (Bochs on several CPU models)
+
+KVMX_BUILD := $(BUILD)/kmod-vmx
+KVMX_IMAGE := $(KVMX_BUILD)/vmx-test.img
+KVMX_XSR_CHECK := $(KVMX_BUILD)/xsr-check
+
+# ---- host objects of the core's pure parts (no privileged instructions) ----
+KVMX_HOST_SRCS := $(addprefix kmod-vmx/core/,fmt.c caps.c controls.c ept.c ring.c exit_record.c policy.c vcpu_state.c)
+KVMX_HOST_LIB := $(BUILD)/libkmodvmx-host.a
+
+$(KVMX_HOST_LIB): $(KVMX_HOST_SRCS:%.c=$(O)/%.o)
+	@mkdir -p $(@D)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+KVMX_UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_kmodvmx_*.c))
+$(KVMX_UNIT_BINS): $(KVMX_HOST_LIB)
+$(KVMX_UNIT_BINS): UNIT_TEST_LIBS += $(KVMX_HOST_LIB)
+KVMX_FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzzers/%,$(wildcard tests/fuzz/fuzz_kmodvmx_*.c))
+$(KVMX_FUZZ_BINS): $(KVMX_HOST_LIB)
+$(KVMX_FUZZ_BINS): LDLIBS := $(KVMX_HOST_LIB) $(LDLIBS)
+
+# ---- the bare-metal test kernel ----
+# Always GCC: the image's flags (and the boot code) are GCC's, whatever CC a sanitizer build picked.
+KVMX_BARE_CC := gcc
+KVMX_BARE_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -g -O2 -MMD -MP -I. -Iinclude \
+	-ffreestanding -fno-builtin -nostdlib -fno-stack-protector -fno-pic -fno-pie -mcmodel=small \
+	-mgeneral-regs-only -mno-red-zone -fno-tree-loop-distribute-patterns -fno-asynchronous-unwind-tables \
+	-fcf-protection=none
+KVMX_BARE_SRCS = $(wildcard kmod-vmx/core/*.c) $(wildcard kmod-vmx/bare/*.c) $(DECODER_CORE_SRCS)
+KVMX_BARE_ASM := kmod-vmx/bare/boot.S kmod-vmx/bare/start.S kmod-vmx/bare/guests.S kmod-vmx/core/enter_x86_64.S
+KVMX_BARE_OBJS = $(patsubst %.c,$(KVMX_BUILD)/obj/%.o,$(KVMX_BARE_SRCS)) \
+	$(patsubst %.S,$(KVMX_BUILD)/obj/%.o,$(KVMX_BARE_ASM))
+# Disk geometry the tests' bochsrc uses: 2 cylinders x 16 heads x 63 sectors.
+KVMX_DISK_BYTES := 1032192
+
+$(KVMX_BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(KVMX_BARE_CC) $(KVMX_BARE_CFLAGS) -c $< -o $@
+
+$(KVMX_BUILD)/obj/%.o: %.S
+	@mkdir -p $(@D)
+	$(KVMX_BARE_CC) -MMD -MP -I. -Iinclude -c $< -o $@
+
+$(KVMX_BUILD)/kernel.elf: $(KVMX_BARE_OBJS) kmod-vmx/bare/kernel.ld
+	ld -m elf_x86_64 -nostdlib -static -z noexecstack --no-warn-rwx-segments -T kmod-vmx/bare/kernel.ld -o $@ $(KVMX_BARE_OBJS)
+
+$(KVMX_IMAGE): $(KVMX_BUILD)/kernel.elf
+	objcopy -O binary $< $@.tmp
+	truncate -s $(KVMX_DISK_BYTES) $@.tmp
+	mv $@.tmp $@
+
+# ---- the record-file checker the tests use ----
+# Only the common objects it needs, so the checker builds whatever state other areas are in.
+$(KVMX_XSR_CHECK): $(O)/kmod-vmx/tools/xsr_check.o $(addprefix $(O)/common/,xsr.o sink.o util.o)
+	@mkdir -p $(@D)
+	$(CC) $(OPTFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+.PHONY: vmx-image test-vmx
+vmx-image: $(KVMX_IMAGE) $(KVMX_XSR_CHECK)
+ALL_EXTRA += vmx-image
+TEST_PREP += vmx-image
+
+test-vmx: deps
+	$(SUB_MAKE) all vmx-image
+	BUILD=$(BUILD) tests/run.sh vmx
+
+-include $(shell find $(KVMX_BUILD)/obj -name '*.d' 2>/dev/null)

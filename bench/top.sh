@@ -96,6 +96,15 @@ for ((i = 0; i < KEYS; i++)); do
 	lat+=($((($(date +%s%N) - s) / 1000000)))
 	sleep 0.25
 done
+# The floor of that measurement: one send-keys + capture-pane round trip with nothing to wait for.
+rt=()
+for ((i = 0; i < KEYS; i++)); do
+	s=$(date +%s%N)
+	tmx send-keys -t =dash: ''
+	tmx capture-pane -p -t =dash: >/dev/null
+	rt+=($((($(date +%s%N) - s) / 1000000)))
+done
+rt_med=$(printf '%s\n' "${rt[@]}" | sort -n | sed -n "$(((KEYS + 1) / 2))p")
 still=$(tmx capture-pane -p -t =dash: | sed -n 1p)
 grep -q 'replaying' <<<"$still" || echo "warning: the replay ended before the key measurements did" >&2
 sorted=$(printf '%s\n' "${lat[@]}" | sort -n)
@@ -124,7 +133,8 @@ exitscope top, $RATE exits/s replayed (speed 1) on an 80x24 screen, 1 s refresh,
   replay thread feeding it                           $feed_pct% of a core
   whole process                                      $proc_pct% of a core
   rate on screen $shown_rate exits/s, dropped $dropped
-  key to screen (v, $KEYS presses): median $lat_med ms, max $lat_max ms   (one refresh = 1000 ms)
+  key to screen (v, $KEYS presses): median $lat_med ms, max $lat_max ms   (one refresh = 1000 ms;
+    a bare tmux send-keys + capture-pane round trip, the measurement's floor: median $rt_med ms)
   reference, same window: procps top -d 1 on the same kind of screen: $ref_pct% of a core
   database replay at full speed into the dashboard: $db_rate exits/s (1M exits in $db_secs s)
 EOF2
@@ -135,5 +145,6 @@ printf 'RESULT\ttop\trate_on_screen\t%s\texits/s\n' "$shown_rate"
 printf 'RESULT\ttop\tdropped\t%s\trecords\n' "$dropped"
 printf 'RESULT\ttop\tkey_to_screen_median\t%s\tms\n' "$lat_med"
 printf 'RESULT\ttop\tkey_to_screen_max\t%s\tms\n' "$lat_max"
+printf 'RESULT\ttop\ttmux_round_trip_median\t%s\tms\n' "$rt_med"
 printf 'RESULT\ttop\tprocps_top_cpu_same_window\t%s\t%%core\n' "$ref_pct"
 printf 'RESULT\ttop\tdb_replay_full_speed\t%s\texits/s\n' "$db_rate"

@@ -303,6 +303,8 @@ static void print_extra_text(struct xs_launcher *l, const struct xs_launch_count
 	if (c->injected || c->inject_overflow)
 		printf(", injected %llu (reached the guest %llu, dropped %llu)", (unsigned long long)c->injected,
 		       (unsigned long long)c->delivered, (unsigned long long)c->inject_overflow);
+	if (c->stepovers)
+		printf(", %llu single steps over breakpoints (this host ignores RF)", (unsigned long long)c->stepovers);
 	printf("\n");
 	char line[512] = "";
 	for (size_t i = 0; i < XS_ARRAY_SIZE(shown_stats); i++) {
@@ -349,10 +351,10 @@ static char *extra_json(struct xs_launcher *l, const struct xs_launch_counters *
 		strcat(buf, "null");
 	snprintf(buf + strlen(buf), len - strlen(buf),
 		 ",\"exits_handled\":%llu,\"recorded\":%llu,\"filtered\":%llu,\"lost\":%llu,\"injected\":%llu,"
-		 "\"delivered\":%llu,\"inject_overflow\":%llu,\"kvmstat\":{",
+		 "\"delivered\":%llu,\"inject_overflow\":%llu,\"stepovers\":%llu,\"kvmstat\":{",
 		 (unsigned long long)c->exits, (unsigned long long)c->recorded, (unsigned long long)c->filtered,
 		 (unsigned long long)c->lost, (unsigned long long)c->injected, (unsigned long long)c->delivered,
-		 (unsigned long long)c->inject_overflow);
+		 (unsigned long long)c->inject_overflow, (unsigned long long)c->stepovers);
 	bool first = true;
 	for (size_t i = 0; i < XS_ARRAY_SIZE(shown_stats); i++) {
 		uint64_t d;

@@ -168,30 +168,38 @@ bool xs_range_list_overlaps(const struct xs_range_list *l, uint64_t lo, uint64_t
 	return false;
 }
 
+static const struct {
+	const char *unit;
+	uint64_t ns;
+} duration_units[] = {{"s", 1000000000}, {"ms", 1000000}, {"us", 1000}, {"ns", 1}};
+
 int xs_cv_duration_ns(const char *s, uint64_t *out, char *err, size_t errlen)
 {
-	static const struct {
-		const char *unit;
-		uint64_t ns;
-	} units[] = {{"ns", 1}, {"us", 1000}, {"ms", 1000000}, {"s", 1000000000}};
 	size_t digits = 0;
 	while (isdigit((unsigned char)s[digits]))
 		digits++;
-	if (!digits || digits > 12)
-		return ERR("'%s' is not a duration (a whole number and ns, us, ms or s)", s);
-	for (size_t i = 0; i < XS_ARRAY_SIZE(units); i++) {
-		if (strcmp(s + digits, units[i].unit))
+	for (size_t i = 0; digits && digits <= 20 && i < XS_ARRAY_SIZE(duration_units); i++) {
+		if (strcmp(s + digits, duration_units[i].unit))
 			continue;
-		char num[16];
+		char num[24];
 		memcpy(num, s, digits);
 		num[digits] = 0;
 		uint64_t v;
-		if (!xs_parse_u64(num, &v))
-			break;
-		*out = v * units[i].ns;
+		if (!xs_parse_u64(num, &v) || v > UINT64_MAX / duration_units[i].ns)
+			return ERR("duration '%s' is too long", s);
+		*out = v * duration_units[i].ns;
 		return 0;
 	}
 	return ERR("'%s' is not a duration (a whole number and ns, us, ms or s)", s);
+}
+
+/* The largest unit that divides the duration exactly: 250us, not 250000ns. */
+static int format_duration(uint64_t ns, char *buf, size_t len)
+{
+	size_t i = 0;
+	while (i + 1 < XS_ARRAY_SIZE(duration_units) && ns % duration_units[i].ns)
+		i++;
+	return snprintf(buf, len, "%llu%s", (unsigned long long)(ns / duration_units[i].ns), duration_units[i].unit);
 }
 
 static bool vector_has_error_code(unsigned int v)
@@ -207,7 +215,7 @@ static int parse_when(const char *s, struct xs_inject *in, char *err, size_t err
 	}
 	const char *colon = strchr(s, ':');
 	if (!colon)
-		return ERR("'%s' is not a schedule (hlt, exit:N, every:N or period:DURATION)", s);
+		return ERR("'%s' is not a schedule (hlt, exit:N, every:N, period:DURATION or io:PORT)", s);
 	size_t kw = (size_t)(colon - s);
 	const char *arg = colon + 1;
 	if (kw == 6 && !strncmp(s, "period", 6)) {
@@ -218,12 +226,16 @@ static int parse_when(const char *s, struct xs_inject *in, char *err, size_t err
 			return ERR("period %s is shorter than 10us", arg);
 		return 0;
 	}
+	if (kw == 2 && !strncmp(s, "io", 2)) {
+		in->when = XS_WHEN_IO;
+		return parse_number(arg, 0xffff, &in->n, err, errlen);
+	}
 	if (kw == 4 && !strncmp(s, "exit", 4))
 		in->when = XS_WHEN_AT;
 	else if (kw == 5 && !strncmp(s, "every", 5))
 		in->when = XS_WHEN_EVERY;
 	else
-		return ERR("'%s' is not a schedule (hlt, exit:N, every:N or period:DURATION)", s);
+		return ERR("'%s' is not a schedule (hlt, exit:N, every:N, period:DURATION or io:PORT)", s);
 	if (parse_number(arg, UINT64_MAX, &in->n, err, errlen))
 		return -1;
 	if (!in->n)
@@ -314,9 +326,15 @@ int xs_inject_format(const struct xs_inject *in, char *buf, size_t len)
 	case XS_WHEN_EVERY:
 		snprintf(when, sizeof(when), "every:%llu", (unsigned long long)in->n);
 		break;
-	default:
-		snprintf(when, sizeof(when), "period:%lluns", (unsigned long long)in->n);
+	case XS_WHEN_IO:
+		snprintf(when, sizeof(when), "io:0x%llx", (unsigned long long)in->n);
 		break;
+	default: {
+		char d[32];
+		format_duration(in->n, d, sizeof(d));
+		snprintf(when, sizeof(when), "period:%s", d);
+		break;
+	}
 	}
 	return snprintf(buf, len, "%s@%s", what, when);
 }

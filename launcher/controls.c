@@ -191,7 +191,7 @@ static int set_items(const char *v, unsigned int max, const char *what, size_t i
 			rc = one(items[i], tmp + (size_t)i * item_size, err, errlen);
 	}
 	if (!rc) {
-		memcpy(out, tmp, item_size * (size_t)count);
+		memcpy(out, tmp, item_size * max); /* unused slots zeroed: equal lists compare equal */
 		*n = (unsigned int)count;
 	}
 	free(tmp);
@@ -422,9 +422,10 @@ static int set_cpuid(struct xs_controls *c, const char *key, const char *v, char
 				   c->cpuid[i].has_subleaf == o.has_subleaf && c->cpuid[i].reg == o.reg))
 		i++;
 	if (remove) {
-		if (i < c->n_cpuid)
+		if (i < c->n_cpuid) {
 			memmove(&c->cpuid[i], &c->cpuid[i + 1], (c->n_cpuid - i - 1) * sizeof(c->cpuid[0]));
-		c->n_cpuid -= i < c->n_cpuid;
+			memset(&c->cpuid[--c->n_cpuid], 0, sizeof(c->cpuid[0]));
+		}
 	} else {
 		if (i == c->n_cpuid && c->n_cpuid == XS_CTL_MAX_CPUID)
 			return ERR("%s: more than %d cpuid overrides", key, XS_CTL_MAX_CPUID);

@@ -75,6 +75,7 @@ enum xs_inject_when {
 	XS_WHEN_AT,	/* once, at the vCPU's n-th exit (1-based) */
 	XS_WHEN_EVERY,	/* at every n-th exit */
 	XS_WHEN_PERIOD, /* every n ns of wall time (a timer kicks the vCPU out of KVM_RUN) */
+	XS_WHEN_IO,	/* at every OUT or IN exit on port n (a device's doorbell) */
 };
 
 struct xs_inject {

@@ -79,25 +79,28 @@ static enum xs_exit_action handle_io(struct xs_vcpu_ctx *c, char *msg, size_t ms
 static void handle_msr(struct xs_vcpu_ctx *c, bool write)
 {
 	struct kvm_run *run = c->v->run;
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry entry;
+	/* struct kvm_msrs ends in a flexible array: room for one entry after it */
+	union {
+		struct kvm_msrs msrs;
+		uint8_t bytes[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
 	} m;
 	memset(&m, 0, sizeof(m));
-	m.hdr.nmsrs = 1;
-	m.entry.index = run->msr.index;
-	m.entry.data = run->msr.data;
+	m.msrs.nmsrs = 1;
+	m.msrs.entries[0].index = run->msr.index;
+	m.msrs.entries[0].data = run->msr.data;
 	int done = ioctl(c->v->fd, write ? KVM_SET_MSRS : KVM_GET_MSRS, &m);
 	run->msr.error = done == 1 ? 0 : 1; /* an MSR KVM does not know raises #GP in the guest */
 	if (!write && done == 1)
-		run->msr.data = m.entry.data;
+		run->msr.data = m.msrs.entries[0].data;
 }
 
 /*
- * An execution breakpoint is a fault: resuming would hit it again. Set RF in the guest's RFLAGS so the
- * instruction runs once, as a debugger does (an extra ioctl, only on breakpoint exits).
+ * An execution breakpoint is a fault: resuming would hit it again. Where the host honours RFLAGS.RF (hardware
+ * KVM) set it, so the instruction runs once, as a debugger does (an extra ioctl, only on breakpoint exits).
+ * Where it does not (the probe found out), disable the breakpoints, single-step one instruction, and re-arm
+ * them at the step's exit (end_step_over): that exit is the launcher's own, counted and not recorded.
  */
-static void step_over_exec_breakpoint(struct xs_vcpu_ctx *c)
+static void step_over_exec_breakpoint(struct xs_vcpu_ctx *c, char *msg, size_t msglen)
 {
 	const struct xs_controls *ctl = &c->l->ctl;
 	const struct kvm_debug_exit_arch *d = &c->v->run->debug.arch;
@@ -106,11 +109,33 @@ static void step_over_exec_breakpoint(struct xs_vcpu_ctx *c)
 		exec_hit |= (d->dr6 & (1u << i)) && ctl->hwbp[i].type == XS_HWBP_EXEC;
 	if (!exec_hit || d->exception != 1)
 		return;
-	struct kvm_regs regs;
-	if (ioctl(c->v->fd, KVM_GET_REGS, &regs))
+	if (!c->l->facts.rf_ignored) {
+		struct kvm_regs regs;
+		if (!ioctl(c->v->fd, KVM_GET_REGS, &regs)) {
+			regs.rflags |= 1u << 16;
+			ioctl(c->v->fd, KVM_SET_REGS, &regs);
+		}
 		return;
-	regs.rflags |= 1u << 16;
-	ioctl(c->v->fd, KVM_SET_REGS, &regs);
+	}
+	struct xs_controls step = *ctl;
+	step.n_hwbp = 0;
+	step.singlestep = true;
+	if (xs_vcpu_apply_debug(c->v, &step, 0, msg, msglen) == 0)
+		c->stepping_over = true;
+}
+
+/* The single step over a breakpoint ended: re-arm the breakpoints. */
+static void end_step_over(struct xs_vcpu_ctx *c, char *msg, size_t msglen)
+{
+	const struct kvm_debug_exit_arch *d = &c->v->run->debug.arch;
+	if (d->exception != 1 || !(d->dr6 & (1u << 14)))
+		return;
+	c->stepping_over = false;
+	xs_vcpu_apply_debug(c->v, &c->l->ctl, 0, msg, msglen);
+	if (!c->l->ctl.singlestep) { /* the user's own single-step exits are recorded as usual */
+		c->internal_exit = true;
+		atomic_fetch_add_explicit(&c->stepovers, 1, memory_order_relaxed);
+	}
 }
 
 /* A #DB or #BP that exited only because debug.intercept asked: give it back to the guest. */
@@ -161,8 +186,12 @@ enum xs_exit_action xs_handle_exit(struct xs_vcpu_ctx *c, uint32_t reason, char 
 		handle_msr(c, reason == KVM_EXIT_X86_WRMSR);
 		return XS_ACT_CONTINUE;
 	case KVM_EXIT_DEBUG:
-		step_over_exec_breakpoint(c);
-		maybe_reinject_debug(c);
+		if (c->stepping_over)
+			end_step_over(c, msg, msglen);
+		else
+			step_over_exec_breakpoint(c, msg, msglen);
+		if (!c->internal_exit)
+			maybe_reinject_debug(c);
 		return XS_ACT_CONTINUE;
 	case KVM_EXIT_HLT:
 	case KVM_EXIT_IRQ_WINDOW_OPEN:

@@ -34,6 +34,8 @@
 #define XS_GPA_STACKS 0x70000
 #define XS_STACK_SIZE 0x800
 #define XS_GPA_STACKS_END (XS_GPA_STACKS + XS_MAX_VCPUS * XS_STACK_SIZE)
+/* The runtime's interrupt stubs count interrupts in the lowest dword of the vCPU's (aligned) stack. */
+#define XS_STACK_IRQ_COUNT 0
 #define XS_GPA_PAGE_TABLES 0x90000
 #define XS_PAGE_TABLE_PAGES 6 /* PML4, PDPT, 4 page directories */
 #define XS_GPA_PAGE_TABLES_END (XS_GPA_PAGE_TABLES + XS_PAGE_TABLE_PAGES * 0x1000)

@@ -51,10 +51,13 @@ static const struct xs_guest cpuid = {
 static const char *const hlt_controls[] = {"inject = irq:0x20@hlt", NULL};
 static const struct xs_guest hlt = {
 	.name = "hlt",
-	.summary = "STI; HLT woken by injected interrupts",
+	.summary = "STI; HLT woken by injected interrupts, or a doorbell and a wait with interrupts on",
 	.default_mode = 64,
-	.exits = "HLT (1 exit); the injected vector's report on port 0x501 (1 exit per injection)",
+	.exits = "wait=0: HLT (1 exit) and the injected vector's report on port 0x501 (1 exit per injection); "
+		 "wait=1: doorbell OUT 0x530 with interrupts off, then STI and spin until an interrupt arrives "
+		 "(with inject=irq:0x20@io:0x530: IRQ_WINDOW_OPEN and the report: 3 exits)",
 	.default_controls = hlt_controls,
+	.params = {{"wait", 0, "0: STI; HLT. 1: doorbell on port 0x530, then spin with interrupts on"}},
 };
 
 static const struct xs_guest cr = {

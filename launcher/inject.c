@@ -30,6 +30,8 @@ static bool due(struct xs_vcpu_ctx *c, unsigned int i, uint32_t reason, uint64_t
 	switch (in->when) {
 	case XS_WHEN_HLT:
 		return reason == KVM_EXIT_HLT;
+	case XS_WHEN_IO:
+		return reason == KVM_EXIT_IO && c->v->run->io.port == in->n;
 	case XS_WHEN_AT:
 		return c->nexits == in->n;
 	case XS_WHEN_EVERY:

@@ -297,8 +297,8 @@ int xs_launcher_create(const struct xs_launch_config *cfg, struct xs_sink *sink,
 		goto fail;
 	xs_vcpu_install_kick(l->cfg.kick_signal);
 	struct refusal r = {l, err, errlen, false};
-	if (xs_probe_controls(&l->kvm, &l->ctl, cfg->mem_mb << 20, l->cfg.kick_signal, on_unsupported, &r, err,
-			      errlen) ||
+	if (xs_probe_controls(&l->kvm, &l->ctl, cfg->mem_mb << 20, l->cfg.kick_signal, on_unsupported, &r, &l->facts,
+			      err, errlen) ||
 	    r.failed)
 		goto fail;
 	struct xs_vm_spec spec = {
@@ -421,6 +421,7 @@ void xs_launcher_counters(const struct xs_launcher *l, struct xs_launch_counters
 		out->injected += atomic_load(&c->injected);
 		out->delivered += atomic_load(&c->delivered);
 		out->inject_overflow += atomic_load(&c->inject_overflow);
+		out->stepovers += atomic_load(&c->stepovers);
 		out->run_ns += atomic_load(&c->run_ns);
 		out->handler_ns += atomic_load(&c->handler_ns);
 	}

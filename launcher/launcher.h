@@ -79,6 +79,7 @@ struct xs_launch_counters {
 	uint64_t injected;	  /* events injected */
 	uint64_t delivered;	  /* injected vectors the guest's handler reported */
 	uint64_t inject_overflow; /* due injections dropped because 64 were already pending */
+	uint64_t stepovers;	  /* single steps over execution breakpoints on hosts that ignore RF (not recorded) */
 	uint64_t run_ns;	  /* total time inside KVM_RUN */
 	uint64_t handler_ns;	  /* total time in our exit handling, recording included */
 };

@@ -12,6 +12,7 @@
 #include "launcher/kvm.h"
 #include "launcher/kvmstat.h"
 #include "launcher/launcher.h"
+#include "launcher/probe.h"
 #include "launcher/vm.h"
 
 #define XS_BATCH_RECORDS 256
@@ -49,11 +50,13 @@ struct xs_vcpu_ctx {
 	uint64_t next_due_ns[XS_CTL_MAX_INJECT]; /* period injections */
 	timer_t timer;
 	bool has_timer;
-	uint32_t reinject;     /* KVM_GUESTDBG_INJECT_* to pass with the next KVM_SET_GUEST_DEBUG */
-	bool debug_reinjected; /* guest debug was set with an inject flag and must be reset */
+	uint32_t reinject;  /* KVM_GUESTDBG_INJECT_* to pass with the next KVM_SET_GUEST_DEBUG */
+	bool stepping_over; /* an execution breakpoint is disabled while one instruction is single-stepped */
+	bool internal_exit; /* this exit was the launcher's own step-over: counted, not recorded */
 
 	/* counters, read by other threads while running */
 	atomic_uint_fast64_t exits, recorded, filtered, injected, delivered, inject_overflow, sink_errors, lost;
+	atomic_uint_fast64_t stepovers;
 	atomic_uint_fast64_t run_ns, handler_ns;
 
 	struct xs_kvmstat stats;
@@ -66,6 +69,7 @@ struct xs_launcher {
 	const struct xs_guest *guest; /* NULL for images */
 	const struct xs_guest_blob *blob;
 	uint32_t own_exceptions; /* exception vectors the guest raises on purpose */
+	struct xs_probe_facts facts;
 	struct xs_kvm kvm;
 	struct xs_vm *vm;
 	struct xs_sink *sink;

@@ -27,6 +27,7 @@ struct probe {
 	const struct xs_kvm *k;
 	uint64_t mem_bytes;
 	int kick_signal;
+	struct xs_probe_facts *facts;
 	char err[256];
 };
 
@@ -47,6 +48,7 @@ struct probe_action {
 	uint32_t args[4];
 	const struct xs_inject *inject_at_hlt;
 	bool window_at_hlt;
+	bool set_rf; /* after a breakpoint exit, set RFLAGS.RF as the launcher does */
 };
 
 static void answer(struct kvm_run *run, size_t run_size, uint32_t reason, struct outcome *o)
@@ -125,11 +127,23 @@ static void loop(struct xs_vcpu *v, const struct probe_action *a, struct outcome
 			return;
 		}
 		answer(run, v->run_size, reason, o);
+		if (getenv("XS_PROBE_DEBUG"))
+			fprintf(stderr, "probe exit %u rip %llx dbg exc %u dr6 %llx ready %u if %u\n", reason,
+				(unsigned long long)run->s.regs.regs.rip, run->debug.arch.exception,
+				(unsigned long long)run->debug.arch.dr6, run->ready_for_interrupt_injection,
+				run->if_flag);
 		struct xs_exit_record *r = &o->exits[o->n++];
 		xs_fill_begin(r, run, reason, &fill);
 		xs_fill_detail(r, run, v->run_size, reason);
 		if (reason == KVM_EXIT_SHUTDOWN || reason == KVM_EXIT_INTERNAL_ERROR || reason == KVM_EXIT_FAIL_ENTRY)
 			return;
+		if (reason == KVM_EXIT_DEBUG && a->set_rf) {
+			struct kvm_regs regs;
+			if (!ioctl(v->fd, KVM_GET_REGS, &regs)) {
+				regs.rflags |= 1u << 16;
+				ioctl(v->fd, KVM_SET_REGS, &regs);
+			}
+		}
 		if (reason == KVM_EXIT_HLT && !acted) {
 			acted = true;
 			if (a->inject_at_hlt)
@@ -220,7 +234,17 @@ static const char *check_disable_exits(struct probe *p, const struct xs_controls
 	struct outcome *o = xs_malloc(sizeof(*o)), *base = xs_malloc(sizeof(*base));
 	const char *res = NULL;
 	if (only->disable_exits & (XS_DISABLE_CSTATE | XS_DISABLE_MWAIT)) {
-		res = "cstate and mwait have no effect the launcher can observe, so it cannot verify them";
+		/* First see whether KVM takes them at all: that refusal is the clearer message. */
+		struct probe_action a = {.args = {PROBE_HLT}};
+		if (run_probe(p, only, &a, o)) {
+			const char *e = p->err;
+			if (!strncmp(e, "exits.disable: ", 15))
+				e += 15;
+			snprintf(why, len, "%s", e);
+			res = why;
+		} else {
+			res = "cstate and mwait have no effect the launcher can observe, so it cannot verify them";
+		}
 		goto out;
 	}
 	if (only->disable_exits & XS_DISABLE_HLT) {
@@ -331,16 +355,62 @@ static const char *check_singlestep(struct probe *p, const struct xs_controls *o
 	return expect_debug(p, only, &a, 1, 1u << 14, "single-stepping", why, len);
 }
 
+static unsigned int count_exits(const struct outcome *o, uint32_t reason)
+{
+	unsigned int n = 0;
+	for (unsigned int i = 0; i < o->n; i++)
+		n += o->exits[i].reason == reason;
+	return n;
+}
+
+static const char *check_singlestep(struct probe *p, const struct xs_controls *only, char *why, size_t len);
+
+/*
+ * An execution breakpoint must fire once and then let the instruction run with RFLAGS.RF set. Hosts that
+ * ignore RF (PVM emulates the breakpoint check) re-report it forever: the launcher then steps over the
+ * breakpoint with a single step, which must work.
+ */
+static const char *check_exec_breakpoint(struct probe *p, char *why, size_t len)
+{
+	struct xs_controls c;
+	xs_controls_init(&c);
+	c.n_hwbp = 1;
+	c.hwbp[0] =
+		(struct xs_hwbp){.addr = xs_guest_symbol(probe_blob(), "probe_target"), .type = XS_HWBP_EXEC, .len = 1};
+	struct probe_action a = {.args = {PROBE_EXEC}, .set_rf = true};
+	struct outcome *o = xs_malloc(sizeof(*o));
+	const char *res = NULL;
+	if (run_probe(p, &c, &a, o)) {
+		snprintf(why, len, "cannot build a probe VM: %s", p->err);
+		res = why;
+	} else if (!count_exits(o, KVM_EXIT_DEBUG)) {
+		res = "an execution breakpoint made no KVM_EXIT_DEBUG although KVM accepted KVM_SET_GUEST_DEBUG";
+	} else if (!o->done) {
+		p->facts->rf_ignored = true;
+		struct xs_controls step;
+		xs_controls_init(&step);
+		step.singlestep = true;
+		if (check_singlestep(p, &step, why, len))
+			res = "the host ignores RFLAGS.RF after an execution breakpoint and cannot single-step over it";
+	}
+	free(o);
+	return res;
+}
+
 static const char *check_hwbp(struct probe *p, const struct xs_controls *only, char *why, size_t len)
 {
-	/* One probe per breakpoint type used, with a breakpoint of that type on the probe's own target. */
+	/* One probe per breakpoint type used, with a breakpoint of that type on the probe's own data. */
 	static const struct {
 		enum xs_hwbp_type type;
 		uint32_t action;
 		const char *what;
-	} kinds[] = {{XS_HWBP_EXEC, PROBE_EXEC, "an execution breakpoint"},
-		     {XS_HWBP_WRITE, PROBE_WRITE, "a write breakpoint"},
+	} kinds[] = {{XS_HWBP_WRITE, PROBE_WRITE, "a write breakpoint"},
 		     {XS_HWBP_RW, PROBE_READ, "a read/write breakpoint"}};
+	bool exec = false;
+	for (unsigned int i = 0; i < only->n_hwbp; i++)
+		exec |= only->hwbp[i].type == XS_HWBP_EXEC;
+	if (exec && check_exec_breakpoint(p, why, len))
+		return why;
 	for (size_t k = 0; k < XS_ARRAY_SIZE(kinds); k++) {
 		bool used = false;
 		for (unsigned int i = 0; i < only->n_hwbp; i++)
@@ -350,10 +420,7 @@ static const char *check_hwbp(struct probe *p, const struct xs_controls *only, c
 		struct xs_controls c;
 		xs_controls_init(&c);
 		c.n_hwbp = 1;
-		c.hwbp[0].type = kinds[k].type;
-		c.hwbp[0].len = 1;
-		c.hwbp[0].addr =
-			kinds[k].type == XS_HWBP_EXEC ? xs_guest_symbol(probe_blob(), "probe_target") : SCRATCH_GPA;
+		c.hwbp[0] = (struct xs_hwbp){.addr = SCRATCH_GPA, .type = kinds[k].type, .len = 1};
 		struct probe_action a = {.args = {kinds[k].action, SCRATCH_GPA}};
 		const char *res = expect_debug(p, &c, &a, 1, 1, kinds[k].what, why, len);
 		if (res)
@@ -576,12 +643,13 @@ static const checker checkers[XS_CTL_COUNT] = {
 };
 
 int xs_probe_controls(const struct xs_kvm *k, const struct xs_controls *c, uint64_t mem_bytes, int kick_signal,
-		      void (*unsupported)(void *ctx, enum xs_control_key key, const char *reason), void *ctx, char *err,
-		      size_t errlen)
+		      void (*unsupported)(void *ctx, enum xs_control_key key, const char *reason), void *ctx,
+		      struct xs_probe_facts *facts, char *err, size_t errlen)
 {
 	(void)err;
 	(void)errlen;
-	struct probe p = {.k = k, .mem_bytes = mem_bytes, .kick_signal = kick_signal};
+	memset(facts, 0, sizeof(*facts));
+	struct probe p = {.k = k, .mem_bytes = mem_bytes, .kick_signal = kick_signal, .facts = facts};
 	sigset_t set, old;
 	sigemptyset(&set);
 	sigaddset(&set, kick_signal);

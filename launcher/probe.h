@@ -15,13 +15,18 @@
 #include "launcher/controls.h"
 #include "launcher/kvm.h"
 
+/* What the probes learned beyond yes/no: how the launcher must use a control on this host. */
+struct xs_probe_facts {
+	bool rf_ignored; /* execution breakpoints re-fire although RFLAGS.RF is set: step over them instead */
+};
+
 /*
  * Probe every given control of c. For each one the host does not honour, unsupported() gets the key and a
  * reason ("the host accepts it but HLT still exits"); the caller decides whether that is fatal. Returns -1
  * with a message only when probing itself failed (no VM could be built). mem_bytes: the run's guest memory.
  */
 int xs_probe_controls(const struct xs_kvm *k, const struct xs_controls *c, uint64_t mem_bytes, int kick_signal,
-		      void (*unsupported)(void *ctx, enum xs_control_key key, const char *reason), void *ctx, char *err,
-		      size_t errlen);
+		      void (*unsupported)(void *ctx, enum xs_control_key key, const char *reason), void *ctx,
+		      struct xs_probe_facts *facts, char *err, size_t errlen);
 
 #endif

@@ -13,6 +13,6 @@
 #define PROBE_TF 8	 /* set TF for one instruction */
 #define PROBE_EXEC 9	 /* call probe_target */
 #define PROBE_READ 10	 /* read a byte from address arg1 */
-#define PROBE_STI_HLT 11 /* STI; HLT; CLI */
+#define PROBE_STI_HLT 11 /* STI; HLT; a busy loop; CLI */
 
 #endif

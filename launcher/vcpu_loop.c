@@ -122,6 +122,7 @@ static void vcpu_loop(struct xs_vcpu_ctx *c)
 		atomic_fetch_add_explicit(&c->exits, 1, memory_order_relaxed);
 		struct xs_exit_record *r = record ? &c->batch[c->batch_n] : NULL;
 		msg[0] = 0;
+		c->internal_exit = false;
 		if (r) {
 			xs_fill_begin(r, run, e && e != EINTR && e != EAGAIN ? KVM_EXIT_UNKNOWN : reason, &fill);
 			r->ts = t1;
@@ -148,7 +149,9 @@ static void vcpu_loop(struct xs_vcpu_ctx *c)
 			r->handler_ns = t2 - t1;
 			if (act != XS_ACT_CONTINUE)
 				r->flags |= XS_F_FINAL;
-			if (act != XS_ACT_CONTINUE || wanted(ctl, run, reason)) {
+			if (c->internal_exit && act == XS_ACT_CONTINUE) {
+				/* the launcher's own step over a breakpoint: counted in stepovers */
+			} else if (act != XS_ACT_CONTINUE || wanted(ctl, run, reason)) {
 				r->seq = atomic_fetch_add_explicit(&l->seq, 1, memory_order_relaxed);
 				if (!c->batch_n)
 					c->batch_first_ns = t1;

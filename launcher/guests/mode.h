@@ -57,6 +57,16 @@
 	decl PARAM(XS_P_LEFT);                                                                               \
 	jnz 90b
 
+/* This vCPU's interrupt count (the runtime's stubs keep it at the base of the stack) into reg. */
+#if XS_MODE == 16
+#define READ_IRQ_COUNT(reg) movl %ss:XS_STACK_IRQ_COUNT, reg
+#else
+#define READ_IRQ_COUNT(reg)                                                                                  \
+	mov %esp, reg;                                                                                        \
+	and $~(XS_STACK_SIZE - 1), reg;                                                                       \
+	mov XS_STACK_IRQ_COUNT(reg), reg
+#endif
+
 /*
  * A pointer to a far address: real mode reaches addresses above 64 KiB through %es (loaded by
  * SEG_ES_FOR(addr)); protected and long mode address everything flat. ES_PTR(addr) is the operand.

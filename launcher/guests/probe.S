@@ -106,8 +106,15 @@ probe_target:
 	nop
 	ret
 
+/*
+ * After the HLT, a busy loop of a few milliseconds with interrupts enabled: hardware reports a requested
+ * interrupt window at once, PVM only at an in-kernel exit (a host tick) inside the loop.
+ */
 do_sti_hlt:
 	sti
 	hlt
+	mov $2000000, %ecx
+1:	dec %ecx
+	jnz 1b
 	cli
 	ret

@@ -10,11 +10,20 @@
  *               guest; the launcher treats a report of a vector it did not inject, and the guest did not
  *               declare, as a guest error (a real fault would otherwise repeat forever).
  *
+ * Every stub also counts the interrupt at the base of the vCPU's stack (XS_STACK_IRQ_COUNT), so a guest can
+ * wait for one with interrupts enabled.
+ *
  * Every vCPU runs this; they all write the same IDT contents, so the writes race harmlessly.
  */
 #include "mode.h"
 
 #define STUB_SIZE 16
+
+/* Count the interrupt in the lowest dword of this vCPU's stack (guest_abi.h: XS_STACK_IRQ_COUNT). */
+#define COUNT_INTERRUPT(sp, reg)                                                                              \
+	mov sp, reg;                                                                                          \
+	and $~(XS_STACK_SIZE - 1), reg;                                                                       \
+	incl XS_STACK_IRQ_COUNT(reg)
 #define NR_VECTORS 256
 
 	.section .text.entry, "ax"
@@ -116,6 +125,7 @@ isr_common:
 	mov %sp, %bp
 	pushl %eax
 	pushl %edx
+	incl %ss:XS_STACK_IRQ_COUNT
 	movzbl 2(%bp), %eax
 	movzwl 4(%bp), %edx
 	shl $8, %edx
@@ -128,10 +138,33 @@ isr_common:
 	add $2, %sp
 	iret
 #elif XS_MODE == 32
-/* Stack after the two pushes: edx, eax, vector, [error code,] EIP, CS, EFLAGS. */
+/*
+ * Stack after the two pushes: edx, eax, vector, [error code,] EIP, CS, EFLAGS.
+ *
+ * The return avoids IRET when it can: KVM's instruction emulator cannot emulate a protected-mode IRET
+ * (emulate_iret handles real mode only), and hosts that emulate 32-bit guest code (PVM, VMX without
+ * unrestricted guest) would fail with KVM_EXIT_INTERNAL_ERROR. CS does not change at CPL 0, so
+ * "POPF; RET" does the same. With TF set in the saved EFLAGS that would trap once more after the RET, so
+ * that case keeps IRET.
+ */
+#define RETURN_FROM_INTERRUPT(frame)                                                                          \
+	testl $0x100, (frame) + 8(%esp);                                                                      \
+	jnz 8f;                                                                                               \
+	push %eax;                                                                                            \
+	mov (frame) + 4(%esp), %eax;                                                                          \
+	xchg %eax, (frame) + 12(%esp);                                                                        \
+	mov %eax, (frame) + 8(%esp);                                                                          \
+	pop %eax;                                                                                             \
+	add $((frame) + 4), %esp;                                                                             \
+	popfl;                                                                                                \
+	ret;                                                                                                  \
+8:	add $(frame), %esp;                                                                                   \
+	iret
+
 isr_with_error:
 	push %eax
 	push %edx
+	COUNT_INTERRUPT(%esp, %edx)
 	movzbl 8(%esp), %eax
 	mov 16(%esp), %edx
 	shl $8, %edx
@@ -140,11 +173,11 @@ isr_with_error:
 	out %eax, %dx
 	pop %edx
 	pop %eax
-	add $8, %esp
-	iret
+	RETURN_FROM_INTERRUPT(8)
 isr_common:
 	push %eax
 	push %edx
+	COUNT_INTERRUPT(%esp, %edx)
 	movzbl 8(%esp), %eax
 	mov 12(%esp), %edx
 	shl $8, %edx
@@ -153,13 +186,13 @@ isr_common:
 	out %eax, %dx
 	pop %edx
 	pop %eax
-	add $4, %esp
-	iret
+	RETURN_FROM_INTERRUPT(4)
 #else
 /* Stack after the two pushes: rdx, rax, vector, [error code,] RIP, CS, RFLAGS, RSP, SS. */
 isr_with_error:
 	push %rax
 	push %rdx
+	COUNT_INTERRUPT(%rsp, %rdx)
 	movzbl 16(%rsp), %eax
 	mov 32(%rsp), %edx
 	shl $8, %edx
@@ -173,6 +206,7 @@ isr_with_error:
 isr_common:
 	push %rax
 	push %rdx
+	COUNT_INTERRUPT(%rsp, %rdx)
 	movzbl 16(%rsp), %eax
 	mov 24(%rsp), %edx
 	shl $8, %edx

@@ -1,0 +1,1 @@
+inject = irq:0x10@hlt

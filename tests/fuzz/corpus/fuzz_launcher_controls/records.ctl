@@ -1,0 +1,3 @@
+record.io = 0x500-0x50f,0x3f8
+record.mmio = 0xa0000+0x20000
+record.guest_state = regs

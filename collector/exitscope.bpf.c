@@ -27,6 +27,9 @@ char LICENSE[] SEC("license") = "GPL"; /* kvm tracepoints and bpf_probe_read_ker
 
 const volatile struct xs_bpf_config cfg = {};
 
+/* Set by user space when it stops: detaching takes the kernel tens of ms per tracepoint, this is instant. */
+volatile __u32 stopped;
+
 /* ---- maps ---- */
 
 struct {
@@ -103,9 +106,10 @@ static __always_inline u32 vcpu_id_of(struct kvm_vcpu___xs *vcpu)
 	return (u32)id;
 }
 
+/* Still collecting, and the process filter passes. */
 static __always_inline bool pid_ok(u64 pid_tgid)
 {
-	return !cfg.tgid || (u32)(pid_tgid >> 32) == cfg.tgid;
+	return !stopped && (!cfg.tgid || (u32)(pid_tgid >> 32) == cfg.tgid);
 }
 
 static __always_inline bool vcpu_ok(u32 vcpu)

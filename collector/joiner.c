@@ -326,6 +326,9 @@ static void detail_from_run(struct xs_exit_record *r, const xs_u8 *head, uint32_
 	struct kvm_run run;
 	memset(&run, 0, sizeof(run));
 	memcpy(&run, head, XS_EV_RUN_HEAD);
+	/* An I/O exit's data lives past the copied head (kvm_pio brings it): never let an outside offset point. */
+	if (reason == KVM_EXIT_IO)
+		run.io.data_offset = sizeof(run);
 	xs_fill_detail(r, &run, sizeof(run), reason);
 }
 

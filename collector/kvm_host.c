@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "collector/kvm_host.h"
 
-#include <bpf/btf.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,59 +10,41 @@ static bool exists(const char *path)
 	return access(path, F_OK) == 0;
 }
 
-static bool btf_has_struct(const struct btf *btf, const char *name)
+/*
+ * Whether the kernel's BTF describes the vendor module's vCPU structure (vcpu_svm / vcpu_vmx), without
+ * parsing BTF (a second of CPU on a small machine): a loadable module (it has an initstate) brings it in its
+ * own BTF file, a built-in one in vmlinux's.
+ */
+static bool vendor_btf(const char *module)
 {
-	return btf && btf__find_by_name_kind(btf, name, BTF_KIND_STRUCT) > 0;
-}
-
-/* vcpu_svm / vcpu_vmx in vmlinux (KVM built in) or in the vendor module's BTF. */
-static enum xs_kvm_vendor probe_btf_vendor(void)
-{
-	struct btf *vmlinux = btf__load_vmlinux_btf();
-	if (!vmlinux)
-		return XS_KVM_VENDOR_NONE;
-	enum xs_kvm_vendor v = XS_KVM_VENDOR_NONE;
-	if (btf_has_struct(vmlinux, "vcpu_svm"))
-		v = XS_KVM_VENDOR_SVM;
-	else if (btf_has_struct(vmlinux, "vcpu_vmx"))
-		v = XS_KVM_VENDOR_VMX;
-	static const struct {
-		const char *path, *type;
-		enum xs_kvm_vendor vendor;
-	} mods[] = {
-		{"/sys/kernel/btf/kvm_amd", "vcpu_svm", XS_KVM_VENDOR_SVM},
-		{"/sys/kernel/btf/kvm_intel", "vcpu_vmx", XS_KVM_VENDOR_VMX},
-	};
-	for (size_t i = 0; v == XS_KVM_VENDOR_NONE && i < sizeof(mods) / sizeof(mods[0]); i++) {
-		if (!exists(mods[i].path))
-			continue;
-		struct btf *m = btf__parse_split(mods[i].path, vmlinux);
-		if (btf_has_struct(m, mods[i].type))
-			v = mods[i].vendor;
-		btf__free(m);
-	}
-	btf__free(vmlinux);
-	return v;
+	char path[96];
+	snprintf(path, sizeof(path), "/sys/module/%s/initstate", module);
+	if (!exists(path))
+		return exists("/sys/kernel/btf/vmlinux");
+	snprintf(path, sizeof(path), "/sys/kernel/btf/%s", module);
+	return exists(path);
 }
 
 void xs_kvm_host_probe(struct xs_kvm_host *h)
 {
 	memset(h, 0, sizeof(*h));
-	static const char *const vendors[] = {"kvm_amd", "kvm_intel"};
+	static const struct {
+		const char *module;
+		enum xs_kvm_vendor vendor;
+	} vendors[] = {{"kvm_amd", XS_KVM_VENDOR_SVM}, {"kvm_intel", XS_KVM_VENDOR_VMX}};
 	for (size_t i = 0; i < sizeof(vendors) / sizeof(vendors[0]); i++) {
 		char path[64];
-		snprintf(path, sizeof(path), "/sys/module/%s", vendors[i]);
-		if (exists(path)) {
-			h->hw_mode = true;
-			snprintf(h->module, sizeof(h->module), "%s", vendors[i]);
-			break;
-		}
+		snprintf(path, sizeof(path), "/sys/module/%s", vendors[i].module);
+		if (!exists(path))
+			continue;
+		h->hw_mode = true;
+		snprintf(h->module, sizeof(h->module), "%s", vendors[i].module);
+		if (vendor_btf(vendors[i].module))
+			h->btf_vendor = vendors[i].vendor;
+		break;
 	}
 	if (!h->hw_mode && exists("/sys/module/kvm_pvm"))
 		snprintf(h->module, sizeof(h->module), "kvm_pvm");
-	h->btf_vendor = probe_btf_vendor();
-	if (h->btf_vendor != XS_KVM_VENDOR_NONE)
-		h->hw_mode = true;
 	static const char *const dirs[] = {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"};
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		char path[96];

@@ -50,6 +50,12 @@ static bool decl_name(const char *decl, char *name, size_t len, bool *is_array)
 		n--;
 	if (e == n || e - n >= len)
 		return false;
+	/* a declaration is a type and a name: something must come before the name ("int *p", "int*p") */
+	size_t t = n;
+	while (t && isspace((unsigned char)decl[t - 1]))
+		t--;
+	if (!t)
+		return false;
 	memcpy(name, decl + n, e - n);
 	name[e - n] = 0;
 	return true;
@@ -74,7 +80,7 @@ static int parse_field(const char *line, size_t len, struct xs_tp_format *f, cha
 	struct xs_tp_field fl = {0};
 	uint64_t o, sz;
 	if (!decl_name(decl, fl.name, sizeof(fl.name), &fl.is_array) || !number(off, 0xffff, &o) ||
-	    !number(size, 0xffff, &sz) || sz == 0 || o + sz > 0xffff) {
+	    !number(size, 0xffff, &sz) || (sz == 0 && !fl.is_array) || o + sz > 0xffff) {
 		snprintf(err, errlen, "bad field '%.60s'", decl);
 		return -1;
 	}

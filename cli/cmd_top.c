@@ -110,6 +110,7 @@ struct launch_source {
 	struct xs_launcher *l;
 	pthread_t watcher;
 	bool watching;
+	atomic_bool stopping; /* the dashboard is quitting: the watcher stops the guest */
 	pthread_mutex_t lock;
 	char first_error[160]; /* the launcher's first complaint while running (it must not print over the screen) */
 };
@@ -126,8 +127,14 @@ static void launch_error(void *ctx, const char *msg)
 static void *watch_launch(void *arg)
 {
 	struct launch_source *s = arg;
-	while (!xs_launcher_wait(s->l, 100))
-		continue;
+	/* Stop and join from this one thread: xs_launcher_stop() signals vCPU threads that join reaps. */
+	bool stopped = false;
+	while (!xs_launcher_wait(s->l, 50)) {
+		if (!stopped && atomic_load(&s->stopping)) {
+			xs_launcher_stop(s->l, "interrupted");
+			stopped = true;
+		}
+	}
 	int rc = xs_launcher_join(s->l);
 	const char *msg;
 	enum xs_launch_end end = xs_launcher_end(s->l, &msg);
@@ -165,7 +172,7 @@ static int launch_start(struct tui_source *base, struct xs_sink *sink, char *err
 static void launch_stop(struct tui_source *base)
 {
 	struct launch_source *s = (struct launch_source *)base;
-	xs_launcher_stop(s->l, "interrupted");
+	atomic_store(&s->stopping, true);
 	if (s->watching)
 		pthread_join(s->watcher, NULL);
 	s->watching = false;

@@ -48,17 +48,6 @@ static void add_wrapped(struct out *o, const char *text)
 		add(o, TUI_LINE_TEXT, "  %s", line);
 }
 
-static const char *reason_description(uint8_t isa, uint32_t reason)
-{
-	const struct xs_reason_info *table;
-	size_t n = xs_reason_table(isa, &table);
-	uint32_t code = isa == XS_ISA_VMX ? XS_VMX_BASIC_REASON(reason) : reason;
-	for (size_t i = 0; i < n; i++)
-		if (table[i].code == code)
-			return table[i].description;
-	return NULL;
-}
-
 static void add_flags(struct out *o, uint16_t flags)
 {
 	/* The record's own flag bits (include/exitscope/record.h), not exit meaning: the decoder has no table. */
@@ -153,7 +142,9 @@ size_t tui_detail_summary(const struct xs_exit_record *r, char *buf, size_t len)
 			     (unsigned long long)d->debug.dr7);
 		break;
 	case XS_D_EXCEPTION:
-		n = snprintf(buf, len, "vector=%u error_code=%s0x%x address=0x%llx%s", d->exception.vector,
+		n = snprintf(buf, len, "vector=%u%s%s error_code=%s0x%x address=0x%llx%s", d->exception.vector,
+			     xs_exception_name(d->exception.vector) ? " #" : "",
+			     xs_exception_name(d->exception.vector) ? xs_exception_name(d->exception.vector) : "",
 			     d->exception.has_error ? "" : "(none)", d->exception.error_code,
 			     (unsigned long long)d->exception.address, d->exception.reinjected ? " reinjected" : "");
 		break;
@@ -202,6 +193,13 @@ static void add_detail_union(struct out *o, const struct xs_exit_record *r)
 		add(o, TUI_LINE_DIM, "  (unknown detail kind %u)", r->detail_kind);
 }
 
+/* The decoder names ES..GS; LDTR and TR are places of the guest-state block only. */
+static const char *segment_name(int s)
+{
+	const char *name = xs_segment_name((unsigned int)s);
+	return name ? name : s == XS_SEG_LDTR ? "LDTR" : "TR";
+}
+
 /* "0000000000001000", or "?" padded when the field was not read fresh at this exit. */
 static const char *reg(char *buf, size_t len, const struct xs_guest_state *gs, uint64_t bit, uint64_t v)
 {
@@ -214,9 +212,6 @@ static const char *reg(char *buf, size_t len, const struct xs_guest_state *gs, u
 
 static void add_guest_state(struct out *o, const struct xs_exit_record *r)
 {
-	static const char *const gpr[XS_GPR_COUNT] = {"RAX", "RCX", "RDX", "RBX", "RSP", "RBP", "RSI", "RDI",
-						      "R8",  "R9",  "R10", "R11", "R12", "R13", "R14", "R15"};
-	static const char *const seg[XS_SEG_COUNT] = {"ES", "CS", "SS", "DS", "FS", "GS", "LDTR", "TR"};
 	if (!(r->flags & XS_F_GUEST_STATE)) {
 		add(o, TUI_LINE_HEADING, "Guest state");
 		add(o, TUI_LINE_DIM, "  not captured with this exit (source %s)", xs_source_name(r->source));
@@ -229,7 +224,8 @@ static void add_guest_state(struct out *o, const struct xs_exit_record *r)
 		char line[96];
 		size_t used = 0;
 		for (int j = i; j < i + 3 && j < XS_GPR_COUNT; j++)
-			used += (size_t)snprintf(line + used, sizeof(line) - used, "  %-3s %s", gpr[j],
+			used += (size_t)snprintf(line + used, sizeof(line) - used, "  %-3s %s",
+						 xs_gpr_name((unsigned int)j),
 						 reg(a, sizeof(a), gs, XS_GS_GPR(j), gs->gpr[j]));
 		add(o, TUI_LINE_TEXT, "%s", line);
 	}
@@ -253,7 +249,7 @@ static void add_guest_state(struct out *o, const struct xs_exit_record *r)
 			if (gs->valid & XS_GS_SEG_AR)
 				snprintf(ar, sizeof(ar), "0x%05x%s", gs->seg_ar[s],
 					 gs->seg_ar[s] & 0x10000 ? " unusable" : "");
-			add(o, TUI_LINE_TEXT, "  %-4s %-6s %s %-10s %s", seg[s], sel,
+			add(o, TUI_LINE_TEXT, "  %-4s %-6s %s %-10s %s", segment_name(s), sel,
 			    reg(a, sizeof(a), gs, XS_GS_SEG_BASE, gs->seg_base[s]), lim, ar);
 		}
 	}
@@ -268,7 +264,7 @@ size_t tui_detail_build(const struct xs_exit_record *r, uint64_t base_ts, const 
 	struct out o = {lines, 0, max};
 	char reason[64];
 	tui_fmt_reason(reason, sizeof(reason), r->isa, r->reason);
-	const char *desc = reason_description(r->isa, r->reason);
+	const char *desc = xs_reason_description(r->isa, r->reason);
 	add(&o, TUI_LINE_HEADING, "%s (%u)%s%s", reason,
 	    r->isa == XS_ISA_VMX ? XS_VMX_BASIC_REASON(r->reason) : r->reason, desc ? ": " : "", desc ? desc : "");
 	add(&o, TUI_LINE_TEXT, "  pid %u%s%s%s  tid %u  vCPU %u  host CPU %u  seq %llu  source %s", r->pid,

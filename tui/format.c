@@ -83,23 +83,15 @@ char *tui_fmt_reason(char *buf, size_t len, uint8_t isa, uint32_t reason)
 {
 	uint32_t code = isa == XS_ISA_VMX ? XS_VMX_BASIC_REASON(reason) : reason;
 	const char *name = xs_reason_name(isa, code);
-	int n = name ? snprintf(buf, len, "%s %s", xs_isa_name(isa), name)
-		     : snprintf(buf, len, "%s 0x%x", xs_isa_name(isa), code);
-	if (isa != XS_ISA_VMX || n < 0)
-		return buf;
-	static const struct {
-		uint32_t bit;
-		const char *label;
-	} flags[] = {{XS_VMX_REASON_FAILED_VMENTRY, "+FAILED_ENTRY"},
-		     {XS_VMX_REASON_FROM_VMX_ROOT, "+FROM_ROOT"},
-		     {XS_VMX_REASON_PENDING_MTF, "+PENDING_MTF"},
-		     {XS_VMX_REASON_ENCLAVE_MODE, "+ENCLAVE"},
-		     {XS_VMX_REASON_BUS_LOCK, "+BUS_LOCK"}};
-	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
-		size_t used = strlen(buf);
-		if ((reason & flags[i].bit) && used < len)
-			snprintf(buf + used, len - used, "%s", flags[i].label);
-	}
+	uint32_t flags = isa == XS_ISA_VMX ? reason & ~0xffffu : 0;
+	/* VMX flag bits (failed VM entry, ...) stay visible as a number; the decoder names them in the fields. */
+	char tail[16] = "";
+	if (flags)
+		snprintf(tail, sizeof(tail), "+0x%x", flags);
+	if (name)
+		snprintf(buf, len, "%s %s%s", xs_isa_name(isa), name, tail);
+	else
+		snprintf(buf, len, "%s 0x%x%s", xs_isa_name(isa), code, tail);
 	return buf;
 }
 

@@ -18,7 +18,7 @@ char *tui_fmt_ns(char *buf, size_t len, double ns, uint64_t count);
 char *tui_fmt_elapsed(char *buf, size_t len, double seconds);
 /* "42.0%", or "-" when whole is 0. */
 char *tui_fmt_share(char *buf, size_t len, uint64_t part, uint64_t whole);
-/* "vmx IO_INSTRUCTION", "svm 0x4a3" for unknown codes; VMX flag bits as "+FAILED_ENTRY" etc. */
+/* "vmx IO_INSTRUCTION", "svm 0x4a3" for unknown codes; VMX flag bits as a number: "vmx INVALID_STATE+0x80000000". */
 char *tui_fmt_reason(char *buf, size_t len, uint8_t isa, uint32_t reason);
 
 #define TUI_SPARK_LEVELS 9 /* 0 = nothing, 1..8 = increasing bar heights */

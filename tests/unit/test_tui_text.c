@@ -17,6 +17,7 @@
 
 #include "common/util.h"
 #include "common/xsr.h"
+#include "decoder/decoder.h"
 #include "tui/columns.h"
 #include "tui/detail.h"
 #include "tui/filter.h"
@@ -144,8 +145,8 @@ static void test_formats(void **state)
 	assert_string_equal(tui_fmt_reason(b, sizeof(b), XS_ISA_VMX, 30), "vmx IO_INSTRUCTION");
 	assert_string_equal(tui_fmt_reason(b, sizeof(b), XS_ISA_SVM, 0x7b), "svm IOIO");
 	char small[20], big[64];
-	assert_string_equal(tui_fmt_reason(small, sizeof(small), XS_ISA_VMX, 0x80000021), "vmx INVALID_STATE+F");
-	assert_string_equal(tui_fmt_reason(big, sizeof(big), XS_ISA_VMX, 0x80000021), "vmx INVALID_STATE+FAILED_ENTRY");
+	assert_string_equal(tui_fmt_reason(small, sizeof(small), XS_ISA_VMX, 0x80000021), "vmx INVALID_STATE+0");
+	assert_string_equal(tui_fmt_reason(big, sizeof(big), XS_ISA_VMX, 0x80000021), "vmx INVALID_STATE+0x80000000");
 	assert_string_equal(tui_fmt_reason(big, sizeof(big), XS_ISA_VMX, 0xffff), "vmx 0xffff");
 	assert_string_equal(tui_fmt_reason(big, sizeof(big), XS_ISA_HOST_EVENT, XS_HEV_PIO), "host PIO");
 }
@@ -285,6 +286,7 @@ static void test_detail_lines(void **state)
 	assert_true(n > 15 && n <= TUI_DETAIL_MAX_LINES);
 	assert_int_equal(lines[0].style, TUI_LINE_HEADING);
 	assert_non_null(strstr(lines[0].text, "vmx IO_INSTRUCTION (30)"));
+	assert_non_null(strstr(lines[0].text, xs_reason_description(XS_ISA_VMX, 30))); /* the decoder's words */
 	assert_true(has_line(lines, n, "pid 77 (web)"));
 	assert_true(has_line(lines, n, "time +1.000000000 s"));
 	assert_true(has_line(lines, n, "port=0x3f8"));			  /* decoded qualification */
@@ -306,6 +308,11 @@ static void test_detail_lines(void **state)
 		r.detail_kind = (uint8_t)k;
 		assert_true(tui_detail_summary(&r, s, sizeof(s)) > 0);
 	}
+	r.detail_kind = XS_D_EXCEPTION;
+	r.detail.exception.vector = 14;
+	char pf[256];
+	tui_detail_summary(&r, pf, sizeof(pf));
+	assert_non_null(strstr(pf, "vector=14 #PF"));
 	r.detail_kind = XS_D_NONE;
 	char s[16];
 	assert_int_equal(tui_detail_summary(&r, s, sizeof(s)), 0);

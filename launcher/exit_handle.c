@@ -30,10 +30,27 @@ static const char *vector_name(unsigned int v, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * The built-in guests' 32-bit runtime returns from interrupts without IRET (KVM's emulator cannot emulate a
+ * protected-mode IRET; launcher/guests/runtime.S), so an NMI handler there cannot end NMI blocking. The
+ * launcher does it when that runtime reports the NMI, as the IRET would have.
+ */
+static void end_nmi_blocking(struct xs_vcpu_ctx *c)
+{
+	struct kvm_vcpu_events ev;
+	if (ioctl(c->v->fd, KVM_GET_VCPU_EVENTS, &ev) || !ev.nmi.masked)
+		return;
+	ev.nmi.masked = 0;
+	ev.flags = 0;
+	ioctl(c->v->fd, KVM_SET_VCPU_EVENTS, &ev);
+}
+
 /* A stub reported vector | rip << 8: injected by us, raised by the guest on purpose, or a real fault. */
 static enum xs_exit_action vector_report(struct xs_vcpu_ctx *c, uint32_t value, char *msg, size_t msglen)
 {
 	unsigned int vector = value & 0xff;
+	if (vector == 2 && c->l->guest && c->l->cfg.mode == 32)
+		end_nmi_blocking(c);
 	if (c->outstanding[vector]) {
 		c->outstanding[vector]--;
 		atomic_fetch_add_explicit(&c->delivered, 1, memory_order_relaxed);

@@ -145,7 +145,8 @@ isr_common:
  * (emulate_iret handles real mode only), and hosts that emulate 32-bit guest code (PVM, VMX without
  * unrestricted guest) would fail with KVM_EXIT_INTERNAL_ERROR. CS does not change at CPL 0, so
  * "POPF; RET" does the same. With TF set in the saved EFLAGS that would trap once more after the RET, so
- * that case keeps IRET.
+ * that case keeps IRET. Without IRET an NMI handler cannot end NMI blocking: the launcher does that when
+ * this runtime reports vector 2 (launcher/exit_handle.c).
  */
 #define RETURN_FROM_INTERRUPT(frame)                                                                          \
 	testl $0x100, (frame) + 8(%esp);                                                                      \

@@ -7,13 +7,12 @@ source "$(dirname "$0")/tui-lib.bash"
 [ -r /dev/kvm ] && [ -w /dev/kvm ] || skip "/dev/kvm is not readable and writable for this user"
 
 # The counts `exitscope run` reports for the same guest and iterations: the dashboard must show the same.
-"$EXITSCOPE" run --guest mixed --iterations 200 --json >"$TUI_WORK/run.json" || fail "exitscope run failed"
+"$EXITSCOPE" run --guest mixed --iterations 200 >"$TUI_WORK/run.txt" || fail "exitscope run failed"
 declare -A want
-while read -r name n; do want[$name]=$n; done < <(python3 -c '
-import json, sys
-for r in json.load(open(sys.argv[1]))["reasons"]:
-    print(r["name"], r["count"])' "$TUI_WORK/run.json")
-[ "${#want[@]}" -ge 3 ] || fail "the mixed guest made fewer than 3 kinds of exits: $(cat "$TUI_WORK/run.json")"
+while read -r isa name n _; do
+	[ "$isa" = kvm ] && want[$name]=$n
+done <"$TUI_WORK/run.txt"
+[ "${#want[@]}" -ge 3 ] || fail "the mixed guest made fewer than 3 kinds of exits: $(cat "$TUI_WORK/run.txt")"
 
 tui_start_shell 80 24
 

@@ -344,7 +344,7 @@ static void draw_help(const struct tui_ui *ui)
 		"  space       pause / resume the display (nothing is lost meanwhile)",
 		"  v           switch between the exit-reason table and the per-vCPU table",
 		"  s           sort by the next column",
-		"  c r m x n   sort by count, rate, mean latency, max latency, name (again: invert)",
+		"  c r m x n   sort by count, rate, mean, max latency, name (again: invert)",
 		"  I           invert the sort order",
 		"  f           filter: pid=N vm=NAME vcpu=N reason=[isa:]NAME (all must hold)",
 		"  F           clear the filter",
@@ -354,8 +354,9 @@ static void draw_help(const struct tui_ui *ui)
 		"  Enter       detail of the selected exit (table: the newest of that row)",
 		"  ^L          repaint the screen",
 		"",
-		"Rates are per second of recorded time; MEAN, MAX and P99 are exit-to-entry latencies.",
-		"The sparkline shows the last 60 complete seconds. Any key closes this help.",
+		"Rates are per second of recorded time. MEAN, MAX, P99: exit-to-entry latency",
+		"(HDL: the launcher's handler time). The sparkline: the last 60 complete seconds.",
+		"Any key closes this help.",
 	};
 	bar(0, attr(P_HEADER), "Help");
 	for (size_t i = 0; i < sizeof(help) / sizeof(help[0]) && (int)i + 1 < LINES - 1; i++)

@@ -50,7 +50,9 @@ static const char usage_text[] =
 	"  --allow-unsupported     run without controls the host does not honour, recording them as unsupported.*\n"
 	"  -o, --output OUTPUT     where records go (FILE.xsr, or the store)\n"
 	"  --print                 also print every record, one line each (JSON lines with --json)\n"
-	"  --json                  the summary as one JSON object\n";
+	"  --json                  the summary as one JSON object\n"
+	"\n"
+	"EXITSCOPE_KVM names the KVM device when it is not /dev/kvm.\n";
 
 enum opt {
 	OPT_GUEST = 256,
@@ -249,9 +251,12 @@ static int apply_settings(const struct run_args *a, struct xs_launch_config *cfg
 		if (a->settings[i][0] == 'f') {
 			rc = xs_controls_load_file(&cfg->controls, s, err, sizeof(err));
 		} else if (a->settings[i][0] == 'c') {
-			rc = xs_controls_parse_line(&cfg->controls, s, err, sizeof(err));
-			if (!rc && !strchr(s, '='))
-				rc = (snprintf(err, sizeof(err), "--control '%s': expected KEY=VALUE", s), -1);
+			if (!strchr(s, '=')) {
+				snprintf(err, sizeof(err), "--control '%s': expected KEY=VALUE", s);
+				rc = -1;
+			} else {
+				rc = xs_controls_parse_line(&cfg->controls, s, err, sizeof(err));
+			}
 		} else {
 			const char *eq = strchr(s, '=');
 			if (!eq) {
@@ -510,6 +515,9 @@ static int cmd_run(int argc, char **argv)
 	else if (a.duration > 0)
 		cfg.iterations = 0; /* --duration alone: run until then */
 	cfg.allow_unsupported = a.allow;
+	const char *device = getenv("EXITSCOPE_KVM"); /* another KVM device node (tests, containers) */
+	if (device && *device)
+		cfg.kvm_path = device;
 	cfg.error = print_error;
 	cmdline = join_cmdline(argc, argv);
 	cfg.cmdline = cmdline;

@@ -102,6 +102,7 @@ static void vcpu_loop(struct xs_vcpu_ctx *c)
 	const struct xs_controls *ctl = &l->ctl;
 	struct xs_fill_ctx fill = {l->pid, (uint32_t)c->tid, c->v->id, l->cfg.no_record ? XS_GS_OFF : ctl->guest_state};
 	bool record = !l->cfg.no_record;
+	struct xs_exit_record *prev = NULL; /* the last record kept, in the batch until its latency is known */
 	char msg[512];
 	for (;;) {
 		if (c->reinject) {
@@ -112,26 +113,35 @@ static void vcpu_loop(struct xs_vcpu_ctx *c)
 		if (atomic_load_explicit(&c->stop, memory_order_relaxed))
 			run->immediate_exit = 1;
 		uint64_t t0 = xs_now_ns();
+		if (prev) { /* exit-to-entry latency of the previous exit: up to this KVM_RUN */
+			prev->latency_ns = t0 - prev->ts;
+			prev->flags |= XS_F_LATENCY;
+			prev = NULL;
+		}
 		int rc = ioctl(c->v->fd, KVM_RUN, 0);
 		int e = rc < 0 ? errno : 0;
 		uint64_t t1 = xs_now_ns();
 		run->immediate_exit = 0;
+		bool failed = e && e != EINTR && e != EAGAIN;
 		enum xs_exit_action act;
-		uint32_t reason = e == EINTR || e == EAGAIN ? KVM_EXIT_INTR : run->exit_reason;
+		uint32_t reason = failed ? KVM_EXIT_UNKNOWN : e ? KVM_EXIT_INTR : run->exit_reason;
 		c->nexits++;
 		atomic_fetch_add_explicit(&c->exits, 1, memory_order_relaxed);
+		/* hand the batch over here, where no record in it still waits for its latency */
+		if (record &&
+		    (c->batch_n == XS_BATCH_RECORDS || (c->batch_n && t1 - c->batch_first_ns > XS_BATCH_MAX_AGE_NS)))
+			xs_vcpu_flush(c);
 		struct xs_exit_record *r = record ? &c->batch[c->batch_n] : NULL;
 		msg[0] = 0;
 		c->internal_exit = false;
 		if (r) {
-			xs_fill_begin(r, run, e && e != EINTR && e != EAGAIN ? KVM_EXIT_UNKNOWN : reason, &fill);
+			xs_fill_begin(r, run, reason, &fill);
 			r->ts = t1;
 			r->run_ns = t1 - t0;
 			r->cpu = (uint32_t)sched_getcpu();
 		}
-		if (e && e != EINTR && e != EAGAIN) {
+		if (failed) {
 			act = run_failed(c, e, msg, sizeof(msg));
-			reason = KVM_EXIT_UNKNOWN;
 		} else {
 			act = xs_handle_exit(c, reason, msg, sizeof(msg));
 			if (act == XS_ACT_CONTINUE && xs_inject_after_exit(c, reason, t1, msg, sizeof(msg)))
@@ -144,7 +154,7 @@ static void vcpu_loop(struct xs_vcpu_ctx *c)
 		atomic_fetch_add_explicit(&c->run_ns, t1 - t0, memory_order_relaxed);
 		atomic_fetch_add_explicit(&c->handler_ns, t2 - t1, memory_order_relaxed);
 		if (r) {
-			if (!(e && e != EINTR && e != EAGAIN))
+			if (!failed)
 				xs_fill_detail(r, run, c->v->run_size, reason);
 			r->handler_ns = t2 - t1;
 			if (act != XS_ACT_CONTINUE)
@@ -155,13 +165,10 @@ static void vcpu_loop(struct xs_vcpu_ctx *c)
 				r->seq = atomic_fetch_add_explicit(&l->seq, 1, memory_order_relaxed);
 				if (!c->batch_n)
 					c->batch_first_ns = t1;
-				c->batch_n++;
+				prev = &c->batch[c->batch_n++];
 			} else {
 				atomic_fetch_add_explicit(&c->filtered, 1, memory_order_relaxed);
 			}
-			if (c->batch_n == XS_BATCH_RECORDS ||
-			    (c->batch_n && t2 - c->batch_first_ns > XS_BATCH_MAX_AGE_NS))
-				xs_vcpu_flush(c);
 		}
 		if (act != XS_ACT_CONTINUE) {
 			xs_vcpu_flush(c);

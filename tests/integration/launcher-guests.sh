@@ -6,11 +6,13 @@
 require_kvm
 N=40
 
-# What every run must satisfy: seq 0..len-1, one FINAL record (the last, the DONE port), status ok, END chunk.
+# What every run must satisfy: seq 0..len-1, one FINAL record (the last, the DONE port), status ok, END chunk,
+# an exit-to-entry latency on every exit but the final one.
 common=('len(recs) > 0' '[r["seq"] for r in recs] == list(range(len(recs)))' 'n(final=True) == 1'
 	'recs[-1]["final"] and recs[-1]["port"] == 0x500' 'meta["run.exit_status"] == "ok"'
 	'end == (len(recs), 0)' 'meta["run.source"] == "launcher"' 'int(meta["counter.exits"]) == len(recs)'
-	'all(r["vcpu"] == 0 and r["tid"] == recs[0]["tid"] for r in recs)' 'any(k.startswith("kvmstat.vcpu0.") for k in meta)')
+	'all(r["vcpu"] == 0 and r["tid"] == recs[0]["tid"] for r in recs)' 'any(k.startswith("kvmstat.vcpu0.") for k in meta)'
+	'all(bool(r["flags"] & 2) != r["final"] and r["latency"] > 0 or r["final"] for r in recs)')
 
 for mode in real protected long; do
 	m=${mode}

@@ -29,7 +29,17 @@ struct xs_col_backend_impl {
 /* ---- libbpf's messages: kept for the failure reason, shown with --verbose ---- */
 
 static bool libbpf_verbose;
-static char libbpf_last[256];
+/* libbpf's warnings since the last open: the most telling one becomes the failure reason */
+static char libbpf_first[256], libbpf_specific[256];
+
+static void keep_line(char *dst, size_t len, const char *line)
+{
+	size_t n = strcspn(line, "\n");
+	if (n >= len)
+		n = len - 1;
+	memcpy(dst, line, n);
+	dst[n] = 0;
+}
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -37,17 +47,15 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 		return 0;
 	char line[512];
 	vsnprintf(line, sizeof(line), fmt, ap);
-	if (level != LIBBPF_DEBUG) {
-		size_t n = strcspn(line, "\n");
-		line[n] = 0;
-		if (n) {
-			size_t k = n < sizeof(libbpf_last) - 1 ? n : sizeof(libbpf_last) - 1;
-			memcpy(libbpf_last, line, k);
-			libbpf_last[k] = 0;
-		}
+	if (level != LIBBPF_DEBUG && line[0] != '\n') {
+		if (!libbpf_first[0])
+			keep_line(libbpf_first, sizeof(libbpf_first), line);
+		/* "map 'rb': failed to create: ..." or "prog 'exit_btf': ..." names what failed */
+		if (!libbpf_specific[0] && (strstr(line, "map '") || strstr(line, "prog '")))
+			keep_line(libbpf_specific, sizeof(libbpf_specific), line);
 	}
 	if (libbpf_verbose)
-		fprintf(stderr, "libbpf: %s%s", line, strchr(line, '\n') ? "" : "\n");
+		fprintf(stderr, "%s%s", line, strchr(line, '\n') ? "" : "\n");
 	return 0;
 }
 
@@ -144,8 +152,11 @@ static void bpf_close(struct xs_col_backend_impl *b)
 static struct xs_col_backend_impl *fail(struct xs_col_backend_impl *b, char *err, size_t errlen, const char *what,
 					int e)
 {
-	if (libbpf_last[0])
-		snprintf(err, errlen, "%s: %s (%s)", what, strerror(e), libbpf_last);
+	const char *why = libbpf_specific[0] ? libbpf_specific : libbpf_first;
+	if (e == EPERM)
+		why = "needs root, or CAP_BPF and CAP_PERFMON"; /* libbpf then blames RLIMIT_MEMLOCK, wrongly */
+	if (why[0])
+		snprintf(err, errlen, "%s: %s (%s)", what, strerror(e), why);
 	else
 		snprintf(err, errlen, "%s: %s", what, strerror(e));
 	bpf_close(b);
@@ -156,7 +167,7 @@ static struct xs_col_backend_impl *bpf_open(const struct xs_col_opts *o, const s
 					    xs_col_event_fn fn, void *ctx, char *err, size_t errlen)
 {
 	libbpf_verbose = o->verbose;
-	libbpf_last[0] = 0;
+	libbpf_first[0] = libbpf_specific[0] = 0;
 	libbpf_set_print(libbpf_print);
 	struct xs_col_backend_impl *b = xs_calloc(1, sizeof(*b));
 	b->fn = fn;
@@ -203,12 +214,22 @@ static struct xs_col_backend_impl *bpf_open(const struct xs_col_opts *o, const s
 		bpf_close(b);
 		return NULL;
 	}
+	/* --verbose: the verifier's whole log of every program (libbpf's own buffer cuts long ones short) */
+	static char verifier_log[8u << 20];
+	if (o->verbose) {
+		for (size_t i = 0; i < XS_ARRAY_SIZE(progs); i++) {
+			bpf_program__set_log_buf(progs[i].prog, verifier_log, sizeof(verifier_log));
+			bpf_program__set_log_level(progs[i].prog, 1);
+		}
+	}
 	size_t ring = ring_size(o->ring_bytes ? o->ring_bytes : XS_COL_DEFAULT_RING_BYTES);
 	fill_config((struct xs_bpf_config *)&s->rodata->cfg, o, host, exit_tp, ring);
 	int e = bpf_map__set_max_entries(s->maps.rb, (uint32_t)ring);
 	if (e)
 		return fail(b, err, errlen, "cannot size the ring buffer", -e);
 	e = exitscope_bpf__load(s);
+	if (e && o->verbose)
+		fprintf(stderr, "%s\n", verifier_log);
 	if (e)
 		return fail(b, err, errlen, "cannot load the BPF program", -e);
 	for (size_t i = 0; i < XS_ARRAY_SIZE(progs); i++) {

@@ -9,8 +9,9 @@
 
 #include "exitscope/record.h"
 
+/* Reason bitmaps; their sizes are powers of two (the BPF program masks its indexes with them). */
 #define XS_BPF_VMX_WORDS 4  /* VMX basic reasons 0..127 */
-#define XS_BPF_SVM_WORDS 40 /* SVM exit codes 0..0x4ff; larger codes (VMGEXIT events) share svm_other */
+#define XS_BPF_SVM_WORDS 64 /* SVM exit codes 0..0x7ff; larger codes (VMGEXIT events) share svm_other */
 
 enum xs_bpf_gs_level {
 	XS_BPF_GS_NONE = 0, /* no guest state */
@@ -35,5 +36,8 @@ struct xs_bpf_config {
 	xs_u32 pad;
 	xs_u64 wakeup_bytes; /* wake the consumer once this much data waits */
 };
+
+_Static_assert((XS_BPF_VMX_WORDS & (XS_BPF_VMX_WORDS - 1)) == 0, "VMX bitmap size a power of two");
+_Static_assert((XS_BPF_SVM_WORDS & (XS_BPF_SVM_WORDS - 1)) == 0, "SVM bitmap size a power of two");
 
 #endif

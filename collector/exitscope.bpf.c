@@ -54,6 +54,8 @@ struct tid_state {
 	u8 kind;     /* host mode: host-event reason of the current exit (enum xs_host_event) */
 	u8 uexit;    /* KVM_EXIT_* of the userspace exit joined to it, 0 if none yet */
 	u8 need_run; /* the VMM's answer (RDMSR data, MSR error, hypercall ret) arrives at the next KVM_RUN */
+	u8 joinable; /* host mode: a userspace exit may still join the current exit ... */
+	u64 key;     /* ... if its struct kvm_run repeats this port / address / hypercall number */
 };
 
 struct {
@@ -117,11 +119,17 @@ static __always_inline bool vcpu_ok(u32 vcpu)
 	return !cfg.vcpu_filter || vcpu == cfg.vcpu;
 }
 
+/*
+ * nwords is a power of two. The range check is the meaning; the mask after the empty asm is for the verifier,
+ * which otherwise sees the compiler index the map with a register it never bounded.
+ */
 static __always_inline bool bit_set(const volatile u32 *map, u32 nwords, u32 bit)
 {
-	u32 w = bit / 32;
-	if (w >= nwords)
+	if (bit >= nwords * 32)
 		return false;
+	u32 w = bit / 32;
+	asm volatile("" : "+r"(w));
+	w &= nwords - 1;
 	return (map[w] >> (bit % 32)) & 1;
 }
 
@@ -227,32 +235,45 @@ static __always_inline bool follows_exit(u32 tid)
 }
 
 /*
- * Host mode (no kvm_exit on this host): a per-cause event opens a new exit unless it completes the current
- * one, which is the case for an IN whose userspace exit came first (kind USERSPACE_EXIT, uexit IO) and for an
- * MMIO read whose data the VMM supplied (kind MMIO, uexit MMIO). collector/joiner.c applies the same rules.
+ * What a per-cause event means for the exit it is part of, in host mode (collector/host_rules.c has the same
+ * rules for user space): it completes the current exit (an IN whose userspace exit came first: kind
+ * USERSPACE_EXIT, uexit IO; an MMIO read whose data the VMM supplied: kind MMIO, uexit MMIO), or it opens a
+ * new one, which a userspace exit may then join if the event is an OUT, an MMIO write or unsatisfied read or a
+ * hypercall whose port / address / number (key) the exit's struct kvm_run repeats.
  */
-static __always_inline bool host_event_ok(u32 tid, u32 host_reason, u8 completes_kind, u8 completes_uexit)
+struct host_ev {
+	u32 reason; /* enum xs_host_event */
+	u8 completes_kind;
+	u8 completes_uexit;
+	u8 joinable;
+	u64 key;
+};
+
+static __always_inline bool host_event_ok(u32 tid, const struct host_ev *he)
 {
 	if (!cfg.track_exits || cfg.hw_mode)
 		return true;
 	struct tid_state *st = state_get(tid);
 	if (!st)
 		return true;
-	if (completes_kind && st->kind == completes_kind && st->uexit == completes_uexit) {
+	if (he->completes_kind && st->kind == he->completes_kind && st->uexit == he->completes_uexit) {
 		st->uexit = 0;
 		st->kind = 0;
+		st->joinable = 0;
 		return !st->skip;
 	}
-	st->skip = !decide(XS_ISA_HOST_EVENT, host_reason);
-	st->kind = host_reason;
+	st->skip = !decide(XS_ISA_HOST_EVENT, he->reason);
+	st->kind = he->reason;
 	st->uexit = 0;
+	st->joinable = he->joinable;
+	st->key = he->key;
 	return !st->skip;
 }
 
 /* Hardware mode: details follow their kvm_exit; host mode: they are the exits. */
-static __always_inline bool detail_ok(u32 tid, u32 host_reason, u8 completes_kind, u8 completes_uexit)
+static __always_inline bool detail_ok(u32 tid, const struct host_ev *he)
 {
-	return cfg.hw_mode ? follows_exit(tid) : host_event_ok(tid, host_reason, completes_kind, completes_uexit);
+	return cfg.hw_mode ? follows_exit(tid) : host_event_ok(tid, he);
 }
 
 /* Common prologue of the detail programs: process and vCPU filters, the vCPU id. */
@@ -444,7 +465,7 @@ SEC("tracepoint/kvm/kvm_nested_vmexit")
 int nested_exit_tp(struct trace_event_raw_kvm_exit___xs *ctx)
 {
 	DETAIL_PROLOGUE(vcpu_id);
-	if (!detail_ok((u32)pid_tgid, XS_HEV_NESTED_VMEXIT, 0, 0))
+	if (!detail_ok((u32)pid_tgid, &(struct host_ev){.reason = XS_HEV_NESTED_VMEXIT}))
 		return 1;
 	struct xs_ev_exit *e = ev_reserve(sizeof(*e), XS_EV_NESTED_EXIT, pid_tgid, vcpu_id);
 	if (!e)
@@ -491,14 +512,20 @@ int pio_tp(struct trace_event_raw_kvm_pio___xs *ctx)
 {
 	DETAIL_PROLOGUE(vcpu_id);
 	u32 rw = READ_UINT(ctx->rw);
+	u32 port = READ_UINT(ctx->port);
 	/* An IN that went to user space is traced when KVM takes the VMM's data: it completes that exit. */
-	if (!detail_ok((u32)pid_tgid, XS_HEV_PIO, rw == 0 ? XS_HEV_USERSPACE_EXIT : 0, KVM_EXIT_IO))
+	struct host_ev he = {.reason = XS_HEV_PIO,
+			     .completes_kind = rw == 0 ? XS_HEV_USERSPACE_EXIT : 0,
+			     .completes_uexit = KVM_EXIT_IO,
+			     .joinable = rw != 0,
+			     .key = port};
+	if (!detail_ok((u32)pid_tgid, &he))
 		return 1;
 	struct xs_ev_pio *e = ev_reserve(sizeof(*e), XS_EV_PIO, pid_tgid, vcpu_id);
 	if (!e)
 		return 1;
 	e->rw = rw;
-	e->port = READ_UINT(ctx->port);
+	e->port = port;
 	e->size = READ_UINT(ctx->size);
 	e->count = READ_UINT(ctx->count);
 	e->val = READ_UINT(ctx->val);
@@ -512,14 +539,20 @@ int mmio_tp(struct trace_event_raw_kvm_mmio___xs *ctx)
 {
 	DETAIL_PROLOGUE(vcpu_id);
 	u32 type = READ_UINT(ctx->type);
-	if (!detail_ok((u32)pid_tgid, XS_HEV_MMIO, type == XS_EV_MMIO_READ ? XS_HEV_MMIO : 0, KVM_EXIT_MMIO))
+	u64 gpa = READ_UINT(ctx->gpa);
+	struct host_ev he = {.reason = XS_HEV_MMIO,
+			     .completes_kind = type == XS_EV_MMIO_READ ? XS_HEV_MMIO : 0,
+			     .completes_uexit = KVM_EXIT_MMIO,
+			     .joinable = type != XS_EV_MMIO_READ,
+			     .key = gpa};
+	if (!detail_ok((u32)pid_tgid, &he))
 		return 1;
 	struct xs_ev_mmio *e = ev_reserve(sizeof(*e), XS_EV_MMIO, pid_tgid, vcpu_id);
 	if (!e)
 		return 1;
 	e->type = type;
 	e->len = READ_UINT(ctx->len);
-	e->gpa = READ_UINT(ctx->gpa);
+	e->gpa = gpa;
 	e->val = READ_UINT(ctx->val);
 	ev_submit(e);
 	return 1;
@@ -529,7 +562,7 @@ SEC("tracepoint/kvm/kvm_msr")
 int msr_tp(struct trace_event_raw_kvm_msr___xs *ctx)
 {
 	DETAIL_PROLOGUE(vcpu_id);
-	if (!detail_ok((u32)pid_tgid, XS_HEV_MSR, 0, 0))
+	if (!detail_ok((u32)pid_tgid, &(struct host_ev){.reason = XS_HEV_MSR}))
 		return 1;
 	struct xs_ev_msr *e = ev_reserve(sizeof(*e), XS_EV_MSR, pid_tgid, vcpu_id);
 	if (!e)
@@ -547,7 +580,7 @@ SEC("tracepoint/kvm/kvm_cr")
 int cr_tp(struct trace_event_raw_kvm_cr___xs *ctx)
 {
 	DETAIL_PROLOGUE(vcpu_id);
-	if (!detail_ok((u32)pid_tgid, XS_HEV_CR, 0, 0))
+	if (!detail_ok((u32)pid_tgid, &(struct host_ev){.reason = XS_HEV_CR}))
 		return 1;
 	struct xs_ev_cr *e = ev_reserve(sizeof(*e), XS_EV_CR, pid_tgid, vcpu_id);
 	if (!e)
@@ -563,7 +596,7 @@ SEC("tracepoint/kvm/kvm_cpuid")
 int cpuid_tp(struct trace_event_raw_kvm_cpuid___xs *ctx)
 {
 	DETAIL_PROLOGUE(vcpu_id);
-	if (!detail_ok((u32)pid_tgid, XS_HEV_CPUID, 0, 0))
+	if (!detail_ok((u32)pid_tgid, &(struct host_ev){.reason = XS_HEV_CPUID}))
 		return 1;
 	struct xs_ev_cpuid *e = ev_reserve(sizeof(*e), XS_EV_CPUID, pid_tgid, vcpu_id);
 	if (!e)
@@ -582,12 +615,13 @@ SEC("tracepoint/kvm/kvm_hypercall")
 int hypercall_tp(struct trace_event_raw_kvm_hypercall___xs *ctx)
 {
 	DETAIL_PROLOGUE(vcpu_id);
-	if (!detail_ok((u32)pid_tgid, XS_HEV_HYPERCALL, 0, 0))
+	u64 nr = READ_UINT(ctx->nr);
+	if (!detail_ok((u32)pid_tgid, &(struct host_ev){.reason = XS_HEV_HYPERCALL, .joinable = 1, .key = nr}))
 		return 1;
 	struct xs_ev_hypercall *e = ev_reserve(sizeof(*e), XS_EV_HYPERCALL, pid_tgid, vcpu_id);
 	if (!e)
 		return 1;
-	e->nr = READ_UINT(ctx->nr);
+	e->nr = nr;
 	e->a[0] = READ_UINT(ctx->a0);
 	e->a[1] = READ_UINT(ctx->a1);
 	e->a[2] = READ_UINT(ctx->a2);
@@ -600,7 +634,7 @@ SEC("tracepoint/kvm/kvm_inj_exception")
 int inj_exception_tp(struct trace_event_raw_kvm_inj_exception___xs *ctx)
 {
 	DETAIL_PROLOGUE(vcpu_id);
-	if (!detail_ok((u32)pid_tgid, XS_HEV_INJ_EXCEPTION, 0, 0))
+	if (!detail_ok((u32)pid_tgid, &(struct host_ev){.reason = XS_HEV_INJ_EXCEPTION}))
 		return 1;
 	struct xs_ev_inj_exc *e = ev_reserve(sizeof(*e), XS_EV_INJ_EXC, pid_tgid, vcpu_id);
 	if (!e)
@@ -617,7 +651,7 @@ SEC("tracepoint/kvm/kvm_page_fault")
 int page_fault_tp(struct trace_event_raw_kvm_page_fault___xs *ctx)
 {
 	DETAIL_PROLOGUE(vcpu_id);
-	if (!detail_ok((u32)pid_tgid, XS_HEV_PAGE_FAULT, 0, 0))
+	if (!detail_ok((u32)pid_tgid, &(struct host_ev){.reason = XS_HEV_PAGE_FAULT}))
 		return 1;
 	struct xs_ev_page_fault *e = ev_reserve(sizeof(*e), XS_EV_PAGE_FAULT, pid_tgid, vcpu_id);
 	if (!e)
@@ -639,7 +673,7 @@ SEC("tracepoint/kvm/kvm_emulate_insn")
 int emulate_tp(struct trace_event_raw_kvm_emulate_insn___xs *ctx)
 {
 	DETAIL_PROLOGUE(vcpu_id);
-	if (!detail_ok((u32)pid_tgid, XS_HEV_EMULATE_INSN, 0, 0))
+	if (!detail_ok((u32)pid_tgid, &(struct host_ev){.reason = XS_HEV_EMULATE_INSN}))
 		return 1;
 	struct xs_ev_emulate *e = ev_reserve(sizeof(*e), XS_EV_EMULATE, pid_tgid, vcpu_id);
 	if (!e)
@@ -723,21 +757,64 @@ int run_ioctl_tp(struct sys_enter_ioctl_args *ctx)
 	return 1;
 }
 
-/* Does a userspace exit of this KVM reason finish the host event that opened the current exit? */
-static __always_inline bool uexit_joins(u8 kind, u32 reason)
+/* The head of struct kvm_run as copied: exit union at 32 (linux/kvm.h, a stable ABI). */
+#define RUN_IO_DIRECTION 32 /* u8 */
+#define RUN_IO_PORT 34	    /* u16 */
+#define RUN_UNION_U64 32    /* mmio.phys_addr, hypercall.nr */
+#define KVM_EXIT_IO_OUT 1
+
+/* Does this userspace exit belong to the host event that opened the current exit? (host_rules.c) */
+static __always_inline bool uexit_joins(const struct tid_state *st, u32 reason, const u8 *run, bool have_run)
 {
+	if (st->uexit || !st->joinable)
+		return false;
+	u64 key = 0;
 	switch (reason) {
 	case KVM_EXIT_IO:
-		return kind == XS_HEV_PIO;
+		if (st->kind != XS_HEV_PIO)
+			return false;
+		if (!have_run)
+			return true;
+		return run[RUN_IO_DIRECTION] == KVM_EXIT_IO_OUT &&
+		       (u64)(run[RUN_IO_PORT] | run[RUN_IO_PORT + 1] << 8) == st->key;
 	case KVM_EXIT_MMIO:
-		return kind == XS_HEV_MMIO;
-	case KVM_EXIT_X86_RDMSR:
-	case KVM_EXIT_X86_WRMSR:
-		return kind == XS_HEV_MSR;
+		if (st->kind != XS_HEV_MMIO)
+			return false;
+		break;
 	case KVM_EXIT_HYPERCALL:
-		return kind == XS_HEV_HYPERCALL;
+		if (st->kind != XS_HEV_HYPERCALL)
+			return false;
+		break;
+	default:
+		return false; /* MSR accesses that go to user space never fire kvm_msr */
 	}
-	return false;
+	if (!have_run)
+		return true;
+	__builtin_memcpy(&key, run + RUN_UNION_U64, sizeof(key));
+	return key == st->key;
+}
+
+/* The userspace exit's filter decision (only tracked with a reason filter or sampling). */
+static __always_inline bool uexit_ok(struct tid_state *st, u32 reason, const u8 *run, bool have_run)
+{
+	if (!cfg.track_exits || !st)
+		return true;
+	if (cfg.hw_mode)
+		return !st->skip;
+	if (uexit_joins(st, reason, run, have_run)) {
+		st->uexit = reason;
+		return !st->skip;
+	}
+	/*
+	 * A userspace exit no host event explains is an exit of its own; an IN's (or an MMIO read's) becomes a
+	 * PIO (MMIO) exit when KVM takes the VMM's data, so it is judged as one.
+	 */
+	u32 as = reason == KVM_EXIT_IO ? XS_HEV_PIO : reason == KVM_EXIT_MMIO ? XS_HEV_MMIO : XS_HEV_USERSPACE_EXIT;
+	st->skip = !decide(XS_ISA_HOST_EVENT, as);
+	st->kind = XS_HEV_USERSPACE_EXIT;
+	st->uexit = reason;
+	st->joinable = 0;
+	return !st->skip;
 }
 
 SEC("tracepoint/kvm/kvm_userspace_exit")
@@ -749,7 +826,6 @@ int userspace_exit_tp(struct trace_event_raw_kvm_userspace_exit___xs *ctx)
 	COUNT(seen);
 	u32 tid = (u32)pid_tgid;
 	u32 reason = READ_UINT(ctx->reason);
-	u32 err = READ_UINT(ctx->errno);
 	struct tid_state *st = state_of(tid);
 	u32 vcpu_id = st ? st->vcpu_id : XS_EV_VCPU_UNKNOWN;
 	if (!vcpu_ok(vcpu_id)) {
@@ -759,34 +835,20 @@ int userspace_exit_tp(struct trace_event_raw_kvm_userspace_exit___xs *ctx)
 	if (st)
 		st->need_run =
 			reason == KVM_EXIT_X86_RDMSR || reason == KVM_EXIT_X86_WRMSR || reason == KVM_EXIT_HYPERCALL;
-	if (cfg.track_exits && st) {
-		if (cfg.hw_mode) {
-			if (st->skip)
-				return 1;
-		} else if (!st->uexit && uexit_joins(st->kind, reason)) {
-			st->uexit = reason;
-			if (st->skip)
-				return 1;
-		} else {
-			/* A userspace exit with no host event before it is an exit of its own. */
-			st->skip = !decide(XS_ISA_HOST_EVENT, XS_HEV_USERSPACE_EXIT);
-			st->kind = XS_HEV_USERSPACE_EXIT;
-			st->uexit = reason;
-			if (st->skip)
-				return 1;
-		}
-	}
 	struct xs_ev_uexit *e = ev_reserve(sizeof(*e), XS_EV_UEXIT, pid_tgid, vcpu_id);
 	if (!e)
 		return 1;
 	e->reason = reason;
-	e->err = err;
-	e->have_run = 0;
+	e->err = READ_UINT(ctx->errno);
 	e->pad = 0;
-	if (st && st->run && !bpf_probe_read_kernel(e->run, sizeof(e->run), (void *)st->run))
-		e->have_run = 1;
-	else
+	/* The copy comes first: whether the exit joins the current one depends on it. */
+	e->have_run = st && st->run && !bpf_probe_read_kernel(e->run, sizeof(e->run), (void *)st->run);
+	if (!e->have_run)
 		__builtin_memset(e->run, 0, sizeof(e->run));
+	if (!uexit_ok(st, reason, e->run, e->have_run)) {
+		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
+		return 1;
+	}
 	ev_submit(e);
 	return 1;
 }

@@ -2,6 +2,8 @@
 #include "collector/host_rules.h"
 
 #include <linux/kvm.h>
+#include <stddef.h>
+#include <string.h>
 
 #include "collector/events.h"
 
@@ -22,20 +24,56 @@ uint8_t xs_col_host_reason_of(unsigned int ev_type)
 	return ev_type < XS_EV_TYPE_COUNT ? reasons[ev_type] : 0;
 }
 
-bool xs_col_uexit_joins(uint8_t host_reason, uint32_t kvm_reason)
+bool xs_col_host_joinable(const struct xs_ev_hdr *ev, uint64_t *key)
+{
+	switch (ev->type) {
+	case XS_EV_PIO: {
+		const struct xs_ev_pio *e = (const void *)ev;
+		*key = e->port;
+		return e->rw != 0; /* an IN that goes to user space is traced after its exit, when it completes */
+	}
+	case XS_EV_MMIO: {
+		const struct xs_ev_mmio *e = (const void *)ev;
+		*key = e->gpa;
+		return e->type != XS_EV_MMIO_READ; /* a read is traced when its data is there: the exit is over */
+	}
+	case XS_EV_HYPERCALL:
+		*key = ((const struct xs_ev_hypercall *)ev)->nr;
+		return true;
+	}
+	return false;
+}
+
+/* A field of the copied head of struct kvm_run (little-endian, like the host). */
+#define RUN_FIELD(run, member)                                                                                 \
+	({                                                                                                     \
+		uint64_t __v = 0;                                                                              \
+		memcpy(&__v, (run) + offsetof(struct kvm_run, member), sizeof(((struct kvm_run *)0)->member)); \
+		__v;                                                                                           \
+	})
+
+_Static_assert(offsetof(struct kvm_run, hypercall.nr) + 8 <= XS_EV_RUN_HEAD, "kvm_run head too short");
+
+bool xs_col_uexit_joins(uint8_t host_reason, uint64_t key, uint32_t kvm_reason, const uint8_t *run)
 {
 	switch (kvm_reason) {
 	case KVM_EXIT_IO:
-		return host_reason == XS_HEV_PIO;
+		return host_reason == XS_HEV_PIO &&
+		       (!run || (RUN_FIELD(run, io.direction) == KVM_EXIT_IO_OUT && RUN_FIELD(run, io.port) == key));
 	case KVM_EXIT_MMIO:
-		return host_reason == XS_HEV_MMIO;
-	case KVM_EXIT_X86_RDMSR:
-	case KVM_EXIT_X86_WRMSR:
-		return host_reason == XS_HEV_MSR;
+		return host_reason == XS_HEV_MMIO && (!run || RUN_FIELD(run, mmio.phys_addr) == key);
 	case KVM_EXIT_HYPERCALL:
-		return host_reason == XS_HEV_HYPERCALL;
+		return host_reason == XS_HEV_HYPERCALL && (!run || RUN_FIELD(run, hypercall.nr) == key);
 	}
+	/* MSR accesses that go to user space (filters, unknown MSRs) never fire kvm_msr */
 	return false;
+}
+
+uint8_t xs_col_uexit_stands_for(uint32_t kvm_reason)
+{
+	return kvm_reason == KVM_EXIT_IO     ? XS_HEV_PIO
+	       : kvm_reason == KVM_EXIT_MMIO ? XS_HEV_MMIO
+					     : XS_HEV_USERSPACE_EXIT;
 }
 
 bool xs_col_answer_at_next_run(uint32_t kvm_reason)

@@ -34,6 +34,8 @@ struct track {
 	bool since_exit;   /* an event came after the exit: halves only merge when adjacent */
 	uint8_t await;	   /* enum await */
 	uint32_t uexit;	   /* KVM_EXIT_* of the joined userspace exit, 0 if none */
+	bool joinable;	   /* host mode: a userspace exit may still join rec (xs_col_host_joinable) ... */
+	uint64_t key;	   /* ... if its struct kvm_run repeats this port / address / hypercall number */
 	uint32_t vcpu;	   /* the thread's vCPU, once known */
 	uint64_t last_ts;
 	struct xs_exit_record rec;
@@ -135,6 +137,7 @@ static struct xs_exit_record *open_record(struct xs_joiner *j, struct track *t, 
 	t->since_exit = false;
 	t->await = AWAIT_NONE;
 	t->uexit = 0;
+	t->joinable = false;
 	return r;
 }
 
@@ -340,7 +343,8 @@ static void on_uexit(struct xs_joiner *j, struct track *t, const struct xs_ev_ue
 	if (t->hw)
 		joins = t->open && t->is_exit && !t->uexit;
 	else
-		joins = t->open && !t->is_exit && !t->uexit && xs_col_uexit_joins((uint8_t)r->reason, e->reason);
+		joins = t->open && !t->is_exit && !t->uexit && t->joinable &&
+			xs_col_uexit_joins((uint8_t)r->reason, t->key, e->reason, e->have_run ? e->run : NULL);
 	if (!joins) {
 		if (t->hw)
 			j->st.unjoined++;
@@ -500,6 +504,7 @@ static void on_detail(struct xs_joiner *j, struct track *t, const struct xs_ev_h
 			r->reason = XS_HEV_PIO;
 		} else {
 			r->detail.mmio.value = ((const struct xs_ev_mmio *)h)->val;
+			r->reason = XS_HEV_MMIO;
 		}
 		t->primary = true;
 		t->await = AWAIT_NONE;
@@ -510,6 +515,7 @@ static void on_detail(struct xs_joiner *j, struct track *t, const struct xs_ev_h
 	set_detail(r, h);
 	take_rip(r, h);
 	t->primary = is_primary(h->type);
+	t->joinable = xs_col_host_joinable(h, &t->key);
 }
 
 void xs_joiner_feed(struct xs_joiner *j, const struct xs_ev_hdr *h)

@@ -12,6 +12,8 @@ struct state {
 	bool skip;
 	uint8_t kind;
 	uint32_t uexit;
+	bool joinable; /* xs_col_host_joinable of the event that opened the exit */
+	uint64_t key;
 };
 
 struct xs_prefilter {
@@ -93,6 +95,7 @@ static bool host_event(struct xs_prefilter *p, struct state *st, const struct xs
 	st->kind = xs_col_host_reason_of(ev->type);
 	st->skip = !decide(p, XS_ISA_HOST_EVENT, st->kind);
 	st->uexit = 0;
+	st->joinable = xs_col_host_joinable(ev, &st->key);
 	return !st->skip;
 }
 
@@ -100,13 +103,15 @@ static bool uexit(struct xs_prefilter *p, struct state *st, const struct xs_ev_u
 {
 	if (p->cfg.hw_mode)
 		return !st->skip;
-	if (!st->uexit && xs_col_uexit_joins(st->kind, e->reason)) {
+	if (!st->uexit && st->joinable &&
+	    xs_col_uexit_joins(st->kind, st->key, e->reason, e->have_run ? e->run : NULL)) {
 		st->uexit = e->reason;
 		return !st->skip;
 	}
-	st->skip = !decide(p, XS_ISA_HOST_EVENT, XS_HEV_USERSPACE_EXIT);
+	st->skip = !decide(p, XS_ISA_HOST_EVENT, xs_col_uexit_stands_for(e->reason));
 	st->kind = XS_HEV_USERSPACE_EXIT;
 	st->uexit = e->reason;
+	st->joinable = false;
 	return !st->skip;
 }
 

@@ -5,6 +5,7 @@ Used by tests/integration/collector-*.sh, tests/vm and bench/collector.sh:
 
   collector_xsr.py dump FILE [--pid PID]            one line per record (JSON)
   collector_xsr.py meta FILE KEY                    a run metadata value (exit 1 if absent)
+  collector_xsr.py complete FILE                    exit 0 if the file ends with its END chunk
   collector_xsr.py count FILE [--pid P] [--isa I] [--reason R] [--flag F]   how many records match
   collector_xsr.py launcher-match RUN.xsr REC.xsr   the collector saw exactly the userspace exits the launcher
                                                     recorded: same sequence per vCPU, same ports/MSRs/values
@@ -15,6 +16,7 @@ Used by tests/integration/collector-*.sh, tests/vm and bench/collector.sh:
   collector_xsr.py per-reason FILE [--pid P] [--isa I]   "reason count" lines
 """
 import json
+import signal
 import struct
 import sys
 
@@ -184,7 +186,10 @@ def main(argv):
         return launcher_match(path, argv[3])
     if cmd == "backends-match":
         return backends_match(path, argv[3], argv[4] if len(argv) > 4 else None)
-    recs, meta, _ = read(path)
+    recs, meta, end = read(path)
+    if cmd == "complete":
+        print(f"END chunk: {end[0]} records written, {end[1]} dropped" if end else "no END chunk")
+        return 0 if end else 1
     if cmd == "meta":
         if argv[3] not in meta:
             return 1
@@ -209,4 +214,5 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `... dump | head` ends quietly
     sys.exit(main(sys.argv))

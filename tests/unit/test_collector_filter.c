@@ -143,10 +143,11 @@ static void test_prefilter_host_reason(void **state)
 	hlt.uexit.reason = KVM_EXIT_HLT;
 	assert_false(xs_prefilter_keep(p, &cpuid.h));
 	assert_true(xs_prefilter_keep(p, &out.h));
-	assert_true(xs_prefilter_keep(p, &ux.h));  /* joins the OUT */
-	assert_false(xs_prefilter_keep(p, &ux.h)); /* an IN's exit of its own: USERSPACE_EXIT, not selected */
-	assert_false(xs_prefilter_keep(p, &in.h)); /* its completion follows it */
-	assert_false(xs_prefilter_keep(p, &hlt.h));
+	assert_true(xs_prefilter_keep(p, &ux.h));   /* joins the OUT */
+	assert_true(xs_prefilter_keep(p, &ux.h));   /* an IN's exit of its own: it becomes a PIO exit */
+	assert_true(xs_prefilter_keep(p, &in.h));   /* its completion follows it */
+	assert_false(xs_prefilter_keep(p, &hlt.h)); /* USERSPACE_EXIT: not selected */
+	assert_false(xs_prefilter_keep(p, &cpuid.h));
 	assert_true(xs_prefilter_keep(p, &in.h)); /* an IN with no userspace exit before it: a PIO exit */
 	xs_prefilter_free(p);
 }

@@ -252,6 +252,8 @@ static void test_host_mmio_read_completed(void **state)
 	struct kvm_run r;
 	memset(&r, 0, sizeof(r));
 	r.exit_reason = KVM_EXIT_MMIO;
+	r.mmio.phys_addr = 0xa0004;
+	r.mmio.len = 4;
 	mmio(j, 7, XS_EV_MMIO_UNSATISFIED_READ, 0xa0004, 0);
 	uexit(j, 7, &r);
 	mmio(j, 7, XS_EV_MMIO_READ, 0xa0004, 0xdeadbeef);
@@ -288,6 +290,43 @@ static void test_host_msr_filter_exit_answer_at_next_run(void **state)
 	assert_int_equal(x->detail.msr.value, 0x1234);
 	assert_int_equal(x->detail.msr.kvm_reason, KVM_MSR_EXIT_REASON_FILTER);
 	assert_true(x->flags & XS_F_USERSPACE);
+	xs_joiner_free(j);
+}
+
+static void test_host_in_kernel_access_does_not_take_the_next_exit(void **state)
+{
+	(void)state;
+	struct out o;
+	struct xs_joiner *j = host_joiner(&o);
+	/* an OUT handled in the kernel (an ioeventfd, say), then an IN that goes to user space */
+	struct kvm_run in = run_io(0x3fd, 1);
+	pio(j, 7, 1, 0xcf8, 0x80000000);
+	uexit(j, 7, &in);
+	pio(j, 7, 0, 0x3fd, 0x60);
+	/* an MSR read in the kernel (kvm_msr), then an MSR-filter exit (which never fires kvm_msr) */
+	union ev_buf b;
+	hdr(&b, XS_EV_MSR, sizeof(struct xs_ev_msr), 7, 0);
+	((struct xs_ev_msr *)&b)->ecx = 0x175;
+	feed(j, &b);
+	struct kvm_run wr;
+	memset(&wr, 0, sizeof(wr));
+	wr.exit_reason = KVM_EXIT_X86_WRMSR;
+	wr.msr.index = 0x174;
+	wr.msr.data = 1;
+	uexit(j, 7, &wr);
+	run_answer(j, 7, &wr);
+	xs_joiner_flush(j);
+	assert_int_equal(o.n, 4);
+	assert_int_equal(o.recs[0].detail.io.port, 0xcf8);
+	assert_false(o.recs[0].flags & XS_F_USERSPACE);
+	assert_int_equal(o.recs[1].detail.io.port, 0x3fd);
+	assert_true(o.recs[1].flags & XS_F_USERSPACE);
+	assert_int_equal(o.recs[2].reason, XS_HEV_MSR);
+	assert_false(o.recs[2].flags & XS_F_USERSPACE);
+	assert_int_equal(o.recs[3].reason, XS_HEV_USERSPACE_EXIT);
+	assert_int_equal(o.recs[3].detail.msr.index, 0x174);
+	assert_int_equal(o.recs[3].detail.msr.is_write, 1);
+	assert_int_equal(o.recs[3].detail.msr.value, 1);
 	xs_joiner_free(j);
 }
 
@@ -557,6 +596,7 @@ int main(void)
 		cmocka_unit_test(test_host_in_other_port_is_not_a_completion),
 		cmocka_unit_test(test_host_mmio_read_completed),
 		cmocka_unit_test(test_host_msr_filter_exit_answer_at_next_run),
+		cmocka_unit_test(test_host_in_kernel_access_does_not_take_the_next_exit),
 		cmocka_unit_test(test_host_in_kernel_exit_then_hlt),
 		cmocka_unit_test(test_host_threads_are_independent),
 		cmocka_unit_test(test_host_idle_flush),

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# exitscope record's command line: bad input gets one clear line and a non-zero status; --print (text and
+# JSON lines), --json summaries; Ctrl-C and SIGTERM stop cleanly with everything flushed (the record file
+# ends with its END chunk and the run's metadata); --duration ends on time.
+. "$(dirname "$0")/collector-lib.bash"
+X=$EXITSCOPE
+
+expect_error() { # status, message pattern, arguments...
+	local want=$1 pattern=$2
+	shift 2
+	"$X" record "$@" >"$work/o" 2>"$work/e"
+	local rc=$?
+	[ "$rc" = "$want" ] || fail "record $*: exit $rc, expected $want ($(cat "$work/e"))"
+	[ "$(wc -l <"$work/e")" = 1 ] || fail "record $*: expected one line of error, got: $(cat "$work/e")"
+	grep -q "^exitscope: record: .*$pattern" "$work/e" || fail "record $*: unclear error: $(cat "$work/e")"
+}
+expect_error 2 "unknown option '--bogus'" --bogus
+expect_error 2 "unexpected argument 'extra'" extra
+expect_error 2 "needs a value" --reason
+expect_error 2 "unknown exit reason 'nosuch'" --reason nosuch
+expect_error 2 "a number needs its isa" --reason 30
+expect_error 2 "unknown event 'pixo'" --events pixo
+expect_error 2 "leaves no event" --events -all
+expect_error 2 "expected N >= 1" --sample 0
+expect_error 2 "expected seconds > 0" --duration -1
+expect_error 2 "expected seconds > 0" --duration abc
+expect_error 2 "expected a process id" -p 0
+expect_error 2 "expected a vCPU number" --vcpu x
+expect_error 2 "expected auto, bpf or perf" --backend ebpf
+expect_error 2 "expected full, regs or none" --guest-state all
+expect_error 2 "between 4096 and 1 GiB" --ring-size 12
+expect_error 1 "no process 2147483646" -p 2147483646
+expect_error 1 "nonexistent" -o /nonexistent/dir/out.xsr --duration 0.1
+"$X" record --help | grep -q '^usage: exitscope record' || fail "--help"
+pass "bad command lines: one clear line each, status 2 (usage) or 1"
+
+need_kvm_tracing
+
+# --print: one text line per exit on stdout, the summary on stderr; --json: JSON lines
+start_record text --print --reason host:pio
+start_record json --print --json --reason host:pio
+start_record summary --json
+"$X" run --guest io --mode real --iterations 50 -o "$work/run.xsr" >/dev/null 2>&1 || fail "exitscope run failed"
+for r in text json summary; do stop_record $r || fail "$r recorder exited $?"; done
+pid=$($XSR dump "$work/run.xsr" | head -n 1 | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["pid"])')
+grep -q "host PIO .*| io port=0x" "$work/text.out" || fail "--print text lines: $(head -n 3 "$work/text.out")"
+grep -q '^[0-9]* exits in ' "$work/text.err" || fail "--print: no summary on stderr"
+python3 - "$work/json.out" "$pid" <<'PY' || fail "--print --json lines"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+mine = [l for l in lines if l["pid"] == int(sys.argv[2])]
+assert mine and all(l["isa"] == "host" and l["name"] == "PIO" and l["detail_kind"] == "io" for l in lines), lines[:2]
+print(f"{len(mine)} JSON lines of the run")
+PY
+python3 - "$work/summary.out" <<'PY' || fail "--json summary: $(cat "$work/summary.out")"
+import json, sys
+s = json.load(open(sys.argv[1]))
+c = s["collector"]
+assert s["total"] > 0 and s["dropped"] == 0 and c["dropped_ring"] == 0 and c["backend"] in ("bpf", "perf"), s
+assert any(r["name"] == "PIO" for r in s["reasons"]), s["reasons"]
+print(f"summary: {s['total']} exits, {c['events']} events, mode {c['mode']}")
+PY
+pass "--print, --print --json and --json"
+
+# signals: everything recorded so far is kept, the file is complete
+for sig in INT TERM; do
+	"$X" run --guest mixed --iterations 0 --duration 4 >/dev/null 2>&1 &
+	guest=$!
+	start_record "sig$sig" -o "$work/sig$sig.xsr"
+	sleep 1
+	stop_record "sig$sig" "$sig" || fail "record stopped by SIG$sig exited $?"
+	kill -INT "$guest" 2>/dev/null
+	wait "$guest"
+	n=$($XSR count "$work/sig$sig.xsr")
+	[ "$n" -gt 100 ] || fail "SIG$sig: only $n records kept"
+	[ "$($XSR meta "$work/sig$sig.xsr" run.end)" = interrupted ] || fail "SIG$sig: run.end not interrupted"
+	$XSR complete "$work/sig$sig.xsr" || fail "SIG$sig: the record file has no END chunk"
+	$XSR meta "$work/sig$sig.xsr" counter.records >/dev/null || fail "SIG$sig: counters not written"
+	want=$($XSR meta "$work/sig$sig.xsr" counter.records)
+	[ "$want" = "$n" ] || fail "SIG$sig: the file holds $n records, the collector counted $want"
+	pass "SIG$sig: $n records kept, counters written"
+done
+
+start=$(date +%s.%N)
+"$X" record --duration 1.5 -o "$work/dur.xsr" >/dev/null 2>&1 || fail "--duration run failed"
+took=$(python3 -c "import time; print(round(time.time() - $start, 2))")
+python3 -c "import sys; sys.exit(0 if 1.5 <= $took < 4 else 1)" || fail "--duration 1.5 took $took s"
+[ "$($XSR meta "$work/dur.xsr" run.end)" = duration ] || fail "--duration: run.end"
+pass "--duration 1.5 took $took s"

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "common/util.h"
 #include "decoder/decoder.h"
 #include "launcher/launcher_internal.h"
 
@@ -230,9 +231,13 @@ enum xs_exit_action xs_handle_exit(struct xs_vcpu_ctx *c, uint32_t reason, char 
 		MSG("vcpu %u: KVM internal error %u (%s)", id, run->internal.suberror,
 		    internal_suberror(run->internal.suberror));
 		return XS_ACT_GUEST_ERROR;
-	case KVM_EXIT_SYSTEM_EVENT:
-		MSG("vcpu %u: guest system event %u (KVM_EXIT_SYSTEM_EVENT)", id, run->system_event.type);
+	case KVM_EXIT_SYSTEM_EVENT: {
+		static const char *const events[] = {"?", "shutdown", "reset", "crash", "wakeup", "suspend", "sev-term"};
+		uint32_t t = run->system_event.type;
+		MSG("vcpu %u: guest system event %u (%s, KVM_EXIT_SYSTEM_EVENT)", id, t,
+		    t < XS_ARRAY_SIZE(events) ? events[t] : "unknown");
 		return XS_ACT_GUEST_ERROR;
+	}
 	default: {
 		const char *name = xs_reason_name(XS_ISA_KVM, reason);
 		MSG("vcpu %u: exit reason %u (%s) that the launcher does not handle", id, reason,

@@ -46,9 +46,9 @@ struct tui_row {
 #define TUI_FRAME_LATEST 256 /* at most this many latest exits per frame */
 
 /*
- * Which time the latency columns show. Exit-to-entry latency when the records carry it (the collector, the
- * VT-x core); the launcher's records instead carry its handler time, which is shown (as HDL) when no record
- * of the frame has a latency, so a launched guest's table is not empty of times.
+ * Which time the latency columns show: exit-to-entry latency when the records carry it (XS_F_LATENCY); when no
+ * record of the frame has one but they carry the launcher's handler time (XS_F_RUN_TIMES), that (as HDL), so a
+ * table of such records is not empty of times.
  */
 enum tui_time { TUI_TIME_LATENCY, TUI_TIME_HANDLER };
 

@@ -209,6 +209,8 @@ static struct xs_col_backend_impl *bpf_open(const struct xs_col_opts *o, const s
 		if (on && progs[i].prog == s->progs.exit_btf)
 			b->both_halves = exit_tp;
 	}
+	bpf_program__set_autoload(s->progs.bench_synthetic, o->synthetic);
+	any |= o->synthetic;
 	if (!any) {
 		snprintf(err, errlen, "none of the selected KVM tracepoints exists on this kernel (is KVM loaded?)");
 		bpf_close(b);
@@ -242,6 +244,12 @@ static struct xs_col_backend_impl *bpf_open(const struct xs_col_opts *o, const s
 				 progs[i].tracepoint ? progs[i].tracepoint : "sys_enter_ioctl");
 			return fail(b, err, errlen, what, errno);
 		}
+		b->links[b->nlinks++] = l;
+	}
+	if (o->synthetic) {
+		struct bpf_link *l = bpf_program__attach(s->progs.bench_synthetic);
+		if (!l)
+			return fail(b, err, errlen, "cannot attach the synthetic producer", errno);
 		b->links[b->nlinks++] = l;
 	}
 	b->rb = ring_buffer__new(bpf_map__fd(s->maps.rb), on_sample, b, NULL);

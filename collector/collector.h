@@ -42,6 +42,7 @@ struct xs_col_opts {
 	size_t ring_bytes; /* BPF ring size, or each perf ring's; 0: default */
 	enum xs_col_exit_source exit_source;
 	bool verbose; /* libbpf's and the kernel verifier's messages on stderr */
+	bool synthetic; /* benchmarks only: also load the synthetic producer (bench/collector_synth.c) */
 };
 
 #define XS_COL_DEFAULT_RING_BYTES (16u << 20)

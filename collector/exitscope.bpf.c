@@ -852,3 +852,27 @@ int userspace_exit_tp(struct trace_event_raw_kvm_userspace_exit___xs *ctx)
 	ev_submit(e);
 	return 1;
 }
+
+/* ---- benchmarks only ---- */
+
+/*
+ * A synthetic producer for bench/collector_synth.c: each getppid() of the process under the -p filter becomes
+ * a kvm_cpuid-shaped event on the same ring path, so the consumer can be measured at rates this host's KVM
+ * cannot reach. Loaded only when a benchmark asks for it (xs_col_opts.synthetic), never by exitscope record.
+ */
+SEC("tracepoint/syscalls/sys_enter_getppid")
+int bench_synthetic(void *ctx)
+{
+	u64 pid_tgid = bpf_get_current_pid_tgid();
+	if (!pid_ok(pid_tgid))
+		return 1;
+	COUNT(seen);
+	struct xs_ev_cpuid *e = ev_reserve(sizeof(*e), XS_EV_CPUID, pid_tgid, 0);
+	if (!e)
+		return 1;
+	e->function = 0x40000000;
+	e->index = 0;
+	e->rax = e->rbx = e->rcx = e->rdx = 0;
+	ev_submit(e);
+	return 1;
+}

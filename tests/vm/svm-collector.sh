@@ -32,7 +32,7 @@ start=$SECONDS
 timeout -s KILL "${XS_VM_TIMEOUT:-900}" qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m 2G -nodefaults \
 	-no-user-config -display none -no-reboot -serial stdio -kernel "$kernel" -initrd "$initrd" \
 	-drive "file=$results,format=raw,if=virtio" \
-	-append "console=ttyS0 quiet panic=-1 XS_VM_ITERATIONS=${XS_VM_ITERATIONS:-300}" </dev/null >"$console" 2>&1
+	-append "console=ttyS0 quiet panic=-1 XS_VM_ITERATIONS=${XS_VM_ITERATIONS:-150}" </dev/null >"$console" 2>&1
 rc=$?
 echo "QEMU exited $rc after $((SECONDS - start)) s"
 grep '^xs-vm:' "$console" | sed 's/\r$//'

@@ -76,7 +76,7 @@ def main(out, image_path):
     image = open(image_path, "rb").read()
     load = next(int(line.split()[-1], 0) for line in open(os.path.join(out, "describe.txt"))
                 if line.startswith("image "))
-    for name in ("run", "bpf", "bpfboth", "bpftp", "perf", "ioio", "sampled"):
+    for name in ("run", "bpf", "bpfboth", "bpftp", "perf", "ioio", "sampled", "vcpu1"):
         path = os.path.join(out, name + ".status")
         status = open(path).read().strip() if os.path.exists(path) else "missing"
         check(status == "0", f"{name} exited {status}")
@@ -84,7 +84,7 @@ def main(out, image_path):
     pid = run[0]["pid"] if run else None
     check(bool(run), f"the launcher recorded {len(run)} userspace exits")
     rec = {}
-    for name in ("bpf", "bpfboth", "bpftp", "perf", "ioio", "sampled"):
+    for name in ("bpf", "bpfboth", "bpftp", "perf", "ioio", "sampled", "vcpu1"):
         recs, meta, _ = xsr.read(os.path.join(out, name + ".xsr"))
         rec[name] = [r for r in recs if r["pid"] == pid]
         drops = int(meta.get("counter.dropped.ring", 0)) + int(meta.get("counter.lost.perf", 0))
@@ -112,6 +112,9 @@ def main(out, image_path):
                                           for x in sorted(seen)))
     check(all(r["reason"] == IOIO for r in exits["ioio"]) and len(exits["ioio"]) == perf[IOIO],
           f"--reason svm:ioio kept {len(exits['ioio'])} IOIO exits and nothing else; perf stat: {perf[IOIO]}")
+    v1 = [r for r in exits["bpf"] if r["vcpu"] == 1]
+    check(v1 and len(exits["vcpu1"]) == len(v1) and all(r["vcpu"] == 1 for r in rec["vcpu1"]),
+          f"--vcpu 1 kept {len(exits['vcpu1'])} exits, all of vCPU 1 (vCPU 1 had {len(v1)})")
     total_seen = len(exits["bpf"])
     kept = len(exits["sampled"])
     check(abs(kept - total_seen / 4) <= 1 and all(r["flags"] & (1 << 9) for r in exits["sampled"]),
@@ -139,7 +142,11 @@ def main(out, image_path):
     threads = {(r["pid"], r["tid"]) for r in run}
     ours = [r for r in ours if (r["pid"], r["tid"]) in threads]
     theirs = sorted(run, key=lambda r: r["seq"])
-    same = [(a, b) for a, b in zip(theirs, ours) if xsr.detail_key(a) == xsr.detail_key(b)]
+    same = []  # paired per vCPU, in each one's order
+    for vcpu in {r["vcpu"] for r in theirs}:
+        a = [r for r in theirs if r["vcpu"] == vcpu]
+        b = [r for r in ours if r["vcpu"] == vcpu]
+        same += [(x, y) for x, y in zip(a, b) if xsr.detail_key(x) == xsr.detail_key(y)]
     check(len(theirs) == len(ours) == len(same),
           f"userspace exits: launcher {len(theirs)}, collector {len(ours)}, {len(same)} with the same detail")
     # KVM completes an MMIO write and a HLT before it exits to user space: there the launcher sees the next RIP

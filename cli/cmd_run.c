@@ -28,6 +28,7 @@ static const char usage_text[] =
 	"                     [--mode real|protected|long] [--vcpus N] [--mem MB] [--iterations N]\n"
 	"                     [--duration S] [--param NAME=VALUE]... [--controls FILE]... [--control KEY=VALUE]...\n"
 	"                     [--no-default-controls] [--allow-unsupported] [-o OUTPUT] [--print] [--json]\n"
+	"                     [--no-record]\n"
 	"       exitscope run --list-guests\n"
 	"       exitscope run --guest NAME [--mode MODE] --describe\n"
 	"\n"
@@ -51,6 +52,7 @@ static const char usage_text[] =
 	"  -o, --output OUTPUT     where records go (FILE.xsr, or the store)\n"
 	"  --print                 also print every record, one line each (JSON lines with --json)\n"
 	"  --json                  the summary as one JSON object\n"
+	"  --no-record             handle exits but record nothing (the benchmark's baseline)\n"
 	"\n"
 	"EXITSCOPE_KVM names the KVM device when it is not /dev/kvm.\n";
 
@@ -73,6 +75,7 @@ enum opt {
 	OPT_JSON,
 	OPT_LIST,
 	OPT_DESCRIBE,
+	OPT_NO_RECORD,
 };
 
 static const struct option options[] = {
@@ -95,6 +98,7 @@ static const struct option options[] = {
 	{"json", no_argument, 0, OPT_JSON},
 	{"list-guests", no_argument, 0, OPT_LIST},
 	{"describe", no_argument, 0, OPT_DESCRIBE},
+	{"no-record", no_argument, 0, OPT_NO_RECORD},
 	{"help", no_argument, 0, 'h'},
 	{0, 0, 0, 0},
 };
@@ -102,7 +106,7 @@ static const struct option options[] = {
 struct run_args {
 	const char *guest, *image, *output;
 	unsigned int mode;
-	bool entry_set, load_set, iterations_set, no_defaults, allow, print, json, list, describe;
+	bool entry_set, load_set, iterations_set, no_defaults, allow, print, json, list, describe, no_record;
 	uint64_t entry, load, vcpus, mem_mb, iterations;
 	double duration;
 	/* --param, --controls and --control in command-line order: "p" / "f" / "c" + argument */
@@ -196,6 +200,9 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			break;
 		case OPT_DESCRIBE:
 			a->describe = true;
+			break;
+		case OPT_NO_RECORD:
+			a->no_record = true;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -301,9 +308,10 @@ static const char *const shown_stats[] = {"exits",	    "halt_exits",	"io_exits",
 					  "mmio_exits",	    "irq_window_exits", "irq_injections",
 					  "nmi_injections", "insn_emulation",	"signal_exits"};
 
-static void print_extra_text(struct xs_launcher *l, const struct xs_launch_counters *c)
+static void print_extra_text(struct xs_launcher *l, const struct xs_launch_counters *c, double run_seconds)
 {
-	printf("handled %llu exits, recorded %llu, left out by record.* %llu", (unsigned long long)c->exits,
+	printf("handled %llu exits in %.3f s of guest run time (%.0f/s), recorded %llu, left out by record.* %llu",
+	       (unsigned long long)c->exits, run_seconds, run_seconds > 0 ? (double)c->exits / run_seconds : 0.0,
 	       (unsigned long long)c->recorded, (unsigned long long)c->filtered);
 	if (c->injected || c->inject_overflow)
 		printf(", injected %llu (reached the guest %llu, dropped %llu)", (unsigned long long)c->injected,
@@ -343,7 +351,7 @@ static void json_string(char *buf, size_t len, const char *s)
 	buf[o] = 0;
 }
 
-static char *extra_json(struct xs_launcher *l, const struct xs_launch_counters *c)
+static char *extra_json(struct xs_launcher *l, const struct xs_launch_counters *c, double run_seconds)
 {
 	size_t len = 8192;
 	char *buf = xs_malloc(len);
@@ -355,11 +363,13 @@ static char *extra_json(struct xs_launcher *l, const struct xs_launch_counters *
 	else
 		strcat(buf, "null");
 	snprintf(buf + strlen(buf), len - strlen(buf),
-		 ",\"exits_handled\":%llu,\"recorded\":%llu,\"filtered\":%llu,\"lost\":%llu,\"injected\":%llu,"
+		 ",\"run_seconds\":%.6f,\"exits_handled\":%llu,\"recorded\":%llu,\"filtered\":%llu,\"lost\":%llu,"
+		 "\"injected\":%llu,"
 		 "\"delivered\":%llu,\"inject_overflow\":%llu,\"stepovers\":%llu,\"kvmstat\":{",
-		 (unsigned long long)c->exits, (unsigned long long)c->recorded, (unsigned long long)c->filtered,
-		 (unsigned long long)c->lost, (unsigned long long)c->injected, (unsigned long long)c->delivered,
-		 (unsigned long long)c->inject_overflow, (unsigned long long)c->stepovers);
+		 run_seconds, (unsigned long long)c->exits, (unsigned long long)c->recorded,
+		 (unsigned long long)c->filtered, (unsigned long long)c->lost, (unsigned long long)c->injected,
+		 (unsigned long long)c->delivered, (unsigned long long)c->inject_overflow,
+		 (unsigned long long)c->stepovers);
 	bool first = true;
 	for (size_t i = 0; i < XS_ARRAY_SIZE(shown_stats); i++) {
 		uint64_t d;
@@ -434,23 +444,25 @@ static int run_launcher(const struct run_args *a, struct xs_launch_config *cfg)
 		xs_err("run: %s", err);
 		goto out;
 	}
+	uint64_t t_start = xs_now_ns();
 	if (xs_launcher_start(l, err, sizeof(err)))
 		xs_err("run: %s", err);
 	else
 		supervise(l, &stop_signals, a->duration);
 	int rc = xs_launcher_join(l);
 	double seconds = (double)(xs_now_ns() - t0) / 1e9;
+	double run_seconds = (double)(xs_now_ns() - t_start) / 1e9; /* the vCPU threads' lifetime */
 	struct xs_launch_counters c;
 	xs_launcher_counters(l, &c);
 	struct xs_summary_info info = {seconds, sink->dropped + c.lost, NULL};
 	if (a->json) {
-		char *extra = extra_json(l, &c);
+		char *extra = extra_json(l, &c, run_seconds);
 		info.extra_json = extra;
 		xs_summary_print_json(stdout, agg, &info);
 		free(extra);
 	} else {
 		xs_summary_print_text(stdout, agg, &info);
-		print_extra_text(l, &c);
+		print_extra_text(l, &c, run_seconds);
 	}
 	status = rc ? XS_EXIT_FAILURE : XS_EXIT_OK;
 out:
@@ -515,6 +527,7 @@ static int cmd_run(int argc, char **argv)
 	else if (a.duration > 0)
 		cfg.iterations = 0; /* --duration alone: run until then */
 	cfg.allow_unsupported = a.allow;
+	cfg.no_record = a.no_record;
 	const char *device = getenv("EXITSCOPE_KVM"); /* another KVM device node (tests, containers) */
 	if (device && *device)
 		cfg.kvm_path = device;

@@ -232,7 +232,8 @@ enum xs_exit_action xs_handle_exit(struct xs_vcpu_ctx *c, uint32_t reason, char 
 		    internal_suberror(run->internal.suberror));
 		return XS_ACT_GUEST_ERROR;
 	case KVM_EXIT_SYSTEM_EVENT: {
-		static const char *const events[] = {"?", "shutdown", "reset", "crash", "wakeup", "suspend", "sev-term"};
+		static const char *const events[] = {"?",      "shutdown", "reset",   "crash",
+						     "wakeup", "suspend",  "sev-term"};
 		uint32_t t = run->system_event.type;
 		MSG("vcpu %u: guest system event %u (%s, KVM_EXIT_SYSTEM_EVENT)", id, t,
 		    t < XS_ARRAY_SIZE(events) ? events[t] : "unknown");

@@ -424,6 +424,7 @@ void xs_launcher_counters(const struct xs_launcher *l, struct xs_launch_counters
 		out->stepovers += atomic_load(&c->stepovers);
 		out->run_ns += atomic_load(&c->run_ns);
 		out->handler_ns += atomic_load(&c->handler_ns);
+		out->cpu_ns += atomic_load(&c->cpu_ns);
 	}
 }
 

@@ -82,6 +82,7 @@ struct xs_launch_counters {
 	uint64_t stepovers;	  /* single steps over execution breakpoints on hosts that ignore RF (not recorded) */
 	uint64_t run_ns;	  /* total time inside KVM_RUN */
 	uint64_t handler_ns;	  /* total time in our exit handling, recording included */
+	uint64_t cpu_ns;	  /* CPU time the vCPU threads used (guest, KVM and us), known once they ended */
 };
 
 struct xs_launcher;

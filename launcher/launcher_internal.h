@@ -57,7 +57,7 @@ struct xs_vcpu_ctx {
 	/* counters, read by other threads while running */
 	atomic_uint_fast64_t exits, recorded, filtered, injected, delivered, inject_overflow, sink_errors, lost;
 	atomic_uint_fast64_t stepovers;
-	atomic_uint_fast64_t run_ns, handler_ns;
+	atomic_uint_fast64_t run_ns, handler_ns, cpu_ns;
 
 	struct xs_kvmstat stats;
 	uint64_t *stat_start, *stat_end;

@@ -144,6 +144,7 @@ void xs_run_meta_end(struct xs_launcher *l)
 	metaf(l, "counter.inject.delivered", "%llu", (unsigned long long)c.delivered);
 	metaf(l, "counter.inject.overflow", "%llu", (unsigned long long)c.inject_overflow);
 	metaf(l, "counter.stepovers", "%llu", (unsigned long long)c.stepovers);
+	metaf(l, "counter.cpu_ns", "%llu", (unsigned long long)c.cpu_ns);
 	metaf(l, "counter.run_ns", "%llu", (unsigned long long)c.run_ns);
 	metaf(l, "counter.handler_ns", "%llu", (unsigned long long)c.handler_ns);
 	kvmstat_meta(l, "end");

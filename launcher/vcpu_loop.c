@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/util.h"
@@ -189,11 +190,16 @@ void *xs_vcpu_thread(void *arg)
 	sigaddset(&set, l->cfg.kick_signal);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	char msg[256];
+	struct timespec cpu0, cpu1;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu0);
 	if (xs_inject_start_timer(c, msg, sizeof(msg)))
 		xs_launcher_finish(c, XS_END_HOST_ERROR, msg);
 	else
 		vcpu_loop(c);
 	xs_inject_stop_timer(c);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu1);
+	atomic_store(&c->cpu_ns, (uint64_t)(cpu1.tv_sec - cpu0.tv_sec) * 1000000000u + (uint64_t)cpu1.tv_nsec -
+					 (uint64_t)cpu0.tv_nsec);
 	current_run = NULL;
 	atomic_store(&c->finished, true);
 	pthread_mutex_lock(&l->state_lock);

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# `make bench-launcher`: userspace exits handled per second and the recorder's cost per exit, with and without
+# guest-state capture, side by side in one run (bench/launcher_bench.c), then the CLI end to end with its
+# outputs and the peers that can watch the same exits, each round interleaved against the same baseline:
+#   exitscope run --no-record                 exits handled, nothing recorded (the baseline)
+#   exitscope run (summary only)              every exit recorded with full guest state into the aggregator
+#   exitscope run -o FILE.xsr                 ... and into a record file
+#   exitscope run -o FILE.db                  ... and into the SQLite store
+#   perf stat -e kvm:kvm_userspace_exit       the baseline while perf counts the same exits
+#   perf record -e kvm:kvm_pio,...            the baseline while perf records them (what perf kvm would read)
+# Needs $EXITSCOPE, $LAUNCHER_BENCH, $BUILD and /dev/kvm. ITERATIONS (default 5000: 40001 exits on PVM) and
+# ROUNDS (default 5) size it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+: "${EXITSCOPE:?}" "${LAUNCHER_BENCH:?}" "${BUILD:?}"
+ITERATIONS=${ITERATIONS:-5000}
+ROUNDS=${ROUNDS:-5}
+work=$BUILD/bench/launcher
+mkdir -p "$work"
+[ -r /dev/kvm ] && [ -w /dev/kvm ] || { echo "bench-launcher: needs /dev/kvm" >&2; exit 1; }
+
+"$LAUNCHER_BENCH" fill 1
+"$LAUNCHER_BENCH" sync 1.5
+"$LAUNCHER_BENCH" run "$ITERATIONS" "$ROUNDS"
+
+# exits/s of one CLI run, from its JSON summary (exits handled / seconds the vCPU threads ran)
+rate() {
+	python3 -c 'import json,sys
+j = json.loads(sys.stdin.read().strip().splitlines()[-1])
+assert j["status"] == "ok", j
+print(j["exits_handled"] / j["run_seconds"])'
+}
+base=(run --guest io --iterations "$ITERATIONS" --json)
+peers=(summary xsr db)
+have_perf=false
+if command -v perf >/dev/null && perf stat -e kvm:kvm_userspace_exit true >/dev/null 2>&1; then
+	have_perf=true
+	peers+=(perf_stat perf_record)
+fi
+one() { # name: one run, prints exits/s
+	case $1 in
+	baseline) "$EXITSCOPE" "${base[@]}" --no-record | rate ;;
+	summary) "$EXITSCOPE" "${base[@]}" | rate ;;
+	xsr) rm -f "$work/run.xsr" && "$EXITSCOPE" "${base[@]}" -o "$work/run.xsr" | rate ;;
+	db) rm -f "$work/run.db"* && "$EXITSCOPE" "${base[@]}" -o "$work/run.db" | rate ;;
+	perf_stat) perf stat -e kvm:kvm_userspace_exit -e kvm:kvm_pio -o "$work/perf.stat" -- \
+		"$EXITSCOPE" "${base[@]}" --no-record | rate ;;
+	perf_record) perf record -q -e kvm:kvm_userspace_exit -e kvm:kvm_pio -o "$work/perf.data" -- \
+		"$EXITSCOPE" "${base[@]}" --no-record 2>/dev/null | rate ;;
+	esac
+}
+declare -A ratios
+for ((r = 0; r < ROUNDS; r++)); do
+	b=$(one baseline)
+	echo "baseline $b" >>"$work/rates.txt"
+	for p in "${peers[@]}"; do
+		x=$(one "$p")
+		echo "$p $x" >>"$work/rates.txt"
+		ratios[$p]+="$(awk -v x="$x" -v b="$b" 'BEGIN { printf "%.4f ", x / b }')"
+	done
+	ratios[baseline]+="$b "
+done
+echo "exitscope run end to end, io guest, $ITERATIONS iterations, $ROUNDS rounds; throughput relative to the"
+echo "baseline run just before it (median over rounds; 1.00 = no cost):"
+python3 - "${ratios[baseline]}" "$(for p in "${peers[@]}"; do echo "$p=${ratios[$p]}"; done)" <<'PY'
+import statistics, sys
+base = [float(x) for x in sys.argv[1].split()]
+print(f"  {'baseline (no records)':40s} {statistics.median(base):9.0f} exits/s")
+print(f"RESULT\tlauncher\tcli_exits_per_s_baseline\t{statistics.median(base):.0f}\texits/s")
+label = {"summary": "records, full guest state, summary only", "xsr": "records into a record file (-o .xsr)",
+         "db": "records into the store (-o .db)", "perf_stat": "peer: perf stat counting the exits",
+         "perf_record": "peer: perf record of the exits"}
+for line in sys.argv[2].splitlines():
+    name, vals = line.split("=", 1)
+    r = statistics.median(float(v) for v in vals.split())
+    print(f"  {label[name]:40s} {r:9.2f} x baseline  ({(1 / r - 1) * 1e9 / statistics.median(base):+.0f} ns/exit)")
+    print(f"RESULT\tlauncher\tcli_relative_{name}\t{r:.3f}\tx")
+PY
+$have_perf || echo "(perf is missing or cannot open kvm tracepoints: the perf peers were not measured)"

@@ -33,6 +33,21 @@ void scn_skip(struct scn *s, const char *fmt, ...)
 	s->skipped = true;
 }
 
+void scn_todo(struct scn *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	kvmx_vsnprintf(s->skip_reason, sizeof(s->skip_reason), fmt, ap);
+	va_end(ap);
+	s->todo = true;
+}
+
+bool scn_under_bochs(void)
+{
+	return inb(0xe9) == 0xe9;
+}
+
 static void quiet_lapic(void)
 {
 	/* Stop the timer a guest may have armed and take any interrupt it left pending (host_interrupt EOIs). */

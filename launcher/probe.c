@@ -409,8 +409,11 @@ static const char *check_hwbp(struct probe *p, const struct xs_controls *only, c
 	bool exec = false;
 	for (unsigned int i = 0; i < only->n_hwbp; i++)
 		exec |= only->hwbp[i].type == XS_HWBP_EXEC;
-	if (exec && check_exec_breakpoint(p, why, len))
-		return why;
+	if (exec) {
+		const char *res = check_exec_breakpoint(p, why, len);
+		if (res)
+			return res;
+	}
 	for (size_t k = 0; k < XS_ARRAY_SIZE(kinds); k++) {
 		bool used = false;
 		for (unsigned int i = 0; i < only->n_hwbp; i++)

@@ -12,7 +12,8 @@ static const struct xs_guest io = {
 	.summary = "OUT/IN to chosen ports, plain and string/REP forms",
 	.default_mode = 64,
 	.exits = "OUT byte P (value = vCPU), IN word P+2 (answered 0xffff), OUT dword P+4 (value = iteration), "
-		 "REP OUTSB 4 bytes to P+8 (1 exit on hardware KVM, 4 on PVM), REP INSW 2 words from P+10 (1 exit)",
+		 "REP OUTSB 4 bytes to P+8 (4 exits of one byte on PVM and kvm-amd), REP INSW 2 words from P+10 (1 "
+		 "exit with count 2)",
 	.default_controls = no_controls,
 	.params = {{"port", 0x510, "base port P"}},
 };

@@ -6,8 +6,9 @@
  *   OUT  byte  to P      value = vCPU index                   1 exit
  *   IN   word  from P+2  the launcher answers 0xffff           1 exit (checked: FAIL 1 otherwise)
  *   OUT  dword to P+4    value = iteration index (0, 1, ...)   1 exit
- *   REP OUTSB 4 bytes to P+8   ("XSIO")                        4 elements: 1 exit with count 4 on
- *                                                              hardware KVM; PVM splits it into 4 exits
+ *   REP OUTSB 4 bytes to P+8   ("XSIO")                        4 elements: KVM (PVM and kvm-amd alike)
+ *                                                              reports 4 exits of one element; the tests
+ *                                                              also accept 1 exit with count 4
  *   REP INSW  2 words from P+10                                2 elements, 1 exit with count 2 (checked:
  *                                                              FAIL 2 unless both words are 0xffff)
  */

@@ -37,51 +37,12 @@ static void t_refusals(struct scn *s)
 			continue;
 		const struct kvmx_control_info *ci = kvmx_control_info((enum kvmx_ctl)i);
 		scn_begin(s, guest_vmcall);
-		switch ((enum kvmx_ctl)i) {
-#define SET(id, field)             \
-	case id:                   \
-		s->c.field = true; \
-		break;
-			SET(KVMX_CTL_EXTINT_EXITING, extint_exiting)
-			SET(KVMX_CTL_NMI_EXITING, nmi_exiting)
-			SET(KVMX_CTL_PREEMPTION_TIMER, preemption_timer)
-			SET(KVMX_CTL_INTR_WINDOW_EXITING, intr_window_exiting)
-			SET(KVMX_CTL_HLT_EXITING, hlt_exiting)
-			SET(KVMX_CTL_INVLPG_EXITING, invlpg_exiting)
-			SET(KVMX_CTL_MWAIT_EXITING, mwait_exiting)
-			SET(KVMX_CTL_RDPMC_EXITING, rdpmc_exiting)
-			SET(KVMX_CTL_RDTSC_EXITING, rdtsc_exiting)
-			SET(KVMX_CTL_CR3_LOAD_EXITING, cr3_load_exiting)
-			SET(KVMX_CTL_CR3_STORE_EXITING, cr3_store_exiting)
-			SET(KVMX_CTL_CR8_LOAD_EXITING, cr8_load_exiting)
-			SET(KVMX_CTL_CR8_STORE_EXITING, cr8_store_exiting)
-			SET(KVMX_CTL_MOV_DR_EXITING, mov_dr_exiting)
-			SET(KVMX_CTL_UNCOND_IO_EXITING, uncond_io_exiting)
-			SET(KVMX_CTL_IO_BITMAPS, io_bitmaps)
-			SET(KVMX_CTL_MONITOR_TRAP_FLAG, monitor_trap_flag)
-			SET(KVMX_CTL_MSR_BITMAPS, msr_bitmaps)
-			SET(KVMX_CTL_MONITOR_EXITING, monitor_exiting)
-			SET(KVMX_CTL_PAUSE_EXITING, pause_exiting)
-			SET(KVMX_CTL_EPT, ept)
-			SET(KVMX_CTL_DESC_TABLE_EXITING, desc_table_exiting)
-			SET(KVMX_CTL_ENABLE_RDTSCP, enable_rdtscp)
-			SET(KVMX_CTL_WBINVD_EXITING, wbinvd_exiting)
-			SET(KVMX_CTL_RDRAND_EXITING, rdrand_exiting)
-			SET(KVMX_CTL_RDSEED_EXITING, rdseed_exiting)
-			SET(KVMX_CTL_ACK_INTERRUPT_ON_EXIT, ack_interrupt_on_exit)
-#undef SET
-		case KVMX_CTL_VIRTUAL_NMIS:
+		kvmx_control_set(&s->c, (enum kvmx_ctl)i, true);
+		/* With what it depends on, so the refusal is about this control. */
+		if (i == KVMX_CTL_VIRTUAL_NMIS || i == KVMX_CTL_NMI_WINDOW_EXITING)
 			s->c.nmi_exiting = s->c.virtual_nmis = true;
-			break;
-		case KVMX_CTL_NMI_WINDOW_EXITING:
-			s->c.nmi_exiting = s->c.virtual_nmis = s->c.nmi_window_exiting = true;
-			break;
-		case KVMX_CTL_UNRESTRICTED_GUEST:
-			s->c.ept = s->c.unrestricted_guest = true;
-			break;
-		default:
-			break;
-		}
+		if (i == KVMX_CTL_UNRESTRICTED_GUEST)
+			s->c.ept = true;
 		char what[96];
 		kvmx_snprintf(what, sizeof(what), "unsupported control '%s'", ci->name);
 		/* A dependency the model also lacks may be named first (UG needs EPT); either is a fair refusal. */

@@ -105,6 +105,30 @@ bool kvmx_control_wanted(const struct kvmx_controls *c, enum kvmx_ctl ctl)
 	return *(const bool *)((const char *)c + controls[ctl].offset);
 }
 
+void kvmx_control_set(struct kvmx_controls *c, enum kvmx_ctl ctl, bool on)
+{
+	if ((unsigned int)ctl < KVMX_CTL_COUNT)
+		*(bool *)((char *)c + controls[ctl].offset) = on;
+}
+
+static bool same(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
+bool kvmx_control_lookup(const char *name, enum kvmx_ctl *ctl)
+{
+	for (unsigned int i = 0; i < KVMX_CTL_COUNT; i++) {
+		if (same(name, controls[i].info.key) || same(name, controls[i].info.name)) {
+			*ctl = (enum kvmx_ctl)i;
+			return true;
+		}
+	}
+	return false;
+}
+
 static const char *msr_name(const struct kvmx_caps *caps, enum kvmx_word word)
 {
 	return word_msrs[caps->true_ctls ? 1 : 0][word];

@@ -104,6 +104,10 @@ u64 kvmx_word_caps(const struct kvmx_caps *caps, enum kvmx_word word);
 /* May this control be 1 on this CPU? (For the secondary word: the CPU also has secondary controls.) */
 bool kvmx_control_allowed(const struct kvmx_caps *caps, enum kvmx_ctl ctl);
 bool kvmx_control_wanted(const struct kvmx_controls *c, enum kvmx_ctl ctl);
+/* Switch one control of the structure by its identity (what a name lookup or a loop over the table needs). */
+void kvmx_control_set(struct kvmx_controls *c, enum kvmx_ctl ctl, bool on);
+/* The control whose key ("rdtsc_exiting") or SDM name ("RDTSC exiting") this is; false if none. */
+bool kvmx_control_lookup(const char *name, enum kvmx_ctl *ctl);
 
 /* What goes into the VMCS. */
 struct kvmx_words {

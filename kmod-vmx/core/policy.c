@@ -369,8 +369,11 @@ enum kvmx_stop kvmx_policy_default(struct kvmx_vcpu *v, struct xs_exit_record *r
 	enum kvmx_stop stop = dispatch(v, rec);
 	u32 idt = rec->idt_vectoring_info;
 
-	/* An event cut short by this exit is delivered again, unless the handler queued something itself. */
-	if (stop == KVMX_STOP_NONE && (idt & INTR_INFO_VALID) && !v->event_pending) {
+	/*
+	 * An event cut short by this exit is delivered again at the next entry, also when the run stops for the
+	 * caller (an MMIO access during delivery), unless the handler queued something itself.
+	 */
+	if (stop != KVMX_STOP_TRIPLE_FAULT && (idt & INTR_INFO_VALID) && !v->event_pending) {
 		u32 type = INTR_INFO_TYPE(idt);
 		bool soft = type == INTR_TYPE_SW_INTR || type == INTR_TYPE_PRIV_SW_EXCEPTION ||
 			    type == INTR_TYPE_SW_EXCEPTION;

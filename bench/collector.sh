@@ -38,13 +38,9 @@ echo 1 >/proc/sys/kernel/bpf_stats_enabled
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
-# bpf_cost PID: "run_time_ns run_cnt" summed over the BPF programs process PID holds
+# bpf_cost PID: "run_time_ns run_cnt" summed over the BPF programs process PID holds (their fdinfo)
 bpf_cost() {
-	bpftool prog show -j 2>/dev/null | python3 -c '
-import json, sys
-pid = int(sys.argv[1])
-progs = [p for p in json.load(sys.stdin) if any(x.get("pid") == pid for x in p.get("pids", []))]
-print(sum(p.get("run_time_ns", 0) for p in progs), sum(p.get("run_cnt", 0) for p in progs))' "$1"
+	cat /proc/"$1"/fdinfo/* 2>/dev/null | awk '/^run_time_ns:/ {t += $2} /^run_cnt:/ {c += $2} END {print t+0, c+0}'
 }
 
 wait_for() { # file, pattern
@@ -75,26 +71,26 @@ start_tool() { # tool, round tag
 	esac
 }
 
-# stop_tool tool seconds -> "events lost bpf_ns bpf_cnt" of the round
+# stop_tool TOOL: stop it and set events, lost, bpf_ns, bpf_cnt for the round (not in a subshell: it waits)
 stop_tool() {
-	local tool=$1 events=0 lost=0 cost="0 0"
-	[ "$tool" = none ] && { echo "0 0 0 0"; return; }
-	cost=$(bpf_cost "$tool_pid")
+	events=0 lost=0 bpf_ns=0 bpf_cnt=0
+	[ "$1" = none ] && return
+	read -r bpf_ns bpf_cnt < <(bpf_cost "$tool_pid")
 	kill -INT "$tool_pid"
 	wait "$tool_pid" 2>/dev/null
 	tool_pid=
-	case $tool in
+	case $1 in
 	exitscope)
 		events=$(python3 tests/integration/collector_xsr.py meta "$work/x.xsr" counter.events)
 		lost=$(python3 tests/integration/collector_xsr.py meta "$work/x.xsr" counter.dropped.ring) ;;
 	perf)
+		# the first SAMPLE line is the total; LOST lines appear only when perf lost something
 		read -r events lost < <(perf report -i "$work/perf.data" --stats 2>/dev/null | awk '
-			/^ *SAMPLE events:/ {s=$3} /^ *LOST events:/ {l=$3} /^ *LOST_SAMPLES events:/ {ls=$3}
-			END {print s+0, l+ls+0}') ;;
+			/SAMPLE events:/ && !s {s = $3} /LOST events:/ {l += $3} /LOST_SAMPLES events:/ {l += $3}
+			END {print s+0, l+0}') ;;
 	bpftrace)
 		events=$(awk -F': ' '/^@\[/ {n += $2} END {print n+0}' "$work/tool.out") ;;
 	esac
-	echo "$events $lost $cost"
 }
 
 hz=$(getconf CLK_TCK)
@@ -107,6 +103,7 @@ for w in "${WORKLOADS[@]}"; do
 		n=${#TOOLS[@]}
 		for i in $(seq 0 $((n - 1))); do
 			tool=${TOOLS[$(((i + round) % n))]}
+			tstart=$(date +%s.%N)
 			start_tool "$tool" || { echo "bench-collector: $tool did not start"; cat "$work/tool.err"; exit 1; }
 			c0=0
 			[ -n "$tool_pid" ] && c0=$(cpu_ticks "$tool_pid")
@@ -115,8 +112,9 @@ for w in "${WORKLOADS[@]}"; do
 			t1=$(date +%s.%N)
 			c1=0
 			[ -n "$tool_pid" ] && c1=$(cpu_ticks "$tool_pid")
-			read -r events lost bpf_ns bpf_cnt < <(stop_tool "$tool")
-			echo "$tool $t0 $t1 $((c1 - c0)) $events $lost $bpf_ns $bpf_cnt" >>"$work/$name.tsv"
+			stop_tool "$tool"
+			te=$(date +%s.%N)
+			echo "$tool $t0 $t1 $((c1 - c0)) $events $lost $bpf_ns $bpf_cnt $tstart $te" >>"$work/$name.tsv"
 		done
 	done
 	python3 - "$work/$name.tsv" "$name" "$iterations" "$hz" <<'PY'
@@ -124,17 +122,18 @@ import statistics, sys
 path, name, iterations, hz = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 rows = {}
 for line in open(path):
-    tool, t0, t1, ticks, events, lost, bpf_ns, bpf_cnt = line.split()
+    tool, t0, t1, ticks, events, lost, bpf_ns, bpf_cnt, ts, te = line.split()
     secs = float(t1) - float(t0)
+    # events/s over the tool's whole run (start to stop): it traces every VM on the host, not just ours
     rows.setdefault(tool, []).append((iterations / secs, secs, int(ticks) / hz, int(events), int(lost),
-                                      int(bpf_ns), int(bpf_cnt)))
+                                      int(bpf_ns), int(bpf_cnt), float(te) - float(ts)))
 base = statistics.median(r[0] for r in rows["none"])
 print(f"\n== {name}: {iterations} iterations, median of {len(rows['none'])} interleaved rounds")
 print(f"{'tool':10} {'iter/s':>10} {'ratio':>6} {'events/s':>10} {'lost':>8} {'tool CPU':>9} {'BPF ns/ev':>9}")
 for tool in ("none", "exitscope", "perf", "bpftrace"):
     r = rows[tool]
     tput = statistics.median(x[0] for x in r)
-    eps = statistics.median(x[3] / x[1] for x in r)
+    eps = statistics.median(x[3] / x[7] for x in r)
     lost = sum(x[4] for x in r)
     cpu = statistics.median(100 * x[2] / x[1] for x in r)
     cnt = sum(x[6] for x in r)

@@ -41,7 +41,7 @@ static void *produce(void *arg)
 			break;
 		uint64_t due = (uint64_t)((double)(now - t0) * l->rate / 1e9);
 		if (l->produced >= due) {
-			struct timespec ts = { 0, 20000 };
+			struct timespec ts = {0, 20000};
 			nanosleep(&ts, NULL);
 			continue;
 		}
@@ -81,7 +81,7 @@ int main(int argc, char **argv)
 	struct xs_collector *c = xs_collector_open(&o, sink, err, sizeof(err));
 	if (!c)
 		xs_die("%s", err);
-	struct load l = { .rate = rate, .seconds = seconds };
+	struct load l = {.rate = rate, .seconds = seconds};
 	pthread_t t;
 	double cpu0 = thread_cpu_s();
 	uint64_t t0 = xs_now_ns();

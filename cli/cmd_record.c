@@ -49,6 +49,7 @@ static const char usage_text[] =
 	"  --guest-state LEVEL   BPF snapshot at each kvm_exit: full (default), regs (GPRs, RIP, cached CRs), none\n"
 	"  --ring-size BYTES     BPF ring (default 16 MiB) or each per-CPU perf ring (default 4 MiB)\n"
 	"  --exit-source S       kvm_exit programs: auto, btf, tp or both (for testing the merge of the halves)\n"
+	"  --detail-source S     the other tracepoints' programs: auto (tp_btf, else classic), btf or tp\n"
 	"  --verbose             libbpf's and the verifier's messages\n";
 
 enum opt {
@@ -63,6 +64,7 @@ enum opt {
 	OPT_GS,
 	OPT_RING,
 	OPT_EXIT_SOURCE,
+	OPT_DETAIL_SOURCE,
 	OPT_VERBOSE,
 };
 
@@ -80,6 +82,7 @@ static const struct option options[] = {
 	{"guest-state", required_argument, 0, OPT_GS},
 	{"ring-size", required_argument, 0, OPT_RING},
 	{"exit-source", required_argument, 0, OPT_EXIT_SOURCE},
+	{"detail-source", required_argument, 0, OPT_DETAIL_SOURCE},
 	{"verbose", no_argument, 0, OPT_VERBOSE},
 	{"help", no_argument, 0, 'h'},
 	{0, 0, 0, 0},
@@ -185,6 +188,13 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 			if (!pick(optarg, names, XS_ARRAY_SIZE(names), &k))
 				return usage_error("--exit-source '%s': expected auto, btf, tp or both", optarg);
 			a->col.exit_source = (enum xs_col_exit_source)k;
+			break;
+		}
+		case OPT_DETAIL_SOURCE: {
+			static const char *const names[] = {"auto", "btf", "tp"};
+			if (!pick(optarg, names, XS_ARRAY_SIZE(names), &k))
+				return usage_error("--detail-source '%s': expected auto, btf or tp", optarg);
+			a->col.detail_source = (enum xs_col_detail_source)k;
 			break;
 		}
 		case OPT_VERBOSE:

@@ -18,12 +18,13 @@
 struct xs_col_backend_impl {
 	struct exitscope_bpf *skel;
 	struct ring_buffer *rb;
-	struct bpf_link *links[24];
+	struct bpf_link *links[40];
 	size_t nlinks;
 	xs_col_event_fn fn;
 	void *ctx;
 	uint64_t bad_events;
 	bool both_halves;
+	char raw_failure[256]; /* why the tp_btf detail programs did not load, if they did not */
 };
 
 /* ---- libbpf's messages: kept for the failure reason, shown with --verbose ---- */
@@ -63,8 +64,8 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 
 struct prog_choice {
 	struct bpf_program *prog;
-	const char *tracepoint; /* kvm tracepoint it needs; NULL for the syscall one */
-	int tp;			/* XS_TP_* that selects it */
+	const char *tracepoint; /* kvm tracepoint it needs; NULL for the others */
+	int tp;			/* XS_TP_* that selects it (XS_TP_COUNT: always); -1: not loaded */
 };
 
 static bool tracepoint_exists(const struct xs_kvm_host *host, const char *name)
@@ -91,8 +92,11 @@ static void fill_config(struct xs_bpf_config *cfg, const struct xs_col_opts *o, 
 	xs_col_make_config(cfg, o, host->hw_mode);
 	cfg->exit_tp_loaded = exit_tp_loaded;
 	cfg->gs_level = o->gs_level;
-	/* Wake the consumer at 1/16 of the ring: far from full, yet one wake-up per thousands of events. */
-	cfg->wakeup_bytes = ring_bytes / 16;
+	/* Wake the consumer every 1/16 of the ring: far from full, yet one wake-up per thousands of events. */
+	unsigned int shift = 0;
+	while ((2ul << shift) <= ring_bytes / 16)
+		shift++;
+	cfg->wakeup_shift = shift;
 }
 
 static size_t ring_size(size_t want)
@@ -163,6 +167,93 @@ static struct xs_col_backend_impl *fail(struct xs_col_backend_impl *b, char *err
 	return NULL;
 }
 
+/* The programs of one load, in attach order: what follows an exit first, the exit last, so the first exits
+ * seen are whole. raw: the tp_btf variants of the detail programs, else the classic ones. */
+static size_t choose_programs(struct exitscope_bpf *s, const struct xs_col_opts *o, const struct xs_kvm_host *host,
+			      bool raw, struct prog_choice *progs)
+{
+	uint32_t events = o->events ? o->events : XS_TP_DEFAULT;
+	enum xs_col_exit_source src = exit_source_for(o, host);
+	int exit_bit = events & XS_TP_BIT(XS_TP_EXIT) ? XS_TP_EXIT : -1;
+#define DETAIL(name, bit)                                                        \
+	{raw ? s->progs.name##_btf : s->progs.name##_tp, "kvm_" #name, bit},     \
+	{                                                                        \
+		raw ? s->progs.name##_tp : s->progs.name##_btf, "kvm_" #name, -1 \
+	}
+	const struct prog_choice all[] = {
+		{s->progs.entry_btf, "kvm_entry", XS_TP_ENTRY},
+		DETAIL(pio, XS_TP_PIO),
+		DETAIL(mmio, XS_TP_MMIO),
+		DETAIL(msr, XS_TP_MSR),
+		DETAIL(cr, XS_TP_CR),
+		DETAIL(cpuid, XS_TP_CPUID),
+		DETAIL(hypercall, XS_TP_HYPERCALL),
+		DETAIL(inj_exception, XS_TP_INJ_EXCEPTION),
+		DETAIL(page_fault, XS_TP_PAGE_FAULT),
+		{s->progs.emulate_tp, "kvm_emulate_insn", XS_TP_EMULATE_INSN},
+		{s->progs.nested_exit_tp, "kvm_nested_vmexit", XS_TP_NESTED_VMEXIT},
+		{s->progs.run_ioctl_tp, NULL, XS_TP_USERSPACE_EXIT},
+		DETAIL(userspace_exit, XS_TP_USERSPACE_EXIT),
+		{s->progs.exit_tp, "kvm_exit", src != XS_EXIT_SRC_BTF ? exit_bit : -1},
+		{s->progs.exit_btf, "kvm_exit", src != XS_EXIT_SRC_TP ? exit_bit : -1},
+		{s->progs.bench_synthetic, NULL, o->synthetic ? XS_TP_COUNT : -1},
+	};
+#undef DETAIL
+	size_t n = XS_ARRAY_SIZE(all);
+	for (size_t i = 0; i < n; i++) {
+		progs[i] = all[i];
+		bool on = progs[i].tp == XS_TP_COUNT ||
+			  (progs[i].tp >= 0 && (events & XS_TP_BIT(progs[i].tp)) &&
+			   (!progs[i].tracepoint || tracepoint_exists(host, progs[i].tracepoint)));
+		if (!on)
+			progs[i].tp = -1;
+		bpf_program__set_autoload(progs[i].prog, on);
+	}
+	return n;
+}
+
+/* Open, configure and load the skeleton with one set of programs. 0, or a negative errno (b->skel destroyed). */
+static int load(struct xs_col_backend_impl *b, const struct xs_col_opts *o, const struct xs_kvm_host *host, bool raw,
+		struct prog_choice *progs, size_t *nprogs)
+{
+	b->skel = exitscope_bpf__open();
+	if (!b->skel)
+		return -errno;
+	struct exitscope_bpf *s = b->skel;
+	size_t n = *nprogs = choose_programs(s, o, host, raw, progs);
+	bool any = false, exit_tp = false;
+	for (size_t i = 0; i < n; i++) {
+		any |= progs[i].tp >= 0;
+		exit_tp |= progs[i].tp >= 0 && progs[i].prog == s->progs.exit_tp;
+	}
+	b->both_halves = exit_tp && bpf_program__autoload(s->progs.exit_btf);
+	if (!any) {
+		exitscope_bpf__destroy(s);
+		b->skel = NULL;
+		return -ENOENT;
+	}
+	/* --verbose: the verifier's whole log of every program (libbpf's own buffer cuts long ones short) */
+	static char verifier_log[8u << 20];
+	if (o->verbose) {
+		for (size_t i = 0; i < n; i++) {
+			bpf_program__set_log_buf(progs[i].prog, verifier_log, sizeof(verifier_log));
+			bpf_program__set_log_level(progs[i].prog, 1);
+		}
+	}
+	size_t ring = ring_size(o->ring_bytes ? o->ring_bytes : XS_COL_DEFAULT_RING_BYTES);
+	fill_config((struct xs_bpf_config *)&s->rodata->cfg, o, host, exit_tp, ring);
+	int e = bpf_map__set_max_entries(s->maps.rb, (uint32_t)ring);
+	if (!e)
+		e = exitscope_bpf__load(s);
+	if (e && o->verbose)
+		fprintf(stderr, "%s\n", verifier_log);
+	if (e) {
+		exitscope_bpf__destroy(s);
+		b->skel = NULL;
+	}
+	return e;
+}
+
 static struct xs_col_backend_impl *bpf_open(const struct xs_col_opts *o, const struct xs_kvm_host *host,
 					    xs_col_event_fn fn, void *ctx, char *err, size_t errlen)
 {
@@ -172,87 +263,38 @@ static struct xs_col_backend_impl *bpf_open(const struct xs_col_opts *o, const s
 	struct xs_col_backend_impl *b = xs_calloc(1, sizeof(*b));
 	b->fn = fn;
 	b->ctx = ctx;
-	b->skel = exitscope_bpf__open();
-	if (!b->skel)
-		return fail(b, err, errlen, "cannot open the BPF object", errno);
-	struct exitscope_bpf *s = b->skel;
-
-	uint32_t events = o->events ? o->events : XS_TP_DEFAULT;
-	enum xs_col_exit_source src = exit_source_for(o, host);
-	bool want_exit = events & XS_TP_BIT(XS_TP_EXIT);
-	/* In attach order: what follows an exit first, the exit last, so the first exits seen are whole. */
-	const struct prog_choice progs[] = {
-		{s->progs.entry_btf, "kvm_entry", XS_TP_ENTRY},
-		{s->progs.pio_tp, "kvm_pio", XS_TP_PIO},
-		{s->progs.mmio_tp, "kvm_mmio", XS_TP_MMIO},
-		{s->progs.msr_tp, "kvm_msr", XS_TP_MSR},
-		{s->progs.cr_tp, "kvm_cr", XS_TP_CR},
-		{s->progs.cpuid_tp, "kvm_cpuid", XS_TP_CPUID},
-		{s->progs.hypercall_tp, "kvm_hypercall", XS_TP_HYPERCALL},
-		{s->progs.inj_exception_tp, "kvm_inj_exception", XS_TP_INJ_EXCEPTION},
-		{s->progs.page_fault_tp, "kvm_page_fault", XS_TP_PAGE_FAULT},
-		{s->progs.emulate_tp, "kvm_emulate_insn", XS_TP_EMULATE_INSN},
-		{s->progs.nested_exit_tp, "kvm_nested_vmexit", XS_TP_NESTED_VMEXIT},
-		{s->progs.run_ioctl_tp, NULL, XS_TP_USERSPACE_EXIT},
-		{s->progs.userspace_exit_tp, "kvm_userspace_exit", XS_TP_USERSPACE_EXIT},
-		{s->progs.exit_tp, "kvm_exit", want_exit && src != XS_EXIT_SRC_BTF ? XS_TP_EXIT : -1},
-		{s->progs.exit_btf, "kvm_exit", want_exit && src != XS_EXIT_SRC_TP ? XS_TP_EXIT : -1},
-	};
-	bool any = false, exit_tp = false;
-	for (size_t i = 0; i < XS_ARRAY_SIZE(progs); i++) {
-		bool on = progs[i].tp >= 0 && (events & XS_TP_BIT(progs[i].tp)) &&
-			  (!progs[i].tracepoint || tracepoint_exists(host, progs[i].tracepoint));
-		bpf_program__set_autoload(progs[i].prog, on);
-		any |= on;
-		if (on && progs[i].prog == s->progs.exit_tp)
-			exit_tp = true;
-		if (on && progs[i].prog == s->progs.exit_btf)
-			b->both_halves = exit_tp;
+	struct prog_choice progs[40];
+	size_t n = 0;
+	/* The tp_btf detail programs first (cheaper: no trace record is built for them); a kernel whose
+	 * tracepoint prototypes differ gets the classic ones, which read the record by field name. */
+	bool raw = o->detail_source != XS_DETAIL_SRC_TP;
+	int e = load(b, o, host, raw, progs, &n);
+	if (e && raw && o->detail_source == XS_DETAIL_SRC_AUTO && e != -ENOENT && e != -EPERM) {
+		snprintf(b->raw_failure, sizeof(b->raw_failure), "%s",
+			 libbpf_specific[0] ? libbpf_specific : libbpf_first);
+		libbpf_first[0] = libbpf_specific[0] = 0;
+		e = load(b, o, host, false, progs, &n);
 	}
-	bpf_program__set_autoload(s->progs.bench_synthetic, o->synthetic);
-	any |= o->synthetic;
-	if (!any) {
+	if (e == -ENOENT) {
 		snprintf(err, errlen, "none of the selected KVM tracepoints exists on this kernel (is KVM loaded?)");
 		bpf_close(b);
 		return NULL;
 	}
-	/* --verbose: the verifier's whole log of every program (libbpf's own buffer cuts long ones short) */
-	static char verifier_log[8u << 20];
-	if (o->verbose) {
-		for (size_t i = 0; i < XS_ARRAY_SIZE(progs); i++) {
-			bpf_program__set_log_buf(progs[i].prog, verifier_log, sizeof(verifier_log));
-			bpf_program__set_log_level(progs[i].prog, 1);
-		}
-	}
-	size_t ring = ring_size(o->ring_bytes ? o->ring_bytes : XS_COL_DEFAULT_RING_BYTES);
-	fill_config((struct xs_bpf_config *)&s->rodata->cfg, o, host, exit_tp, ring);
-	int e = bpf_map__set_max_entries(s->maps.rb, (uint32_t)ring);
-	if (e)
-		return fail(b, err, errlen, "cannot size the ring buffer", -e);
-	e = exitscope_bpf__load(s);
-	if (e && o->verbose)
-		fprintf(stderr, "%s\n", verifier_log);
 	if (e)
 		return fail(b, err, errlen, "cannot load the BPF program", -e);
-	for (size_t i = 0; i < XS_ARRAY_SIZE(progs); i++) {
-		if (!bpf_program__autoload(progs[i].prog))
+	for (size_t i = 0; i < n; i++) {
+		if (progs[i].tp < 0)
 			continue;
 		struct bpf_link *l = bpf_program__attach(progs[i].prog);
 		if (!l) {
 			char what[96];
 			snprintf(what, sizeof(what), "cannot attach to %s",
-				 progs[i].tracepoint ? progs[i].tracepoint : "sys_enter_ioctl");
+				 progs[i].tracepoint ? progs[i].tracepoint : bpf_program__name(progs[i].prog));
 			return fail(b, err, errlen, what, errno);
 		}
 		b->links[b->nlinks++] = l;
 	}
-	if (o->synthetic) {
-		struct bpf_link *l = bpf_program__attach(s->progs.bench_synthetic);
-		if (!l)
-			return fail(b, err, errlen, "cannot attach the synthetic producer", errno);
-		b->links[b->nlinks++] = l;
-	}
-	b->rb = ring_buffer__new(bpf_map__fd(s->maps.rb), on_sample, b, NULL);
+	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.rb), on_sample, b, NULL);
 	if (!b->rb)
 		return fail(b, err, errlen, "cannot map the ring buffer", errno);
 	return b;
@@ -301,6 +343,26 @@ static bool bpf_merges_halves(struct xs_col_backend_impl *b)
 	return b->both_halves;
 }
 
+static void bpf_meta(struct xs_col_backend_impl *b, struct xs_sink *sink)
+{
+	struct exitscope_bpf *s = b->skel;
+	bool btf = bpf_program__autoload(s->progs.exit_btf), tp = bpf_program__autoload(s->progs.exit_tp);
+	xs_sink_meta(sink, "collector.exit_programs",
+		     btf && tp ? "tp_btf+tracepoint"
+		     : btf     ? "tp_btf"
+		     : tp      ? "tracepoint"
+			       : "none");
+	bool raw = bpf_program__autoload(s->progs.pio_btf) || bpf_program__autoload(s->progs.cpuid_btf) ||
+		   bpf_program__autoload(s->progs.userspace_exit_btf);
+	if (raw)
+		xs_sink_meta(sink, "collector.detail_programs", "tp_btf");
+	else if (b->raw_failure[0])
+		xs_sink_metaf(sink, "collector.detail_programs", "tracepoint (tp_btf did not load: %s)",
+			      b->raw_failure);
+	else
+		xs_sink_meta(sink, "collector.detail_programs", "tracepoint");
+}
+
 const struct xs_col_backend_ops xs_col_bpf_backend = {
 	.name = "bpf",
 	.open = bpf_open,
@@ -310,4 +372,5 @@ const struct xs_col_backend_ops xs_col_bpf_backend = {
 	.counters = bpf_counters,
 	.close = bpf_close,
 	.merges_halves = bpf_merges_halves,
+	.meta = bpf_meta,
 };

@@ -34,7 +34,8 @@ struct xs_bpf_config {
 	xs_u32 exit_tp_loaded; /* the classic kvm_exit half is loaded next to the tp_btf half */
 	xs_u32 gs_level;       /* enum xs_bpf_gs_level */
 	xs_u32 pad;
-	xs_u64 wakeup_bytes; /* wake the consumer once this much data waits */
+	xs_u32 wakeup_shift; /* wake the consumer each time the waiting data crosses a multiple of 2^wakeup_shift */
+	xs_u32 pad2;
 };
 
 _Static_assert((XS_BPF_VMX_WORDS & (XS_BPF_VMX_WORDS - 1)) == 0, "VMX bitmap size a power of two");

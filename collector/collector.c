@@ -82,6 +82,8 @@ static void write_start_meta(struct xs_collector *c)
 	if (c->opts.sample_n > 1)
 		xs_sink_metaf(c->sink, "collector.sample_n", "%u", c->opts.sample_n);
 	describe_filter(c);
+	if (c->ops->meta)
+		c->ops->meta(c->impl, c->sink);
 }
 
 struct xs_collector *xs_collector_open(const struct xs_col_opts *opts, struct xs_sink *sink, char *err, size_t errlen)

@@ -29,6 +29,9 @@ enum xs_col_backend { XS_COL_AUTO, XS_COL_BPF, XS_COL_PERF };
 /* Which kvm_exit programs the BPF backend loads (auto: by what the kernel's BTF says about the vendor). */
 enum xs_col_exit_source { XS_EXIT_SRC_AUTO, XS_EXIT_SRC_BTF, XS_EXIT_SRC_TP, XS_EXIT_SRC_BOTH };
 
+/* Which programs the detail tracepoints get: tp_btf (raw arguments) or classic; auto: tp_btf, else classic. */
+enum xs_col_detail_source { XS_DETAIL_SRC_AUTO, XS_DETAIL_SRC_BTF, XS_DETAIL_SRC_TP };
+
 struct xs_col_opts {
 	enum xs_col_backend backend;
 	uint32_t pid; /* only this process (tgid); 0: all */
@@ -41,7 +44,8 @@ struct xs_col_opts {
 	enum xs_bpf_gs_level gs_level;
 	size_t ring_bytes; /* BPF ring size, or each perf ring's; 0: default */
 	enum xs_col_exit_source exit_source;
-	bool verbose; /* libbpf's and the kernel verifier's messages on stderr */
+	enum xs_col_detail_source detail_source;
+	bool verbose;	/* libbpf's and the kernel verifier's messages on stderr */
 	bool synthetic; /* benchmarks only: also load the synthetic producer (bench/collector_synth.c) */
 };
 

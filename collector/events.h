@@ -234,10 +234,8 @@ struct xs_ev_emulate {
 /* Per-CPU counters the BPF program keeps (map "counters"); user space sums the CPUs. */
 struct xs_bpf_counters {
 	xs_u64 ring_full;   /* events lost: the ring had no room (reserve failed) */
-	xs_u64 seen;	    /* tracepoint hits that passed the process filter */
 	xs_u64 filtered;    /* hits dropped by the vCPU or reason filter */
 	xs_u64 sampled_out; /* hits dropped by 1-in-N sampling */
-	xs_u64 emitted;	    /* events written to the ring */
 	xs_u64 read_fail;   /* kernel reads that failed (the event was still written, marked incomplete) */
 	xs_u64 wakeups;	    /* forced consumer wake-ups */
 	xs_u64 sample_tick; /* 1-in-N counter */

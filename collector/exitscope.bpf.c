@@ -44,6 +44,20 @@ struct {
 	__type(value, struct xs_bpf_counters);
 } counters SEC(".maps");
 
+struct vcpu_cache {
+	u64 notifier;
+	u64 pid_tgid;
+	u32 vcpu_id;
+	u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct vcpu_cache);
+} vcpu_cache SEC(".maps");
+
 /* Per vCPU thread: which vCPU it runs, and the filter decision of its current exit. */
 struct tid_state {
 	u64 vcpu; /* struct kvm_vcpu * */
@@ -75,6 +89,12 @@ struct {
 		__v;                                                       \
 	})
 
+/*
+ * A field of a classic tracepoint's record: a direct load from the context, its offset (and width) relocated
+ * by CO-RE to the running kernel's layout. No helper call: the fields are the hot path of every event.
+ */
+#define TP_FIELD(field) ((u64)(field))
+
 static __always_inline struct xs_bpf_counters *ctr(void)
 {
 	u32 zero = 0;
@@ -89,10 +109,11 @@ static __always_inline struct xs_bpf_counters *ctr(void)
 	} while (0)
 
 /* The vCPU loaded on this thread: KVM registers the vCPU's preempt notifier on the task in vcpu_load(). */
-static __always_inline struct kvm_vcpu___xs *loaded_vcpu(void)
+static __always_inline struct kvm_vcpu___xs *loaded_vcpu(struct hlist_node **first_out)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct hlist_node *first = BPF_CORE_READ(task, preempt_notifiers.first);
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct hlist_node *first = task->preempt_notifiers.first;
+	*first_out = first;
 	if (!first)
 		return NULL;
 	return (struct kvm_vcpu___xs *)((char *)first - bpf_core_field_offset(struct kvm_vcpu___xs, preempt_notifier));
@@ -108,7 +129,29 @@ static __always_inline u32 vcpu_id_of(struct kvm_vcpu___xs *vcpu)
 	return (u32)id;
 }
 
-/* Still collecting, and the process filter passes. */
+/*
+ * The vCPU id of the running thread, remembered per CPU by notifier address and thread: the same thread on the
+ * same vCPU costs one load from the task instead of a kernel read.
+ */
+static __always_inline u32 current_vcpu_id(u64 pid_tgid)
+{
+	struct hlist_node *first;
+	struct kvm_vcpu___xs *vcpu = loaded_vcpu(&first);
+	if (!vcpu)
+		return XS_EV_VCPU_UNKNOWN;
+	u32 zero = 0;
+	struct vcpu_cache *c = bpf_map_lookup_elem(&vcpu_cache, &zero);
+	if (c && c->notifier == (u64)first && c->pid_tgid == pid_tgid)
+		return c->vcpu_id;
+	u32 id = vcpu_id_of(vcpu);
+	if (c) {
+		c->notifier = (u64)first;
+		c->pid_tgid = pid_tgid;
+		c->vcpu_id = id;
+	}
+	return id;
+}
+
 static __always_inline bool pid_ok(u64 pid_tgid)
 {
 	return !stopped && (!cfg.tgid || (u32)(pid_tgid >> 32) == cfg.tgid);
@@ -209,16 +252,23 @@ static __always_inline void *ev_reserve(u64 size, u8 type, u64 pid_tgid, u32 vcp
 	return h;
 }
 
-/* Submit without waking the consumer unless enough data waits: one wake-up per batch, not per event. */
+/*
+ * Submit without waking the consumer, except when this event takes the unconsumed data across a multiple of
+ * wakeup_bytes: one wake-up per 2^wakeup_shift bytes of events (not one per event, which made the traced workload
+ * 3.6x slower, nor one per event once past the mark while the woken consumer catches up). The consumer also
+ * polls with a timeout, so a quiet ring is still drained.
+ */
 static __always_inline void ev_submit(void *e)
 {
+	/* unconsumed data, this reserved event included, which took `size` of it; wakeup_bytes is a power of two */
+	u64 avail = bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA);
+	u64 size = ((struct xs_ev_hdr *)e)->size + 8; /* with the ring's own record header */
 	u64 flags = BPF_RB_NO_WAKEUP;
-	if (bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) >= cfg.wakeup_bytes) {
+	if (avail >= size && (avail - size) >> cfg.wakeup_shift != avail >> cfg.wakeup_shift) {
 		flags = BPF_RB_FORCE_WAKEUP;
 		COUNT(wakeups);
 	}
 	bpf_ringbuf_submit(e, flags);
-	COUNT(emitted);
 }
 
 /*
@@ -276,17 +326,18 @@ static __always_inline bool detail_ok(u32 tid, const struct host_ev *he)
 	return cfg.hw_mode ? follows_exit(tid) : host_event_ok(tid, he);
 }
 
-/* Common prologue of the detail programs: process and vCPU filters, the vCPU id. */
-#define DETAIL_PROLOGUE(vcpu_var)                  \
-	u64 pid_tgid = bpf_get_current_pid_tgid(); \
-	if (!pid_ok(pid_tgid))                     \
-		return 1;                          \
-	COUNT(seen);                               \
-	u32 vcpu_var = vcpu_id_of(loaded_vcpu());  \
-	if (!vcpu_ok(vcpu_var)) {                  \
-		COUNT(filtered);                   \
-		return 1;                          \
+/* Process and vCPU filters of a detail event; its vCPU id. */
+static __always_inline bool detail_wanted(u64 pid_tgid, u32 *vcpu_id)
+{
+	if (!pid_ok(pid_tgid))
+		return false;
+	*vcpu_id = current_vcpu_id(pid_tgid);
+	if (!vcpu_ok(*vcpu_id)) {
+		COUNT(filtered);
+		return false;
 	}
+	return true;
+}
 
 /* ---- kvm_exit ---- */
 
@@ -388,8 +439,7 @@ int BPF_PROG(exit_btf, struct kvm_vcpu___xs *vcpu, u32 isa)
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	if (!pid_ok(pid_tgid))
 		return 0;
-	COUNT(seen);
-	u32 vcpu_id = vcpu_id_of(vcpu);
+	u32 vcpu_id = vcpu->vcpu_id; /* the tracepoint's own argument: a direct load */
 	if (!vcpu_ok(vcpu_id)) {
 		COUNT(filtered);
 		return 0;
@@ -435,14 +485,13 @@ int exit_tp(struct trace_event_raw_kvm_exit___xs *ctx)
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	if (!pid_ok(pid_tgid))
 		return 1;
-	COUNT(seen);
-	u32 vcpu_id = READ_UINT(ctx->vcpu_id);
+	u32 vcpu_id = TP_FIELD(ctx->vcpu_id);
 	if (!vcpu_ok(vcpu_id)) {
 		COUNT(filtered);
 		return 1;
 	}
-	u32 isa = READ_UINT(ctx->isa);
-	u32 reason = READ_UINT(ctx->exit_reason);
+	u32 isa = TP_FIELD(ctx->isa);
+	u32 reason = TP_FIELD(ctx->exit_reason);
 	if (!exit_decision((u32)pid_tgid, isa, reason, true))
 		return 1;
 	struct xs_ev_exit *e = ev_reserve(sizeof(*e), XS_EV_EXIT_TP, pid_tgid, vcpu_id);
@@ -450,11 +499,11 @@ int exit_tp(struct trace_event_raw_kvm_exit___xs *ctx)
 		return 1;
 	e->isa = isa;
 	e->reason = reason;
-	e->info1 = READ_UINT(ctx->info1);
-	e->info2 = READ_UINT(ctx->info2);
-	e->intr_info = READ_UINT(ctx->intr_info);
-	e->error_code = READ_UINT(ctx->error_code);
-	e->rip = READ_UINT(ctx->guest_rip);
+	e->info1 = TP_FIELD(ctx->info1);
+	e->info2 = TP_FIELD(ctx->info2);
+	e->intr_info = TP_FIELD(ctx->intr_info);
+	e->error_code = TP_FIELD(ctx->error_code);
+	e->rip = TP_FIELD(ctx->guest_rip);
 	e->idt_vectoring_info = 0;
 	e->fields = XS_EVX_ALL_INFO;
 	ev_submit(e);
@@ -464,19 +513,21 @@ int exit_tp(struct trace_event_raw_kvm_exit___xs *ctx)
 SEC("tracepoint/kvm/kvm_nested_vmexit")
 int nested_exit_tp(struct trace_event_raw_kvm_exit___xs *ctx)
 {
-	DETAIL_PROLOGUE(vcpu_id);
-	if (!detail_ok((u32)pid_tgid, &(struct host_ev){.reason = XS_HEV_NESTED_VMEXIT}))
+	u64 pid_tgid = bpf_get_current_pid_tgid();
+	u32 vcpu_id;
+	if (!detail_wanted(pid_tgid, &vcpu_id) ||
+	    !detail_ok((u32)pid_tgid, &(struct host_ev){.reason = XS_HEV_NESTED_VMEXIT}))
 		return 1;
 	struct xs_ev_exit *e = ev_reserve(sizeof(*e), XS_EV_NESTED_EXIT, pid_tgid, vcpu_id);
 	if (!e)
 		return 1;
-	e->isa = READ_UINT(ctx->isa);
-	e->reason = READ_UINT(ctx->exit_reason);
-	e->info1 = READ_UINT(ctx->info1);
-	e->info2 = READ_UINT(ctx->info2);
-	e->intr_info = READ_UINT(ctx->intr_info);
-	e->error_code = READ_UINT(ctx->error_code);
-	e->rip = READ_UINT(ctx->guest_rip);
+	e->isa = TP_FIELD(ctx->isa);
+	e->reason = TP_FIELD(ctx->exit_reason);
+	e->info1 = TP_FIELD(ctx->info1);
+	e->info2 = TP_FIELD(ctx->info2);
+	e->intr_info = TP_FIELD(ctx->intr_info);
+	e->error_code = TP_FIELD(ctx->error_code);
+	e->rip = TP_FIELD(ctx->guest_rip);
 	e->idt_vectoring_info = 0;
 	e->fields = XS_EVX_ALL_INFO;
 	ev_submit(e);
@@ -491,8 +542,7 @@ int BPF_PROG(entry_btf, struct kvm_vcpu___xs *vcpu)
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	if (!pid_ok(pid_tgid))
 		return 0;
-	COUNT(seen);
-	u32 vcpu_id = vcpu_id_of(vcpu);
+	u32 vcpu_id = vcpu->vcpu_id;
 	if (!vcpu_ok(vcpu_id)) {
 		COUNT(filtered);
 		return 0;
@@ -505,14 +555,21 @@ int BPF_PROG(entry_btf, struct kvm_vcpu___xs *vcpu)
 	return 0;
 }
 
-/* ---- detail events ---- */
+/* ---- detail events ----
+ *
+ * Each has a tp_btf program (the raw tracepoint arguments: no trace record is assembled for it, and other
+ * tracers still see the event) and a classic tracepoint program reading the record KVM assembled, for
+ * kernels whose tracepoint prototypes differ (user space loads the classic ones when the tp_btf ones do not
+ * load). Both hand the same values to one emit_*() function.
+ */
 
-SEC("tracepoint/kvm/kvm_pio")
-int pio_tp(struct trace_event_raw_kvm_pio___xs *ctx)
+/* The value comes from `data` (the raw argument) when from_data, else it is the classic record's `val`. */
+static __always_inline void emit_pio(u32 rw, u32 port, u32 size, u32 count, bool from_data, const void *data, u32 val)
 {
-	DETAIL_PROLOGUE(vcpu_id);
-	u32 rw = READ_UINT(ctx->rw);
-	u32 port = READ_UINT(ctx->port);
+	u64 pid_tgid = bpf_get_current_pid_tgid();
+	u32 vcpu_id;
+	if (!detail_wanted(pid_tgid, &vcpu_id))
+		return;
 	/* An IN that went to user space is traced when KVM takes the VMM's data: it completes that exit. */
 	struct host_ev he = {.reason = XS_HEV_PIO,
 			     .completes_kind = rw == 0 ? XS_HEV_USERSPACE_EXIT : 0,
@@ -520,169 +577,302 @@ int pio_tp(struct trace_event_raw_kvm_pio___xs *ctx)
 			     .joinable = rw != 0,
 			     .key = port};
 	if (!detail_ok((u32)pid_tgid, &he))
-		return 1;
+		return;
 	struct xs_ev_pio *e = ev_reserve(sizeof(*e), XS_EV_PIO, pid_tgid, vcpu_id);
 	if (!e)
-		return 1;
+		return;
+	if (from_data) {
+		/* what the classic record's val holds: the first element, by its size */
+		val = 0;
+		if (data)
+			bpf_probe_read_kernel(&val, sizeof(val), data);
+		val &= size == 1 ? 0xff : size == 2 ? 0xffff : 0xffffffff;
+	}
 	e->rw = rw;
 	e->port = port;
-	e->size = READ_UINT(ctx->size);
-	e->count = READ_UINT(ctx->count);
-	e->val = READ_UINT(ctx->val);
+	e->size = size;
+	e->count = count;
+	e->val = val;
 	e->pad = 0;
 	ev_submit(e);
+}
+
+SEC("tp_btf/kvm_pio")
+int BPF_PROG(pio_btf, unsigned int rw, unsigned int port, unsigned int size, unsigned int count, const void *data)
+{
+	emit_pio(rw, port, size, count, true, data, 0);
+	return 0;
+}
+
+SEC("tracepoint/kvm/kvm_pio")
+int pio_tp(struct trace_event_raw_kvm_pio___xs *ctx)
+{
+	emit_pio(TP_FIELD(ctx->rw), TP_FIELD(ctx->port), TP_FIELD(ctx->size), TP_FIELD(ctx->count), false, NULL,
+		 TP_FIELD(ctx->val));
 	return 1;
 }
 
-SEC("tracepoint/kvm/kvm_mmio")
-int mmio_tp(struct trace_event_raw_kvm_mmio___xs *ctx)
+/* The value comes from `valp` (the raw argument, NULL for an unsatisfied read) when from_ptr, else from `val`. */
+static __always_inline void emit_mmio(u32 type, u32 len, u64 gpa, bool from_ptr, const void *valp, u64 val)
 {
-	DETAIL_PROLOGUE(vcpu_id);
-	u32 type = READ_UINT(ctx->type);
-	u64 gpa = READ_UINT(ctx->gpa);
+	u64 pid_tgid = bpf_get_current_pid_tgid();
+	u32 vcpu_id;
+	if (!detail_wanted(pid_tgid, &vcpu_id))
+		return;
 	struct host_ev he = {.reason = XS_HEV_MMIO,
 			     .completes_kind = type == XS_EV_MMIO_READ ? XS_HEV_MMIO : 0,
 			     .completes_uexit = KVM_EXIT_MMIO,
 			     .joinable = type != XS_EV_MMIO_READ,
 			     .key = gpa};
 	if (!detail_ok((u32)pid_tgid, &he))
-		return 1;
+		return;
 	struct xs_ev_mmio *e = ev_reserve(sizeof(*e), XS_EV_MMIO, pid_tgid, vcpu_id);
 	if (!e)
-		return 1;
+		return;
+	if (from_ptr) {
+		/* the classic record copies min(8, len) bytes when there is data (not for an unsatisfied read) */
+		val = 0;
+		if (valp)
+			bpf_probe_read_kernel(&val, sizeof(val), valp);
+		if (len < 8)
+			val &= (1ull << (8 * (len & 7))) - 1;
+	}
 	e->type = type;
-	e->len = READ_UINT(ctx->len);
+	e->len = len;
 	e->gpa = gpa;
-	e->val = READ_UINT(ctx->val);
+	e->val = val;
 	ev_submit(e);
+}
+
+SEC("tp_btf/kvm_mmio")
+int BPF_PROG(mmio_btf, int type, int len, u64 gpa, void *val)
+{
+	emit_mmio(type, len, gpa, true, val, 0);
+	return 0;
+}
+
+SEC("tracepoint/kvm/kvm_mmio")
+int mmio_tp(struct trace_event_raw_kvm_mmio___xs *ctx)
+{
+	emit_mmio(TP_FIELD(ctx->type), TP_FIELD(ctx->len), TP_FIELD(ctx->gpa), false, NULL, TP_FIELD(ctx->val));
 	return 1;
+}
+
+static __always_inline void emit_msr(u32 write, u32 ecx, u64 data, u32 exception)
+{
+	u64 pid_tgid = bpf_get_current_pid_tgid();
+	u32 vcpu_id;
+	if (!detail_wanted(pid_tgid, &vcpu_id) || !detail_ok((u32)pid_tgid, &(struct host_ev){.reason = XS_HEV_MSR}))
+		return;
+	struct xs_ev_msr *e = ev_reserve(sizeof(*e), XS_EV_MSR, pid_tgid, vcpu_id);
+	if (!e)
+		return;
+	e->write = write;
+	e->ecx = ecx;
+	e->data = data;
+	e->exception = exception;
+	e->pad = 0;
+	ev_submit(e);
+}
+
+SEC("tp_btf/kvm_msr")
+int BPF_PROG(msr_btf, unsigned int write, u32 ecx, u64 data, bool exception)
+{
+	emit_msr(write, ecx, data, exception);
+	return 0;
 }
 
 SEC("tracepoint/kvm/kvm_msr")
 int msr_tp(struct trace_event_raw_kvm_msr___xs *ctx)
 {
-	DETAIL_PROLOGUE(vcpu_id);
-	if (!detail_ok((u32)pid_tgid, &(struct host_ev){.reason = XS_HEV_MSR}))
-		return 1;
-	struct xs_ev_msr *e = ev_reserve(sizeof(*e), XS_EV_MSR, pid_tgid, vcpu_id);
-	if (!e)
-		return 1;
-	e->write = READ_UINT(ctx->write);
-	e->ecx = READ_UINT(ctx->ecx);
-	e->data = READ_UINT(ctx->data);
-	e->exception = READ_UINT(ctx->exception);
-	e->pad = 0;
-	ev_submit(e);
+	emit_msr(TP_FIELD(ctx->write), TP_FIELD(ctx->ecx), TP_FIELD(ctx->data), TP_FIELD(ctx->exception));
 	return 1;
+}
+
+static __always_inline void emit_cr(u32 rw, u32 cr, u64 val)
+{
+	u64 pid_tgid = bpf_get_current_pid_tgid();
+	u32 vcpu_id;
+	if (!detail_wanted(pid_tgid, &vcpu_id) || !detail_ok((u32)pid_tgid, &(struct host_ev){.reason = XS_HEV_CR}))
+		return;
+	struct xs_ev_cr *e = ev_reserve(sizeof(*e), XS_EV_CR, pid_tgid, vcpu_id);
+	if (!e)
+		return;
+	e->rw = rw;
+	e->cr = cr;
+	e->val = val;
+	ev_submit(e);
+}
+
+SEC("tp_btf/kvm_cr")
+int BPF_PROG(cr_btf, unsigned int rw, unsigned int cr, unsigned long val)
+{
+	emit_cr(rw, cr, val);
+	return 0;
 }
 
 SEC("tracepoint/kvm/kvm_cr")
 int cr_tp(struct trace_event_raw_kvm_cr___xs *ctx)
 {
-	DETAIL_PROLOGUE(vcpu_id);
-	if (!detail_ok((u32)pid_tgid, &(struct host_ev){.reason = XS_HEV_CR}))
-		return 1;
-	struct xs_ev_cr *e = ev_reserve(sizeof(*e), XS_EV_CR, pid_tgid, vcpu_id);
-	if (!e)
-		return 1;
-	e->rw = READ_UINT(ctx->rw);
-	e->cr = READ_UINT(ctx->cr);
-	e->val = READ_UINT(ctx->val);
-	ev_submit(e);
+	emit_cr(TP_FIELD(ctx->rw), TP_FIELD(ctx->cr), TP_FIELD(ctx->val));
 	return 1;
+}
+
+static __always_inline void emit_cpuid(u32 function, u32 index, u64 rax, u64 rbx, u64 rcx, u64 rdx)
+{
+	u64 pid_tgid = bpf_get_current_pid_tgid();
+	u32 vcpu_id;
+	if (!detail_wanted(pid_tgid, &vcpu_id) || !detail_ok((u32)pid_tgid, &(struct host_ev){.reason = XS_HEV_CPUID}))
+		return;
+	struct xs_ev_cpuid *e = ev_reserve(sizeof(*e), XS_EV_CPUID, pid_tgid, vcpu_id);
+	if (!e)
+		return;
+	e->function = function;
+	e->index = index;
+	e->rax = rax;
+	e->rbx = rbx;
+	e->rcx = rcx;
+	e->rdx = rdx;
+	ev_submit(e);
+}
+
+SEC("tp_btf/kvm_cpuid")
+int BPF_PROG(cpuid_btf, unsigned int function, unsigned int index, unsigned long rax, unsigned long rbx,
+	     unsigned long rcx, unsigned long rdx)
+{
+	emit_cpuid(function, index, rax, rbx, rcx, rdx);
+	return 0;
 }
 
 SEC("tracepoint/kvm/kvm_cpuid")
 int cpuid_tp(struct trace_event_raw_kvm_cpuid___xs *ctx)
 {
-	DETAIL_PROLOGUE(vcpu_id);
-	if (!detail_ok((u32)pid_tgid, &(struct host_ev){.reason = XS_HEV_CPUID}))
-		return 1;
-	struct xs_ev_cpuid *e = ev_reserve(sizeof(*e), XS_EV_CPUID, pid_tgid, vcpu_id);
-	if (!e)
-		return 1;
-	e->function = READ_UINT(ctx->function);
-	e->index = READ_UINT(ctx->index);
-	e->rax = READ_UINT(ctx->rax);
-	e->rbx = READ_UINT(ctx->rbx);
-	e->rcx = READ_UINT(ctx->rcx);
-	e->rdx = READ_UINT(ctx->rdx);
-	ev_submit(e);
+	emit_cpuid(TP_FIELD(ctx->function), TP_FIELD(ctx->index), TP_FIELD(ctx->rax), TP_FIELD(ctx->rbx),
+		   TP_FIELD(ctx->rcx), TP_FIELD(ctx->rdx));
 	return 1;
+}
+
+static __always_inline void emit_hypercall(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3)
+{
+	u64 pid_tgid = bpf_get_current_pid_tgid();
+	u32 vcpu_id;
+	if (!detail_wanted(pid_tgid, &vcpu_id) ||
+	    !detail_ok((u32)pid_tgid, &(struct host_ev){.reason = XS_HEV_HYPERCALL, .joinable = 1, .key = nr}))
+		return;
+	struct xs_ev_hypercall *e = ev_reserve(sizeof(*e), XS_EV_HYPERCALL, pid_tgid, vcpu_id);
+	if (!e)
+		return;
+	e->nr = nr;
+	e->a[0] = a0;
+	e->a[1] = a1;
+	e->a[2] = a2;
+	e->a[3] = a3;
+	ev_submit(e);
+}
+
+SEC("tp_btf/kvm_hypercall")
+int BPF_PROG(hypercall_btf, unsigned long nr, unsigned long a0, unsigned long a1, unsigned long a2, unsigned long a3)
+{
+	emit_hypercall(nr, a0, a1, a2, a3);
+	return 0;
 }
 
 SEC("tracepoint/kvm/kvm_hypercall")
 int hypercall_tp(struct trace_event_raw_kvm_hypercall___xs *ctx)
 {
-	DETAIL_PROLOGUE(vcpu_id);
-	u64 nr = READ_UINT(ctx->nr);
-	if (!detail_ok((u32)pid_tgid, &(struct host_ev){.reason = XS_HEV_HYPERCALL, .joinable = 1, .key = nr}))
-		return 1;
-	struct xs_ev_hypercall *e = ev_reserve(sizeof(*e), XS_EV_HYPERCALL, pid_tgid, vcpu_id);
-	if (!e)
-		return 1;
-	e->nr = nr;
-	e->a[0] = READ_UINT(ctx->a0);
-	e->a[1] = READ_UINT(ctx->a1);
-	e->a[2] = READ_UINT(ctx->a2);
-	e->a[3] = READ_UINT(ctx->a3);
-	ev_submit(e);
+	emit_hypercall(TP_FIELD(ctx->nr), TP_FIELD(ctx->a0), TP_FIELD(ctx->a1), TP_FIELD(ctx->a2), TP_FIELD(ctx->a3));
 	return 1;
+}
+
+static __always_inline void emit_inj_exception(u32 exception, u32 has_error, u32 error_code, u32 reinjected)
+{
+	u64 pid_tgid = bpf_get_current_pid_tgid();
+	u32 vcpu_id;
+	if (!detail_wanted(pid_tgid, &vcpu_id) ||
+	    !detail_ok((u32)pid_tgid, &(struct host_ev){.reason = XS_HEV_INJ_EXCEPTION}))
+		return;
+	struct xs_ev_inj_exc *e = ev_reserve(sizeof(*e), XS_EV_INJ_EXC, pid_tgid, vcpu_id);
+	if (!e)
+		return;
+	e->exception = exception & 0xff; /* the classic record keeps a u8 */
+	e->has_error = has_error;
+	e->error_code = error_code;
+	e->reinjected = reinjected;
+	ev_submit(e);
+}
+
+SEC("tp_btf/kvm_inj_exception")
+int BPF_PROG(inj_exception_btf, unsigned int exception, bool has_error, unsigned int error_code, bool reinjected)
+{
+	emit_inj_exception(exception, has_error, error_code, reinjected);
+	return 0;
 }
 
 SEC("tracepoint/kvm/kvm_inj_exception")
 int inj_exception_tp(struct trace_event_raw_kvm_inj_exception___xs *ctx)
 {
-	DETAIL_PROLOGUE(vcpu_id);
-	if (!detail_ok((u32)pid_tgid, &(struct host_ev){.reason = XS_HEV_INJ_EXCEPTION}))
-		return 1;
-	struct xs_ev_inj_exc *e = ev_reserve(sizeof(*e), XS_EV_INJ_EXC, pid_tgid, vcpu_id);
-	if (!e)
-		return 1;
-	e->exception = READ_UINT(ctx->exception);
-	e->has_error = READ_UINT(ctx->has_error);
-	e->error_code = READ_UINT(ctx->error_code);
-	e->reinjected = bpf_core_field_exists(ctx->reinjected) ? READ_UINT(ctx->reinjected) : 0;
-	ev_submit(e);
+	emit_inj_exception(TP_FIELD(ctx->exception), TP_FIELD(ctx->has_error), TP_FIELD(ctx->error_code),
+			   bpf_core_field_exists(ctx->reinjected) ? TP_FIELD(ctx->reinjected) : 0);
 	return 1;
+}
+
+static __always_inline void emit_page_fault(u64 address, u64 error_code, u64 rip, u32 fields)
+{
+	u64 pid_tgid = bpf_get_current_pid_tgid();
+	u32 vcpu_id;
+	if (!detail_wanted(pid_tgid, &vcpu_id) ||
+	    !detail_ok((u32)pid_tgid, &(struct host_ev){.reason = XS_HEV_PAGE_FAULT}))
+		return;
+	struct xs_ev_page_fault *e = ev_reserve(sizeof(*e), XS_EV_PAGE_FAULT, pid_tgid, vcpu_id);
+	if (!e)
+		return;
+	e->address = address;
+	e->error_code = error_code;
+	e->rip = rip;
+	e->fields = fields;
+	e->pad = 0;
+	ev_submit(e);
+}
+
+SEC("tp_btf/kvm_page_fault")
+int BPF_PROG(page_fault_btf, struct kvm_vcpu___xs *vcpu, u64 fault_address, u64 error_code)
+{
+	/* the classic record's guest_rip is kvm_rip_read(): the cached RIP when KVM has it */
+	u64 rip = 0;
+	u32 fields = 0;
+	if (vcpu->arch.regs_avail & (1u << 16)) {
+		rip = vcpu->arch.regs[16];
+		fields = XS_EVPF_RIP;
+	}
+	emit_page_fault(fault_address, error_code, rip, fields);
+	return 0;
 }
 
 SEC("tracepoint/kvm/kvm_page_fault")
 int page_fault_tp(struct trace_event_raw_kvm_page_fault___xs *ctx)
 {
-	DETAIL_PROLOGUE(vcpu_id);
-	if (!detail_ok((u32)pid_tgid, &(struct host_ev){.reason = XS_HEV_PAGE_FAULT}))
-		return 1;
-	struct xs_ev_page_fault *e = ev_reserve(sizeof(*e), XS_EV_PAGE_FAULT, pid_tgid, vcpu_id);
-	if (!e)
-		return 1;
-	e->address = READ_UINT(ctx->fault_address);
-	e->error_code = READ_UINT(ctx->error_code);
-	e->rip = 0;
-	e->fields = 0;
-	if (bpf_core_field_exists(ctx->guest_rip)) {
-		e->rip = READ_UINT(ctx->guest_rip);
-		e->fields = XS_EVPF_RIP;
-	}
-	e->pad = 0;
-	ev_submit(e);
+	bool has_rip = bpf_core_field_exists(ctx->guest_rip);
+	emit_page_fault(TP_FIELD(ctx->fault_address), TP_FIELD(ctx->error_code), has_rip ? TP_FIELD(ctx->guest_rip) : 0,
+			has_rip ? XS_EVPF_RIP : 0);
 	return 1;
 }
 
 SEC("tracepoint/kvm/kvm_emulate_insn")
 int emulate_tp(struct trace_event_raw_kvm_emulate_insn___xs *ctx)
 {
-	DETAIL_PROLOGUE(vcpu_id);
-	if (!detail_ok((u32)pid_tgid, &(struct host_ev){.reason = XS_HEV_EMULATE_INSN}))
+	u64 pid_tgid = bpf_get_current_pid_tgid();
+	u32 vcpu_id;
+	if (!detail_wanted(pid_tgid, &vcpu_id) ||
+	    !detail_ok((u32)pid_tgid, &(struct host_ev){.reason = XS_HEV_EMULATE_INSN}))
 		return 1;
 	struct xs_ev_emulate *e = ev_reserve(sizeof(*e), XS_EV_EMULATE, pid_tgid, vcpu_id);
 	if (!e)
 		return 1;
-	e->rip = READ_UINT(ctx->rip);
-	e->csbase = READ_UINT(ctx->csbase);
-	e->len = READ_UINT(ctx->len);
-	e->flags = READ_UINT(ctx->flags);
-	e->failed = READ_UINT(ctx->failed);
+	e->rip = TP_FIELD(ctx->rip);
+	e->csbase = TP_FIELD(ctx->csbase);
+	e->len = TP_FIELD(ctx->len);
+	e->flags = TP_FIELD(ctx->flags);
+	e->failed = TP_FIELD(ctx->failed);
 	e->pad = e->pad2 = 0;
 	if (bpf_core_read(e->insn, sizeof(e->insn), &ctx->insn))
 		__builtin_memset(e->insn, 0, sizeof(e->insn));
@@ -692,18 +882,23 @@ int emulate_tp(struct trace_event_raw_kvm_emulate_insn___xs *ctx)
 
 /* ---- the VMM's side: KVM_RUN and the userspace exit ---- */
 
-/* The vCPU behind a file descriptor of this task, if the file is a KVM vCPU ("kvm-vcpu:N"). */
-static __always_inline struct kvm_vcpu___xs *vcpu_of_fd(u32 fd, u64 *file_out)
+/* The file behind a descriptor of this task, or NULL. */
+static __always_inline struct file *file_of_fd(u32 fd)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = task->files->fdt;
+	if (!fdt || fd >= fdt->max_fds)
 		return NULL;
-	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file **fds = fdt->fd;
 	struct file *file = NULL;
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]))
 		return NULL;
-	*file_out = (u64)file;
+	return file;
+}
+
+/* The vCPU of a file if it is a KVM vCPU ("kvm-vcpu:N"), else NULL. */
+static __always_inline struct kvm_vcpu___xs *vcpu_of_file(struct file *file)
+{
 	const unsigned char *name = BPF_CORE_READ(file, f_path.dentry, d_name.name);
 	char buf[9] = {};
 	if (!name || bpf_probe_read_kernel(buf, sizeof(buf), name))
@@ -731,12 +926,15 @@ int run_ioctl_tp(struct sys_enter_ioctl_args *ctx)
 	struct tid_state *st = state_get(tid);
 	if (!st)
 		return 1;
-	u64 file = 0;
-	struct kvm_vcpu___xs *vcpu = vcpu_of_fd((u32)ctx->fd, &file);
-	if (!vcpu)
+	struct file *file = file_of_fd((u32)ctx->fd);
+	if (!file)
 		return 1;
-	if (st->file != file || st->vcpu != (u64)vcpu) {
-		st->file = file;
+	/* The same file as at the thread's last KVM_RUN: the same vCPU (the usual case, no further reads). */
+	if (st->file != (u64)file) {
+		struct kvm_vcpu___xs *vcpu = vcpu_of_file(file);
+		if (!vcpu)
+			return 1;
+		st->file = (u64)file;
 		st->vcpu = (u64)vcpu;
 		st->run = (u64)BPF_CORE_READ(vcpu, run);
 		st->vcpu_id = vcpu_id_of(vcpu);
@@ -817,29 +1015,26 @@ static __always_inline bool uexit_ok(struct tid_state *st, u32 reason, const u8 
 	return !st->skip;
 }
 
-SEC("tracepoint/kvm/kvm_userspace_exit")
-int userspace_exit_tp(struct trace_event_raw_kvm_userspace_exit___xs *ctx)
+static __always_inline void emit_uexit(u32 reason, u32 err)
 {
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	if (!pid_ok(pid_tgid))
-		return 1;
-	COUNT(seen);
+		return;
 	u32 tid = (u32)pid_tgid;
-	u32 reason = READ_UINT(ctx->reason);
 	struct tid_state *st = state_of(tid);
 	u32 vcpu_id = st ? st->vcpu_id : XS_EV_VCPU_UNKNOWN;
 	if (!vcpu_ok(vcpu_id)) {
 		COUNT(filtered);
-		return 1;
+		return;
 	}
 	if (st)
 		st->need_run =
 			reason == KVM_EXIT_X86_RDMSR || reason == KVM_EXIT_X86_WRMSR || reason == KVM_EXIT_HYPERCALL;
 	struct xs_ev_uexit *e = ev_reserve(sizeof(*e), XS_EV_UEXIT, pid_tgid, vcpu_id);
 	if (!e)
-		return 1;
+		return;
 	e->reason = reason;
-	e->err = READ_UINT(ctx->errno);
+	e->err = err;
 	e->pad = 0;
 	/* The copy comes first: whether the exit joins the current one depends on it. */
 	e->have_run = st && st->run && !bpf_probe_read_kernel(e->run, sizeof(e->run), (void *)st->run);
@@ -847,9 +1042,22 @@ int userspace_exit_tp(struct trace_event_raw_kvm_userspace_exit___xs *ctx)
 		__builtin_memset(e->run, 0, sizeof(e->run));
 	if (!uexit_ok(st, reason, e->run, e->have_run)) {
 		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
-		return 1;
+		return;
 	}
 	ev_submit(e);
+}
+
+SEC("tp_btf/kvm_userspace_exit")
+int BPF_PROG(userspace_exit_btf, u32 reason, int err)
+{
+	emit_uexit(reason, (u32)err);
+	return 0;
+}
+
+SEC("tracepoint/kvm/kvm_userspace_exit")
+int userspace_exit_tp(struct trace_event_raw_kvm_userspace_exit___xs *ctx)
+{
+	emit_uexit(TP_FIELD(ctx->reason), TP_FIELD(ctx->errno));
 	return 1;
 }
 
@@ -866,7 +1074,6 @@ int bench_synthetic(void *ctx)
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	if (!pid_ok(pid_tgid))
 		return 1;
-	COUNT(seen);
 	struct xs_ev_cpuid *e = ev_reserve(sizeof(*e), XS_EV_CPUID, pid_tgid, 0);
 	if (!e)
 		return 1;

@@ -119,7 +119,8 @@ static struct xs_exit_record *open_record(struct xs_joiner *j, struct track *t, 
 {
 	close_record(j, t);
 	struct xs_exit_record *r = &t->rec;
-	memset(r, 0, sizeof(*r));
+	/* the core only: the guest-state block is filled whole (or left out) by whoever sets XS_F_GUEST_STATE */
+	memset(r, 0, XS_RECORD_CORE_SIZE);
 	r->version = XS_RECORD_VERSION;
 	r->size = XS_RECORD_CORE_SIZE;
 	r->isa = isa;

@@ -51,8 +51,7 @@ union perf_ev {
 /* A decoded sample waiting to be delivered in time order. */
 struct pending {
 	uint64_t ts, order;
-	uint64_t ioctl_fd; /* ev.h.type 0: a KVM_RUN of thread ev.h.tid in process ev.h.pid */
-	union perf_ev ev;
+	union perf_ev ev; /* h.type 0: a KVM_RUN of thread h.tid, on vCPU h.vcpu */
 };
 
 struct ring {
@@ -82,7 +81,8 @@ struct xs_col_backend_impl {
 	size_t npend, cap_pend;
 	uint64_t order, round_max, prev_round_max;
 	struct xs_prefilter *pf;
-	struct xs_tidmap *bind;
+	struct xs_tidmap *bind; /* tid -> vCPU, in time order */
+	struct xs_tidmap *runs; /* tid -> the descriptor of its last KVM_RUN and that vCPU, as read */
 	uint64_t lost, bad;
 	xs_col_event_fn fn;
 	void *ctx;
@@ -114,27 +114,32 @@ static bool vcpu_of_fd(uint32_t pid, uint64_t fd, uint32_t *vcpu)
 	return true;
 }
 
-static void bind_run(struct xs_col_backend_impl *b, const struct pending *p)
+/*
+ * The vCPU of a KVM_RUN's descriptor, resolved when the sample is read (the sooner, the likelier the process
+ * still exists) and remembered per thread while the descriptor stays the same.
+ */
+static uint32_t resolve_run(struct xs_col_backend_impl *b, uint32_t pid, uint32_t tid, uint64_t fd)
 {
-	struct binding *bd = xs_tidmap_get(b->bind, p->ev.h.tid, NULL);
-	if (bd->fd_known && bd->fd == p->ioctl_fd)
-		return;
-	uint32_t vcpu;
-	if (vcpu_of_fd(p->ev.h.pid, p->ioctl_fd, &vcpu)) {
-		bd->vcpu = vcpu;
-		bd->known = true;
-		bd->fd = p->ioctl_fd;
-		bd->fd_known = true;
-	}
+	struct binding *c = xs_tidmap_get(b->runs, tid, NULL);
+	if (c->fd_known && c->fd == fd)
+		return c->known ? c->vcpu : XS_EV_VCPU_UNKNOWN;
+	c->fd = fd;
+	c->fd_known = true;
+	c->known = vcpu_of_fd(pid, fd, &c->vcpu);
+	return c->known ? c->vcpu : XS_EV_VCPU_UNKNOWN;
 }
 
 static void deliver(struct xs_col_backend_impl *b, struct pending *p)
 {
-	if (!p->ev.h.type) {
-		bind_run(b, p);
+	struct xs_ev_hdr *h = &p->ev.h;
+	if (!h->type) { /* a KVM_RUN: the thread runs this vCPU from now on */
+		if (h->vcpu != XS_EV_VCPU_UNKNOWN) {
+			struct binding *bd = xs_tidmap_get(b->bind, h->tid, NULL);
+			bd->vcpu = h->vcpu;
+			bd->known = true;
+		}
 		return;
 	}
-	struct xs_ev_hdr *h = &p->ev.h;
 	if (h->vcpu != XS_EV_VCPU_UNKNOWN) {
 		struct binding *bd = xs_tidmap_get(b->bind, h->tid, NULL);
 		bd->vcpu = h->vcpu;
@@ -203,7 +208,7 @@ static void take_sample(struct xs_col_backend_impl *b, struct ring *r, const voi
 		memset(&p->ev.h, 0, sizeof(p->ev.h));
 		p->ev.h.pid = s.pid;
 		p->ev.h.tid = s.tid;
-		p->ioctl_fd = fd;
+		p->ev.h.vcpu = resolve_run(b, s.pid, s.tid, fd);
 	} else if (xs_tp_decode(m, &s, &p->ev)) {
 		b->bad++;
 		return;
@@ -317,6 +322,7 @@ static void perf_close(struct xs_col_backend_impl *b)
 	free(b->pend);
 	xs_prefilter_free(b->pf);
 	xs_tidmap_free(b->bind);
+	xs_tidmap_free(b->runs);
 	free(b);
 }
 
@@ -396,6 +402,7 @@ static struct xs_col_backend_impl *perf_open(const struct xs_col_opts *o, const 
 	b->fn = fn;
 	b->ctx = ctx;
 	b->bind = xs_tidmap_new(sizeof(struct binding));
+	b->runs = xs_tidmap_new(sizeof(struct binding));
 	uint32_t events = o->events ? o->events : XS_TP_DEFAULT;
 	uint8_t which[XS_EV_TYPE_COUNT];
 	for (size_t i = 0; i < XS_ARRAY_SIZE(choices); i++) {

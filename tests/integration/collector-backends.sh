@@ -1,23 +1,29 @@
 #!/usr/bin/env bash
 # Acceptance: the BPF backend and the perf backend give the same records on the same workload (both record
-# at once), guest state and struct kvm_run contents apart, which only BPF can read (docs/collector.md).
+# at once), guest state and struct kvm_run contents apart, which only BPF can read (docs/collector.md); so do
+# the BPF backend's two kinds of detail programs (tp_btf and classic tracepoints).
 # Also: `--backend auto` falls back to perf, saying why, when BPF cannot load (here: no CAP_BPF).
 . "$(dirname "$0")/collector-lib.bash"
 need_kvm_tracing
 
 start_record bpf --backend bpf -o "$work/bpf.xsr"
 start_record perf --backend perf -o "$work/perf.xsr"
+start_record classic --backend bpf --detail-source tp -o "$work/classic.xsr"
 "$EXITSCOPE" run --guest mixed --vcpus 2 --iterations 1000 -o "$work/run.xsr" >"$work/run.out" 2>&1 || fail "exitscope run failed"
 "$EXITSCOPE" run --guest io --mode real --iterations 300 -o "$work/run-io.xsr" >"$work/run-io.out" 2>&1 || fail "exitscope run failed"
 stop_record bpf || fail "bpf recorder exited $?"
 stop_record perf || fail "perf recorder exited $?"
+stop_record classic || fail "classic recorder exited $?"
 for r in run run-io; do
 	$XSR backends-match "$work/bpf.xsr" "$work/perf.xsr" "$work/$r.xsr" || fail "the backends recorded $r differently"
+	$XSR backends-match "$work/bpf.xsr" "$work/classic.xsr" "$work/$r.xsr" >/dev/null ||
+		fail "the tp_btf and the classic detail programs recorded $r differently"
 	$XSR launcher-match "$work/$r.xsr" "$work/bpf.xsr" >/dev/null || fail "the BPF records of $r differ from the launcher's"
 done
 [ "$($XSR meta "$work/perf.xsr" collector.backend)" = perf ] || fail "the perf recording does not say so"
 [ "$($XSR meta "$work/perf.xsr" counter.lost.perf)" = 0 ] || fail "perf lost samples"
-pass "bpf and perf recorded the same records"
+[ "$($XSR meta "$work/classic.xsr" collector.detail_programs)" = tracepoint ] || fail "--detail-source tp"
+pass "bpf (tp_btf and classic detail programs) and perf recorded the same records"
 
 # Without CAP_BPF the program cannot load: auto says why and records with perf; --backend bpf fails.
 command -v capsh >/dev/null || skip "capsh is missing (libcap2-bin) for the fallback test"

@@ -304,6 +304,18 @@ void scn_check_field_name(struct scn *s, const struct xs_exit_record *r, const c
 		scn_fail(s, __FILE__, line, "decoded %s = %s, want %s", field, f->value_name, want);
 }
 
+void scn_check_no_fields(struct scn *s, const struct xs_exit_record *r, int line)
+{
+	struct xs_decoded d;
+
+	if (!r)
+		return;
+	xs_decode_values(XS_ISA_VMX, r->reason, r->qualification, r->info2, r->intr_info, -1, &d);
+	if (d.nfields)
+		scn_fail(s, __FILE__, line, "exit %s (qual 0x%llx) decodes to %u fields, want none (first: %s)",
+			 d.name ? d.name : "?", (unsigned long long)r->qualification, d.nfields, d.fields[0].name);
+}
+
 void scn_check_reason_name(struct scn *s, const struct xs_exit_record *r, const char *want, int line)
 {
 	const char *name;

@@ -105,6 +105,9 @@ void scn_check_field(struct scn *s, const struct xs_exit_record *r, const char *
 void scn_check_field_name(struct scn *s, const struct xs_exit_record *r, const char *field, const char *want, int line);
 #define CHECK_FIELD(s, r, field, want) scn_check_field(s, r, field, want, __LINE__)
 #define CHECK_FIELD_NAME(s, r, field, want) scn_check_field_name(s, r, field, want, __LINE__)
+/* Exits whose qualification the SDM leaves undefined (or zero): the decoder must find no field in it. */
+void scn_check_no_fields(struct scn *s, const struct xs_exit_record *r, int line);
+#define CHECK_NO_FIELDS(s, r) scn_check_no_fields(s, r, __LINE__)
 /* The decoder's name for the record's reason must be `want`. */
 void scn_check_reason_name(struct scn *s, const struct xs_exit_record *r, const char *want, int line);
 #define CHECK_REASON(s, r, want) scn_check_reason_name(s, r, want, __LINE__)

@@ -64,12 +64,13 @@ static void t_preemption_timer(struct scn *s)
 		return;
 	scn_begin(s, guest_loop);
 	s->c.preemption_timer = true;
-	s->c.preemption_timer_value = 200;
+	s->c.preemption_timer_value = 2000;
 	if (scn_go(s)) {
 		unsigned int n = scn_count(s, EXIT_PREEMPTION_TIMER);
 		CHECK(s, n >= 1, "no preemption-timer exit during a %u-iteration loop", GUEST_LOOP_ITERATIONS);
 		const struct xs_exit_record *r = scn_find(s, EXIT_PREEMPTION_TIMER, 0);
 		CHECK_REASON(s, r, "PREEMPTION_TIMER");
+		CHECK_NO_FIELDS(s, r);
 		if (r)
 			CHECK_EQ(s, "qualification", r->qualification, 0);
 		CHECK_EQ(s, "loop finished", scn_last(s)->gs.gpr[XS_RCX], 0);
@@ -89,6 +90,7 @@ static void t_intr_window(struct scn *s)
 		/* STI blocks for one instruction, so the window opens before the instruction after the next. */
 		const struct xs_exit_record *r = scn_expect(s, EXIT_INTERRUPT_WINDOW, 1, guest_iw_at);
 		CHECK_REASON(s, r, "INTERRUPT_WINDOW");
+		CHECK_NO_FIELDS(s, r);
 		if (r)
 			CHECK(s, r->gs.rflags & X86_RFLAGS_IF, "window opened with IF clear");
 	}
@@ -109,6 +111,7 @@ static void t_nmi_window(struct scn *s)
 		/* No virtual-NMI blocking: the window is open at the very first instruction. */
 		const struct xs_exit_record *r = scn_expect(s, EXIT_NMI_WINDOW, 1, guest_nops);
 		CHECK_REASON(s, r, "NMI_WINDOW");
+		CHECK_NO_FIELDS(s, r);
 	}
 	scn_begin(s, guest_nops);
 	s->c.nmi_exiting = true;

@@ -47,6 +47,8 @@ static void simple_exit(struct scn *s, enum kvmx_ctl ctl, const void *guest, con
 	if (scn_go(s)) {
 		const struct xs_exit_record *r = scn_expect(s, reason, 1, at);
 		CHECK_REASON(s, r, reason_name);
+		if (reason != EXIT_MWAIT && reason != EXIT_INVLPG) /* those two have a qualification, checked apart */
+			CHECK_NO_FIELDS(s, r);
 		if (r) {
 			CHECK(s, r->flags & XS_F_INSN, "no instruction length in the record");
 			CHECK_EQ(s, "instruction length", r->insn_len, insn_len);
@@ -131,6 +133,7 @@ static void t_hlt(struct scn *s)
 	CHECK_EQ(s, "stop", scn_run_once(s), KVMX_STOP_HLT);
 	const struct xs_exit_record *r = scn_expect(s, EXIT_HLT, 1, guest_hlt_at);
 	CHECK_REASON(s, r, "HLT");
+	CHECK_NO_FIELDS(s, r);
 	if (r)
 		CHECK_EQ(s, "HLT instruction length", r->insn_len, 1);
 	/* Without an event the vCPU stays halted. */
@@ -305,12 +308,14 @@ static void t_msr_bitmaps(struct scn *s)
 	if (scn_go(s)) {
 		const struct xs_exit_record *r = scn_expect(s, EXIT_RDMSR, 1, guest_msr_r_at);
 		CHECK_REASON(s, r, "MSR_READ");
+		CHECK_NO_FIELDS(s, r); /* the MSR index is in RCX, not in the qualification */
 		if (r) {
 			CHECK_EQ(s, "RDMSR index (RCX)", r->gs.gpr[XS_RCX], GUEST_MSR_READ_EXITING);
 			CHECK_EQ(s, "detail.msr.index", r->detail.msr.index, GUEST_MSR_READ_EXITING);
 		}
 		const struct xs_exit_record *w = scn_expect(s, EXIT_WRMSR, 1, guest_msr_w_at);
 		CHECK_REASON(s, w, "MSR_WRITE");
+		CHECK_NO_FIELDS(s, w);
 		if (w) {
 			CHECK_EQ(s, "WRMSR index", w->detail.msr.index, GUEST_MSR_WRITE_EXITING);
 			CHECK_EQ(s, "WRMSR is_write", w->detail.msr.is_write, 1);
@@ -334,6 +339,7 @@ static void t_rdtscp(struct scn *s)
 	if (scn_go(s)) {
 		const struct xs_exit_record *r = scn_expect(s, EXIT_RDTSCP, 1, guest_rdtscp_at);
 		CHECK_REASON(s, r, "RDTSCP");
+		CHECK_NO_FIELDS(s, r);
 		if (r)
 			CHECK_EQ(s, "insn_len", r->insn_len, 3);
 		CHECK(s, !guest_saw(6), "guest took #UD although RDTSCP is enabled");
@@ -371,6 +377,7 @@ static void random_exit(struct scn *s, bool seed)
 	if (scn_go(s)) {
 		const struct xs_exit_record *r = scn_expect(s, reason, 1, at);
 		CHECK_REASON(s, r, seed ? "RDSEED" : "RDRAND");
+		CHECK_NO_FIELDS(s, r);
 		if (r) {
 			CHECK(s, r->flags & XS_F_INSN, "no instruction information");
 			CHECK_EQ(s, "insn_len", r->insn_len, 4);

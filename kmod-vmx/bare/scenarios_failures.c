@@ -188,6 +188,7 @@ static void t_cpuid_policy(struct scn *s)
 		return;
 	const struct xs_exit_record *r = scn_expect(s, EXIT_CPUID, 2, guest_cpuid_0_at);
 	CHECK_REASON(s, r, "CPUID");
+	CHECK_NO_FIELDS(s, r);
 	const struct xs_exit_record *r1 = scn_find(s, EXIT_CPUID, 1);
 	if (!r1)
 		return;

@@ -85,7 +85,7 @@ static void kick_all(struct xs_launcher *l)
 	for (unsigned int i = 0; i < l->cfg.vcpus; i++) {
 		struct xs_vcpu_ctx *c = &l->vcpus[i];
 		atomic_store(&c->stop, true);
-		if (c->started && !atomic_load(&c->finished))
+		if (atomic_load(&c->started) && !atomic_load(&c->finished))
 			pthread_kill(c->thread, l->cfg.kick_signal);
 	}
 }
@@ -344,7 +344,7 @@ int xs_launcher_start(struct xs_launcher *l, char *err, size_t errlen)
 			xs_launcher_stop(l, "interrupted");
 			return ERR("cannot start the thread of vcpu %u: %s", i, strerror(rc));
 		}
-		c->started = true;
+		atomic_store(&c->started, true);
 	}
 	return 0;
 }
@@ -383,9 +383,9 @@ int xs_launcher_join(struct xs_launcher *l)
 	bool all_done = true;
 	for (unsigned int i = 0; i < l->cfg.vcpus; i++) {
 		struct xs_vcpu_ctx *c = &l->vcpus[i];
-		if (c->started)
+		if (atomic_load(&c->started))
 			pthread_join(c->thread, NULL);
-		c->started = false;
+		atomic_store(&c->started, false);
 		all_done &= c->outcome == XS_END_DONE;
 		if (c->stats.fd >= 0)
 			xs_kvmstat_read(&c->stats, c->stat_end);
@@ -461,13 +461,13 @@ void xs_launcher_destroy(struct xs_launcher *l)
 	if (!l)
 		return;
 	for (unsigned int i = 0; i < l->cfg.vcpus; i++)
-		if (l->vcpus[i].started) {
+		if (atomic_load(&l->vcpus[i].started)) {
 			xs_launcher_stop(l, "interrupted");
 			break;
 		}
 	for (unsigned int i = 0; i < l->cfg.vcpus; i++) {
 		struct xs_vcpu_ctx *c = &l->vcpus[i];
-		if (c->started)
+		if (atomic_load(&c->started))
 			pthread_join(c->thread, NULL);
 		free(c->batch);
 		if (c->stats.fd >= 0)

@@ -32,7 +32,7 @@ struct xs_vcpu_ctx {
 	struct xs_launcher *l;
 	struct xs_vcpu *v;
 	pthread_t thread;
-	bool started;
+	atomic_bool started; /* read by other vCPU threads when one fails */
 	atomic_bool stop;
 	atomic_bool finished;
 	enum xs_launch_end outcome; /* how this vCPU's loop ended */

@@ -51,6 +51,7 @@ void kvmx_cpu_off(struct kvmx_cpu *cpu)
 		return;
 	kvmx_vmxoff();
 	kvmx_write_cr4(cpu->cr4_before & ~X86_CR4_VMXE);
+	kvmx_write_cr0(cpu->cr0_before);
 	cpu->plat->free_page(cpu->plat->ctx, cpu->vmxon_region);
 	cpu->on = false;
 }
@@ -254,6 +255,20 @@ static void write_controls(struct vmcs_writer *wr, struct kvmx_vcpu *v, const st
 	w(wr, VMCS_ENTRY_INTR_INFO, 0);
 }
 
+/* Controls the CPU set although nobody asked: said once per configuration, never kept silently. */
+static void report_forced(const struct kvmx_vcpu *v)
+{
+	for (unsigned int i = 0; i < KVMX_CTL_COUNT; i++) {
+		const struct kvmx_control_info *ci = kvmx_control_info((enum kvmx_ctl)i);
+		if (v->words.forced[ci->word] & ci->bit) {
+			char line[128];
+			kvmx_snprintf(line, sizeof(line), "%s control '%s' is forced on by this CPU",
+				      kvmx_word_name(ci->word), ci->name);
+			v->plat->print(v->plat->ctx, line);
+		}
+	}
+}
+
 int kvmx_vcpu_configure(struct kvmx_vcpu *v, const struct kvmx_controls *c, const struct kvmx_guest_state *gs,
 			struct kvmx_err *err)
 {
@@ -272,6 +287,7 @@ int kvmx_vcpu_configure(struct kvmx_vcpu *v, const struct kvmx_controls *c, cons
 				 "'unrestricted guest'",
 				 (unsigned long long)gs->cr0);
 	v->ctl = *c;
+	report_forced(v);
 	build_bitmaps(v, c);
 	if (kvmx_vmclear(v->vmcs_phys) || kvmx_vmptrld(v->vmcs_phys))
 		return kvmx_fail(err, "VMCLEAR/VMPTRLD of the VMCS at 0x%llx failed", (unsigned long long)v->vmcs_phys);

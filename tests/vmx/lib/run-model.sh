@@ -47,6 +47,11 @@ if [ "$skips" != "$expected_skips" ]; then
 	fail "the set of skipped scenarios changed"
 fi
 
+# Bochs names every VM-entry check that failed: it must agree with what the failure scenarios provoked.
+for check in 'VMENTER FAIL: VMCS guest CS.TYPE' 'VMCS link pointer' 'pin-based controls allowed 0-settings'; do
+	grep -a -q -F "$check" "$out/bochs.log" || fail "bochs.log does not name the provoked failure '$check'"
+done
+
 "$checker" "$out/serial.xsr" --min-records 100 --meta run.source --meta vmx.basic --meta vmx.procbased ||
 	fail "the serial record file is not sound"
 records=$("$checker" "$out/serial.xsr" | sed -E 's/.*: ([0-9]+) records.*/\1/')

@@ -253,29 +253,7 @@ static int apply_settings(const struct run_args *a, struct xs_launch_config *cfg
 {
 	char err[512];
 	for (size_t i = 0; i < a->n_settings; i++) {
-		const char *s = a->settings[i] + 1;
-		int rc = 0;
-		if (a->settings[i][0] == 'f') {
-			rc = xs_controls_load_file(&cfg->controls, s, err, sizeof(err));
-		} else if (a->settings[i][0] == 'c') {
-			if (!strchr(s, '=')) {
-				snprintf(err, sizeof(err), "--control '%s': expected KEY=VALUE", s);
-				rc = -1;
-			} else {
-				rc = xs_controls_parse_line(&cfg->controls, s, err, sizeof(err));
-			}
-		} else {
-			const char *eq = strchr(s, '=');
-			if (!eq) {
-				snprintf(err, sizeof(err), "--param '%s': expected NAME=VALUE", s);
-				rc = -1;
-			} else {
-				char name[64];
-				snprintf(name, sizeof(name), "%.*s", (int)(eq - s), s);
-				rc = xs_launch_config_param(cfg, name, eq + 1, err, sizeof(err));
-			}
-		}
-		if (rc) {
+		if (xs_launch_config_setting(cfg, a->settings[i][0], a->settings[i] + 1, err, sizeof(err))) {
 			xs_err("run: %s", err);
 			return -1;
 		}

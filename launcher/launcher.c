@@ -68,6 +68,22 @@ int xs_launch_config_param(struct xs_launch_config *cfg, const char *name, const
 	return ERR("--param %s: guest %s has no parameter '%s'", name, g->name, name);
 }
 
+int xs_launch_config_setting(struct xs_launch_config *cfg, char kind, const char *arg, char *err, size_t errlen)
+{
+	if (kind == 'f')
+		return xs_controls_load_file(&cfg->controls, arg, err, errlen);
+	const char *what = kind == 'c' ? "control" : "param";
+	const char *eq = strchr(arg, '=');
+	if (!eq || eq == arg)
+		return ERR("--%s '%s': expected %s", what, arg, kind == 'c' ? "KEY=VALUE" : "NAME=VALUE");
+	char name[128];
+	if ((size_t)(eq - arg) >= sizeof(name))
+		return ERR("--%s '%.40s...': name too long", what, arg);
+	snprintf(name, sizeof(name), "%.*s", (int)(eq - arg), arg);
+	return kind == 'c' ? xs_controls_set(&cfg->controls, name, eq + 1, err, errlen)
+			   : xs_launch_config_param(cfg, name, eq + 1, err, errlen);
+}
+
 void xs_launcher_report(struct xs_launcher *l, const char *fmt, ...)
 {
 	if (!l->cfg.error)

@@ -62,6 +62,12 @@ int xs_launch_config_init(struct xs_launch_config *cfg, const char *guest, char 
 /* Set a guest parameter by its name ("port=0x600"); -1 and a message when the guest has no such parameter. */
 int xs_launch_config_param(struct xs_launch_config *cfg, const char *name, const char *value, char *err, size_t errlen);
 
+/*
+ * One command-line setting, as `run` and `top --run` take them in order: kind 'p' a guest parameter
+ * "NAME=VALUE", 'c' a control "KEY=VALUE", 'f' a control file's path. -1 and a one-line message on error.
+ */
+int xs_launch_config_setting(struct xs_launch_config *cfg, char kind, const char *arg, char *err, size_t errlen);
+
 enum xs_launch_end {
 	XS_END_RUNNING = 0,
 	XS_END_DONE,	    /* every vCPU finished its iterations */

@@ -144,6 +144,7 @@
 #define INTR_TYPE_SW_INTR 4u
 #define INTR_TYPE_PRIV_SW_EXCEPTION 5u
 #define INTR_TYPE_SW_EXCEPTION 6u
+#define INTR_TYPE_OTHER_EVENT 7u /* vector 0: a pending MTF VM exit (needs "monitor trap flag") */
 
 /* Guest interruptibility state and activity state. */
 #define INTERRUPTIBILITY_STI (1u << 0)

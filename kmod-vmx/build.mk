@@ -69,7 +69,7 @@ ALL_EXTRA += vmx-image
 TEST_PREP += vmx-image
 
 test-vmx: deps
-	$(SUB_MAKE) all vmx-image
+	$(SUB_MAKE) vmx-image exitscope
 	BUILD=$(BUILD) tests/run.sh vmx
 
 -include $(shell find $(KVMX_BUILD)/obj -name '*.d' 2>/dev/null)

@@ -92,9 +92,14 @@ static void fill_config(struct xs_bpf_config *cfg, const struct xs_col_opts *o, 
 	xs_col_make_config(cfg, o, host->hw_mode);
 	cfg->exit_tp_loaded = exit_tp_loaded;
 	cfg->gs_level = o->gs_level;
-	/* Wake the consumer every 1/16 of the ring: far from full, yet one wake-up per thousands of events. */
-	unsigned int shift = 0;
-	while ((2ul << shift) <= ring_bytes / 16)
+	/*
+	 * Wake the consumer every 1/16 of the ring (far from full, yet one wake-up per thousands of events),
+	 * counted per CPU: each CPU wakes it after its share, so all of them together stay within the mark.
+	 */
+	int ncpu = libbpf_num_possible_cpus();
+	size_t mark = ring_bytes / 16 / (size_t)(ncpu > 0 ? ncpu : 1);
+	unsigned int shift = 6;
+	while ((2ul << shift) <= mark)
 		shift++;
 	cfg->wakeup_shift = shift;
 }

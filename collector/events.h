@@ -239,6 +239,7 @@ struct xs_bpf_counters {
 	xs_u64 read_fail;   /* kernel reads that failed (the event was still written, marked incomplete) */
 	xs_u64 wakeups;	    /* forced consumer wake-ups */
 	xs_u64 sample_tick; /* 1-in-N counter */
+	xs_u64 bytes;	    /* bytes written to the ring (for the wake-up mark) */
 };
 
 #define XS_EV_MAX_SIZE XS_EV_EXIT_FULL_SIZE

@@ -96,6 +96,10 @@ void xs_launcher_report(struct xs_launcher *l, const char *fmt, ...)
 	l->cfg.error(l->cfg.error_ctx, msg);
 }
 
+/*
+ * The caller holds state_lock. A vCPU thread sets `finished` under that lock before it returns, so a thread
+ * seen unfinished here is alive and pthread_kill() cannot hit a thread that another caller already joined.
+ */
 static void kick_all(struct xs_launcher *l)
 {
 	for (unsigned int i = 0; i < l->cfg.vcpus; i++) {
@@ -120,10 +124,17 @@ void xs_launcher_finish(struct xs_vcpu_ctx *c, enum xs_launch_end end, const cha
 		first = true;
 	}
 	pthread_mutex_unlock(&l->state_lock);
-	if (message)
+	/*
+	 * Only the first error is the run's cause; vCPUs that fail the same way before the kick reaches them keep
+	 * their final records but add no further lines, so a failed run says one thing once.
+	 */
+	if (first && message)
 		xs_launcher_report(l, "%s", message);
-	if (first)
+	if (first) {
+		pthread_mutex_lock(&l->state_lock);
 		kick_all(l);
+		pthread_mutex_unlock(&l->state_lock);
+	}
 }
 
 /* ---- create ---- */
@@ -388,8 +399,8 @@ void xs_launcher_stop(struct xs_launcher *l, const char *why)
 	pthread_mutex_lock(&l->state_lock);
 	if (!l->stop_why)
 		l->stop_why = why ? why : "interrupted";
-	pthread_mutex_unlock(&l->state_lock);
 	kick_all(l);
+	pthread_mutex_unlock(&l->state_lock);
 }
 
 int xs_launcher_join(struct xs_launcher *l)

@@ -201,8 +201,9 @@ void *xs_vcpu_thread(void *arg)
 	atomic_store(&c->cpu_ns, (uint64_t)(cpu1.tv_sec - cpu0.tv_sec) * 1000000000u + (uint64_t)cpu1.tv_nsec -
 					 (uint64_t)cpu0.tv_nsec);
 	current_run = NULL;
-	atomic_store(&c->finished, true);
 	pthread_mutex_lock(&l->state_lock);
+	/* Under the lock: kick_all() signals only threads that have not got here, so never a joined one. */
+	atomic_store(&c->finished, true);
 	l->running--;
 	pthread_cond_broadcast(&l->state_cond);
 	pthread_mutex_unlock(&l->state_lock);

@@ -206,22 +206,6 @@ struct launch_args {
 	size_t n;
 };
 
-static int apply_setting(struct xs_launch_config *cfg, char kind, const char *arg, char *err, size_t errlen)
-{
-	if (kind == 'f')
-		return xs_controls_load_file(&cfg->controls, arg, err, errlen);
-	const char *eq = strchr(arg, '=');
-	if (!eq || eq == arg) {
-		snprintf(err, errlen, "--%s '%s': expected %s", kind == 'c' ? "control" : "param", arg,
-			 kind == 'c' ? "KEY=VALUE" : "NAME=VALUE");
-		return -1;
-	}
-	char name[64];
-	snprintf(name, sizeof(name), "%.*s", (int)(eq - arg), arg);
-	return kind == 'c' ? xs_controls_set(&cfg->controls, name, eq + 1, err, errlen)
-			   : xs_launch_config_param(cfg, name, eq + 1, err, errlen);
-}
-
 static struct tui_source *launch_source(const struct launch_args *a, int argc, char **argv)
 {
 	char err[512];
@@ -238,7 +222,7 @@ static struct tui_source *launch_source(const struct launch_args *a, int argc, c
 	if (a->no_defaults)
 		xs_controls_init(&s->cfg.controls);
 	for (size_t i = 0; i < a->n; i++)
-		if (apply_setting(&s->cfg, a->kinds[i], a->settings[i], err, sizeof(err)))
+		if (xs_launch_config_setting(&s->cfg, a->kinds[i], a->settings[i], err, sizeof(err)))
 			goto fail;
 	s->cfg.vcpus = (unsigned int)a->vcpus;
 	s->cfg.mem_mb = a->mem_mb;

@@ -255,6 +255,16 @@ size_t xs_record_json(const struct xs_exit_record *r, char *buf, size_t len)
 
 /* ---- text ---- */
 
+/* " data=0x1,0x2": the first ndata (at most 6) entries KVM reported. */
+static void text_array(struct xs_writer *w, const uint64_t *data, uint32_t ndata)
+{
+	unsigned int n = ndata < 6 ? ndata : 6;
+	for (unsigned int i = 0; i < n; i++) {
+		xs_w_str(w, i ? "," : " data=");
+		xs_w_hex(w, data[i]);
+	}
+}
+
 static void detail_text(struct xs_writer *w, const struct xs_exit_record *r)
 {
 	const union xs_detail *u = &r->detail;
@@ -314,6 +324,30 @@ static void detail_text(struct xs_writer *w, const struct xs_exit_record *r)
 		xs_w_hex(w, u->page_fault.address);
 		xs_w_str(w, " error_code=");
 		xs_w_hex(w, u->page_fault.error_code);
+		break;
+	case XS_D_DEBUG:
+		xs_w_str(w, u->debug.exception == 3 ? " | debug #BP pc=" : " | debug #DB pc=");
+		xs_w_hex(w, u->debug.pc);
+		xs_w_str(w, " dr6=");
+		xs_w_hex(w, u->debug.dr6);
+		xs_w_str(w, " dr7=");
+		xs_w_hex(w, u->debug.dr7);
+		break;
+	case XS_D_INTERNAL:
+		xs_w_str(w, " | internal suberror=");
+		xs_w_u64(w, u->internal.suberror);
+		text_array(w, u->internal.data, u->internal.ndata);
+		break;
+	case XS_D_FAIL_ENTRY:
+		xs_w_str(w, " | fail_entry hardware_reason=");
+		xs_w_hex(w, u->fail_entry.hardware_entry_failure_reason);
+		xs_w_str(w, " cpu=");
+		xs_w_u64(w, u->fail_entry.cpu);
+		break;
+	case XS_D_SYSTEM_EVENT:
+		xs_w_str(w, " | system_event type=");
+		xs_w_u64(w, u->system_event.type);
+		text_array(w, u->system_event.data, u->system_event.ndata);
 		break;
 	case XS_D_NONE:
 		break;

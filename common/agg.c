@@ -292,27 +292,35 @@ size_t xs_agg_rollup(const struct xs_agg *a, const struct xs_agg_filter *f, enum
 {
 	size_t n = 0, cap = 16;
 	struct xs_agg_row *out = xs_calloc(cap, sizeof(*out));
+	/* Group key -> row, hashed: hosts with hundreds of vCPUs make hundreds of groups. */
+	size_t slots = 16;
+	while (slots < 2 * a->used)
+		slots <<= 1;
+	size_t *row_of = xs_malloc(slots * sizeof(*row_of));
+	memset(row_of, 0xff, slots * sizeof(*row_of));
 	for (size_t i = 0; i < a->cap; i++) {
 		const struct cell *c = &a->cells[i];
 		if (!c->used || !matches(c, f))
 			continue;
 		struct xs_agg_key g;
 		group_key(&c->key, by, &g);
-		size_t j = 0;
-		while (j < n && !key_eq(&out[j].key, &g))
-			j++;
-		if (j == n) {
+		size_t h = key_hash(&g) & (slots - 1);
+		while (row_of[h] != SIZE_MAX && !key_eq(&out[row_of[h]].key, &g))
+			h = (h + 1) & (slots - 1);
+		if (row_of[h] == SIZE_MAX) {
 			if (n == cap) {
 				cap *= 2;
 				out = xs_realloc(out, cap * sizeof(*out));
 			}
 			memset(&out[n], 0, sizeof(out[n]));
 			out[n].key = g;
-			n++;
+			row_of[h] = n++;
 		}
+		size_t j = row_of[h];
 		xs_stats_merge(&out[j].stats, &c->stats);
 		add_seconds(a, c, &out[j]);
 	}
+	free(row_of);
 	for (size_t j = 0; j < n; j++)
 		finish_row(&out[j]);
 	*rows = out;

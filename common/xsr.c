@@ -306,8 +306,9 @@ static int next_record(struct xsr_reader *r, struct xsr_item *item)
 		}
 		uint16_t size;
 		memcpy(&size, p + 2, 2);
-		memset(&item->rec, 0, sizeof(item->rec));
 		memcpy(&item->rec, p, size);
+		if (size < sizeof(item->rec)) /* no guest state on the wire: clear only what the copy left */
+			memset((char *)&item->rec + size, 0, sizeof(item->rec) - size);
 		item->kind = XSR_ITEM_RECORD;
 		r->chunk_pos += size;
 		return 1;

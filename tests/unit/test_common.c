@@ -253,6 +253,36 @@ static void test_agg(void **state)
 	xs_agg_free(a);
 }
 
+static void test_agg_many_groups(void **state)
+{
+	(void)state;
+	/* 300 vCPUs x 3 reasons in 2 VMs: the rollup must find every group once, whatever the hashing. */
+	struct xs_agg *a = xs_agg_new();
+	for (uint32_t pid = 1; pid <= 2; pid++)
+		for (uint32_t v = 0; v < 300; v++)
+			for (uint32_t k = 0; k < 3; k++) {
+				struct xs_exit_record r = make_record(v, 0);
+				r.pid = pid;
+				r.vcpu = v;
+				r.reason = 10 + k;
+				for (uint32_t rep = 0; rep <= v % 4; rep++)
+					xs_agg_add(a, &r);
+			}
+	struct xs_agg_row *rows;
+	size_t n = xs_agg_rollup(a, NULL, XS_AGG_BY_VCPU, &rows);
+	assert_int_equal(n, 600);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(rows[i].stats.count, 3 * (rows[i].key.vcpu % 4 + 1));
+	free(rows);
+	n = xs_agg_rollup(a, NULL, XS_AGG_BY_REASON, &rows);
+	assert_int_equal(n, 3);
+	free(rows);
+	n = xs_agg_rollup(a, NULL, XS_AGG_BY_PID, &rows);
+	assert_int_equal(n, 2);
+	free(rows);
+	xs_agg_free(a);
+}
+
 static int count_writes;
 static int counting_write(struct xs_sink *s, const struct xs_exit_record *r, size_t n)
 {
@@ -290,7 +320,7 @@ int main(void)
 		cmocka_unit_test(test_parse_u64),   cmocka_unit_test(test_xsr_round_trip),
 		cmocka_unit_test(test_xsr_truncated), cmocka_unit_test(test_xsr_rejects),
 		cmocka_unit_test(test_hist),        cmocka_unit_test(test_agg),
-		cmocka_unit_test(test_tee_and_locked),
+		cmocka_unit_test(test_tee_and_locked), cmocka_unit_test(test_agg_many_groups),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include "collector/backend.h"
 #include "collector/joiner.h"
 #include "collector/kvm_host.h"
+#include "common/host_facts.h"
 #include "common/util.h"
 
 #define BATCH 256
@@ -72,6 +73,7 @@ static void write_start_meta(struct xs_collector *c)
 {
 	xs_sink_meta(c->sink, "run.source", c->ops->name);
 	xs_sink_metaf(c->sink, "run.started_ns", "%llu", (unsigned long long)xs_now_ns());
+	xs_meta_host_facts(c->sink);
 	xs_sink_meta(c->sink, "collector.backend", c->ops->name);
 	xs_sink_meta(c->sink, "collector.mode", c->host.hw_mode ? "hardware" : "host-event");
 	xs_sink_meta(c->sink, "collector.vendor", xs_kvm_vendor_name(c->host.btf_vendor));
@@ -192,7 +194,8 @@ int xs_collector_stop(struct xs_collector *c)
 	meta_u64(c->sink, "counter.orphan_entries", k.orphan_entries);
 	meta_u64(c->sink, "counter.orphan_runs", k.orphan_runs);
 	meta_u64(c->sink, "counter.unpaired_halves", k.unpaired_halves);
-	meta_u64(c->sink, "counter.dropped.sink_errors", k.sink_errors);
+	meta_u64(c->sink, "counter.dropped.sink", c->sink->dropped);
+	meta_u64(c->sink, "counter.sink_write_errors", k.sink_errors);
 	return e;
 }
 

@@ -5,7 +5,7 @@
 
 #include "common/sink.h"
 
-/* run.started_at (ISO 8601 UTC, now), run.host, run.kernel, run.cpu_vendor, run.cpu_model. */
-void xs_meta_host_facts(struct xs_sink *s);
+/* run.started_at (ISO 8601 UTC, now), run.host, run.kernel, run.cpu_vendor, run.cpu_model. 0 or the first error. */
+int xs_meta_host_facts(struct xs_sink *s);
 
 #endif

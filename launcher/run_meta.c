@@ -3,9 +3,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/utsname.h>
-#include <time.h>
 
+#include "common/host_facts.h"
 #include "common/util.h"
 #include "launcher/launcher_internal.h"
 
@@ -25,31 +24,6 @@ static void metaf(struct xs_launcher *l, const char *key, const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	meta(l, key, buf);
-}
-
-/* "vendor_id" and "model name" of the first CPU in /proc/cpuinfo. */
-static void cpu_facts(struct xs_launcher *l)
-{
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	if (!f)
-		return;
-	char line[512];
-	bool vendor = false, model = false;
-	while ((!vendor || !model) && fgets(line, sizeof(line), f)) {
-		char *colon = strchr(line, ':');
-		if (!colon)
-			continue;
-		char *value = colon + 1 + (colon[1] == ' ');
-		value[strcspn(value, "\n")] = 0;
-		if (!vendor && !strncmp(line, "vendor_id", 9)) {
-			meta(l, "run.cpu_vendor", value);
-			vendor = true;
-		} else if (!model && !strncmp(line, "model name", 10)) {
-			meta(l, "run.cpu_model", value);
-			model = true;
-		}
-	}
-	fclose(f);
 }
 
 static void control_meta(void *ctx, const char *key, const char *value)
@@ -79,18 +53,9 @@ void xs_run_meta_start(struct xs_launcher *l)
 	const struct xs_launch_config *cfg = &l->cfg;
 	meta(l, "run.source", "launcher");
 	metaf(l, "run.started_ns", "%llu", (unsigned long long)l->started_ns);
-	time_t now = time(NULL);
-	struct tm tm;
-	char iso[32];
-	gmtime_r(&now, &tm);
-	strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	meta(l, "run.started_at", iso);
-	struct utsname u;
-	if (!uname(&u)) {
-		meta(l, "run.host", u.nodename);
-		meta(l, "run.kernel", u.release);
-	}
-	cpu_facts(l);
+	int rc = xs_meta_host_facts(l->sink);
+	if (rc)
+		xs_launcher_report(l, "storing the host facts failed: %s", strerror(-rc));
 	if (cfg->cmdline)
 		meta(l, "run.cmdline", cfg->cmdline);
 	if (l->guest) {

@@ -267,20 +267,6 @@ static void print_error(void *ctx, const char *msg)
 	xs_err("%s", msg);
 }
 
-static char *join_cmdline(int argc, char **argv)
-{
-	size_t len = strlen("exitscope") + 1;
-	for (int i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	char *s = xs_malloc(len);
-	strcpy(s, "exitscope");
-	for (int i = 0; i < argc; i++) {
-		strcat(s, " ");
-		strcat(s, argv[i]);
-	}
-	return s;
-}
-
 /* In-kernel exit counters worth showing next to the userspace ones. */
 static const char *const shown_stats[] = {"exits",	    "halt_exits",	"io_exits",
 					  "mmio_exits",	    "irq_window_exits", "irq_injections",
@@ -510,7 +496,7 @@ static int cmd_run(int argc, char **argv)
 	if (device && *device)
 		cfg.kvm_path = device;
 	cfg.error = print_error;
-	cmdline = join_cmdline(argc, argv);
+	cmdline = xs_join_args("exitscope", argc, argv);
 	cfg.cmdline = cmdline;
 	status = run_launcher(&a, &cfg);
 out:

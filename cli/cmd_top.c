@@ -230,14 +230,7 @@ static struct tui_source *launch_source(const struct launch_args *a, int argc, c
 	s->cfg.allow_unsupported = a->allow;
 	s->cfg.error = launch_error;
 	s->cfg.error_ctx = s;
-	size_t len = strlen("exitscope") + 1;
-	for (int i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	char *cmdline = xs_malloc(len);
-	snprintf(cmdline, len, "exitscope");
-	for (int i = 0; i < argc; i++)
-		snprintf(cmdline + strlen(cmdline), len - strlen(cmdline), " %s", argv[i]);
-	s->cfg.cmdline = cmdline;
+	s->cfg.cmdline = xs_join_args("exitscope", argc, argv);
 	return &s->base;
 fail:
 	xs_err("top: %s", err);

@@ -84,7 +84,8 @@ static void fill_io(struct xs_exit_record *r, const struct kvm_run *run, size_t 
 	io->direction = run->io.direction == KVM_EXIT_IO_IN ? XS_IO_IN : XS_IO_OUT;
 	io->count = run->io.count;
 	/* data_offset is KVM's: it points into the kvm_run mapping (normally its second page). */
-	if (run->io.data_offset + (uint64_t)run->io.size <= run_size && run->io.size <= 8)
+	/* Compared without adding, so an offset near 2^64 (a kvm_run image from outside) cannot wrap. */
+	if (run->io.size <= 8 && run->io.data_offset <= run_size && run->io.size <= run_size - run->io.data_offset)
 		io->value = little_endian((const uint8_t *)run + run->io.data_offset, run->io.size);
 	/* KVM does not say whether a single-element transfer was a string instruction; only count > 1 is sure. */
 	io->string = io->rep = run->io.count > 1;

@@ -9,19 +9,18 @@
 
 struct xs_command {
 	const char *name;
-	const char *summary; /* one line for `exitscope --help` */
+	const char *summary;		   /* one line for `exitscope --help` */
 	int (*run)(int argc, char **argv); /* argv[0] is the subcommand name; returns the exit status */
 };
 
-#define XS_COMMAND(cmd_name, cmd_summary, cmd_run)                                               \
-	static const struct xs_command xs_command_##cmd_name                                        \
-		__attribute__((used, section("xs_commands"), aligned(sizeof(void *)))) = {           \
-			.name = #cmd_name, .summary = cmd_summary, .run = cmd_run                    \
-		}
+#define XS_COMMAND(cmd_name, cmd_summary, cmd_run)                                         \
+	static const struct xs_command xs_command_##cmd_name                               \
+		__attribute__((used, section("xs_commands"), aligned(sizeof(void *)))) = { \
+			.name = #cmd_name, .summary = cmd_summary, .run = cmd_run}
 
 /* Exit statuses shared by every subcommand. */
 #define XS_EXIT_OK 0
 #define XS_EXIT_FAILURE 1 /* the work failed: bad input, an error while running */
-#define XS_EXIT_USAGE 2   /* bad command line */
+#define XS_EXIT_USAGE 2	  /* bad command line */
 
 #endif

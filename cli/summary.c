@@ -63,8 +63,8 @@ void xs_summary_print_text(FILE *out, const struct xs_agg *agg, const struct xs_
 		}
 		fprintf(out, "%-28s %10llu %6.1f%% %11.0f %12s %12s %12s %12s\n",
 			reason_label(&rows[i].key, label, sizeof(label)), (unsigned long long)s->count,
-			total ? 100.0 * (double)s->count / (double)total : 0.0, rate(s->count, info->duration_s), ha, hm,
-			la, lm);
+			total ? 100.0 * (double)s->count / (double)total : 0.0, rate(s->count, info->duration_s), ha,
+			hm, la, lm);
 	}
 	free(rows);
 }

@@ -13,8 +13,8 @@
 #include "common/agg.h"
 
 struct xs_summary_info {
-	double duration_s;  /* wall time of the run */
-	uint64_t dropped;   /* records lost anywhere on the way (producer + sinks) */
+	double duration_s;	/* wall time of the run */
+	uint64_t dropped;	/* records lost anywhere on the way (producer + sinks) */
 	const char *extra_json; /* optional: more members for the JSON object, e.g. "\"unsupported\":[...]" */
 };
 

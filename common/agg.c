@@ -129,7 +129,7 @@ struct cell {
 struct xs_agg {
 	struct cell *cells;
 	size_t cap, used;
-	uint64_t now;   /* newest ts seen */
+	uint64_t now; /* newest ts seen */
 	uint64_t total;
 };
 
@@ -193,7 +193,7 @@ static void grow(struct xs_agg *a)
 
 void xs_agg_add(struct xs_agg *a, const struct xs_exit_record *r)
 {
-	struct xs_agg_key k = { .pid = r->pid, .vcpu = r->vcpu, .reason = r->reason, .isa = r->isa };
+	struct xs_agg_key k = {.pid = r->pid, .vcpu = r->vcpu, .reason = r->reason, .isa = r->isa};
 	struct cell *c = find(a->cells, a->cap, &k);
 	if (!c->used) {
 		if ((a->used + 1) * 2 > a->cap) {
@@ -374,7 +374,7 @@ static int agg_sink_close(struct xs_sink *s)
 	return 0;
 }
 
-static const struct xs_sink_ops agg_sink_ops = { agg_sink_write, NULL, NULL, agg_sink_close };
+static const struct xs_sink_ops agg_sink_ops = {agg_sink_write, NULL, NULL, agg_sink_close};
 
 struct xs_sink *xs_agg_sink(struct xs_agg *a)
 {

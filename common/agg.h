@@ -27,9 +27,9 @@ uint64_t xs_hist_bucket_high(unsigned int b); /* inclusive */
 
 struct xs_stats {
 	uint64_t count;
-	uint64_t lat_count, lat_sum, lat_min, lat_max; /* records with XS_F_LATENCY */
+	uint64_t lat_count, lat_sum, lat_min, lat_max;	  /* records with XS_F_LATENCY */
 	uint64_t handler_count, handler_sum, handler_max; /* records with XS_F_RUN_TIMES: our handler time */
-	uint64_t run_sum;                              /* time inside KVM_RUN (XS_F_RUN_TIMES) */
+	uint64_t run_sum;				  /* time inside KVM_RUN (XS_F_RUN_TIMES) */
 	uint64_t first_ts, last_ts;
 	uint64_t lat_hist[XS_HIST_BUCKETS];
 };
@@ -68,10 +68,10 @@ struct xs_agg_filter {
 enum xs_agg_group { XS_AGG_BY_REASON, XS_AGG_BY_VCPU, XS_AGG_BY_PID };
 
 struct xs_agg_row {
-	struct xs_agg_key key;       /* only the grouped part is meaningful */
+	struct xs_agg_key key; /* only the grouped part is meaningful */
 	struct xs_stats stats;
 	uint32_t per_sec[XS_AGG_SECONDS]; /* oldest first; the last entry is the newest (current) second */
-	double rate;                 /* exits/s over the last complete second */
+	double rate;			  /* exits/s over the last complete second */
 };
 
 struct xs_agg;

@@ -91,7 +91,7 @@ static int tee_close(struct xs_sink *s)
 	return first;
 }
 
-static const struct xs_sink_ops tee_ops = { tee_write, tee_meta, tee_flush, tee_close };
+static const struct xs_sink_ops tee_ops = {tee_write, tee_meta, tee_flush, tee_close};
 
 struct xs_sink *xs_sink_tee(struct xs_sink **sinks, size_t n)
 {
@@ -152,7 +152,7 @@ static int locked_close(struct xs_sink *s)
 	return rc;
 }
 
-static const struct xs_sink_ops locked_ops = { locked_write, locked_meta, locked_flush, locked_close };
+static const struct xs_sink_ops locked_ops = {locked_write, locked_meta, locked_flush, locked_close};
 
 struct xs_sink *xs_sink_locked(struct xs_sink *inner)
 {
@@ -179,7 +179,7 @@ static int null_close(struct xs_sink *s)
 	return 0;
 }
 
-static const struct xs_sink_ops null_ops = { null_write, NULL, NULL, null_close };
+static const struct xs_sink_ops null_ops = {null_write, NULL, NULL, null_close};
 
 struct xs_sink *xs_sink_null(void)
 {

@@ -32,9 +32,9 @@ struct xs_sink_ops {
 
 struct xs_sink {
 	const struct xs_sink_ops *ops;
-	const char *name;  /* for messages: "record file out.xsr", "store exits.db" */
-	uint64_t written;  /* records accepted */
-	uint64_t dropped;  /* records accepted but not kept (counted, reported) */
+	const char *name; /* for messages: "record file out.xsr", "store exits.db" */
+	uint64_t written; /* records accepted */
+	uint64_t dropped; /* records accepted but not kept (counted, reported) */
 };
 
 static inline int xs_sink_write(struct xs_sink *s, const struct xs_exit_record *recs, size_t n)

@@ -65,8 +65,8 @@ struct xsr_writer {
 	int fd;
 	char *path;
 	unsigned char *buf; /* chunk header + records */
-	size_t used;        /* bytes of records in buf after the chunk header */
-	int error;          /* first errno */
+	size_t used;	    /* bytes of records in buf after the chunk header */
+	int error;	    /* first errno */
 };
 
 static int write_all(struct xsr_writer *w, const void *p, size_t n)
@@ -89,7 +89,7 @@ static int write_all(struct xsr_writer *w, const void *p, size_t n)
 
 static int write_chunk(struct xsr_writer *w, uint32_t type, const void *payload, size_t len)
 {
-	struct chunk_header h = { type, (uint32_t)len };
+	struct chunk_header h = {type, (uint32_t)len};
 	int rc = write_all(w, &h, sizeof(h));
 	return rc ? rc : write_all(w, payload, len);
 }
@@ -98,7 +98,7 @@ static int writer_flush_records(struct xsr_writer *w)
 {
 	if (!w->used)
 		return 0;
-	struct chunk_header h = { XSR_CHUNK_RECORDS, (uint32_t)w->used };
+	struct chunk_header h = {XSR_CHUNK_RECORDS, (uint32_t)w->used};
 	memcpy(w->buf, &h, sizeof(h));
 	size_t n = sizeof(h) + w->used;
 	w->used = 0;
@@ -155,7 +155,7 @@ static int writer_close(struct xs_sink *s)
 {
 	struct xsr_writer *w = (struct xsr_writer *)s;
 	writer_flush_records(w);
-	uint64_t end[2] = { s->written, s->dropped };
+	uint64_t end[2] = {s->written, s->dropped};
 	write_chunk(w, XSR_CHUNK_END, end, sizeof(end));
 	if (fsync(w->fd) && !w->error && errno != EINVAL)
 		w->error = errno;
@@ -168,7 +168,7 @@ static int writer_close(struct xs_sink *s)
 	return rc;
 }
 
-static const struct xs_sink_ops writer_ops = { writer_write, writer_meta, writer_flush, writer_close };
+static const struct xs_sink_ops writer_ops = {writer_write, writer_meta, writer_flush, writer_close};
 
 struct xs_sink *xsr_sink_open(const char *path, char *err, size_t errlen)
 {
@@ -183,11 +183,11 @@ struct xs_sink *xsr_sink_open(const char *path, char *err, size_t errlen)
 	w->path = xs_strdup(path);
 	w->base.name = w->path;
 	w->buf = xs_malloc(WRITE_BUFFER);
-	struct file_header h = { .format_version = XSR_FORMAT_VERSION,
-				 .header_size = XSR_HEADER_SIZE,
-				 .record_version = XS_RECORD_VERSION,
-				 .core_size = XS_RECORD_CORE_SIZE,
-				 .full_size = XS_RECORD_FULL_SIZE };
+	struct file_header h = {.format_version = XSR_FORMAT_VERSION,
+				.header_size = XSR_HEADER_SIZE,
+				.record_version = XS_RECORD_VERSION,
+				.core_size = XS_RECORD_CORE_SIZE,
+				.full_size = XS_RECORD_FULL_SIZE};
 	memcpy(h.magic, XSR_MAGIC, 8);
 	if (write_all(w, &h, sizeof(h))) {
 		snprintf(err, errlen, "cannot write record file %s: %s", path, strerror(w->error));
@@ -205,9 +205,9 @@ struct xs_sink *xsr_sink_open(const char *path, char *err, size_t errlen)
 struct xsr_reader {
 	const unsigned char *data;
 	size_t len;
-	size_t pos;        /* next chunk header */
-	size_t chunk_pos;  /* next record inside the current RECORDS chunk */
-	size_t chunk_end;  /* 0 when not inside a RECORDS chunk */
+	size_t pos;	  /* next chunk header */
+	size_t chunk_pos; /* next record inside the current RECORDS chunk */
+	size_t chunk_end; /* 0 when not inside a RECORDS chunk */
 	bool mapped;
 	bool complete;
 	bool failed;
@@ -220,7 +220,8 @@ static struct xsr_reader *reader_new(const void *buf, size_t len, bool mapped, c
 {
 	struct file_header h;
 	if (len < sizeof(h)) {
-		snprintf(err, errlen, "%s: not an exitscope record file (%zu bytes, shorter than the header)", name, len);
+		snprintf(err, errlen, "%s: not an exitscope record file (%zu bytes, shorter than the header)", name,
+			 len);
 		return NULL;
 	}
 	memcpy(&h, buf, sizeof(h));
@@ -299,8 +300,9 @@ static int next_record(struct xsr_reader *r, struct xsr_item *item)
 			/* Without a trustworthy size we cannot find the next record: skip the chunk's rest. */
 			uint64_t lost = avail / XS_RECORD_CORE_SIZE ? avail / XS_RECORD_CORE_SIZE : 1;
 			r->bad += lost;
-			snprintf(r->error, sizeof(r->error), "bad record at byte %zu: %s; skipped the %zu bytes after it",
-				 r->chunk_pos, why, avail);
+			snprintf(r->error, sizeof(r->error),
+				 "bad record at byte %zu: %s; skipped the %zu bytes after it", r->chunk_pos, why,
+				 avail);
 			r->chunk_pos = r->chunk_end;
 			break;
 		}
@@ -333,7 +335,8 @@ int xsr_next(struct xsr_reader *r, struct xsr_item *item)
 		memcpy(&h, r->data + r->pos, sizeof(h));
 		size_t start = r->pos + sizeof(h);
 		if (h.length > XSR_MAX_CHUNK)
-			return fail(r, "corrupt chunk at byte %zu: length %u exceeds %u", r->pos, h.length, XSR_MAX_CHUNK);
+			return fail(r, "corrupt chunk at byte %zu: length %u exceeds %u", r->pos, h.length,
+				    XSR_MAX_CHUNK);
 		if (h.length > r->len - start)
 			return fail(r, "truncated at byte %zu: chunk of %u bytes ends past the end of the file", r->pos,
 				    h.length);
@@ -352,7 +355,8 @@ int xsr_next(struct xsr_reader *r, struct xsr_item *item)
 			const char *value = key_end + 1;
 			size_t rest = h.length - (size_t)(value - key);
 			if (!rest || !memchr(value, 0, rest))
-				return fail(r, "corrupt metadata chunk at byte %zu: value not terminated", start - sizeof(h));
+				return fail(r, "corrupt metadata chunk at byte %zu: value not terminated",
+					    start - sizeof(h));
 			item->kind = XSR_ITEM_META;
 			item->key = key;
 			item->value = value;

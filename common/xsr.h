@@ -42,8 +42,8 @@ enum xsr_item_kind { XSR_ITEM_RECORD = 1, XSR_ITEM_META, XSR_ITEM_END };
 
 struct xsr_item {
 	enum xsr_item_kind kind;
-	struct xs_exit_record rec; /* XSR_ITEM_RECORD: gs zeroed when the record has none */
-	const char *key, *value;   /* XSR_ITEM_META: valid until the next call */
+	struct xs_exit_record rec;	   /* XSR_ITEM_RECORD: gs zeroed when the record has none */
+	const char *key, *value;	   /* XSR_ITEM_META: valid until the next call */
 	uint64_t end_records, end_dropped; /* XSR_ITEM_END */
 };
 
@@ -59,9 +59,9 @@ struct xsr_reader *xsr_open_mem(const void *buf, size_t len, char *err, size_t e
  */
 int xsr_next(struct xsr_reader *r, struct xsr_item *item);
 
-const char *xsr_error(const struct xsr_reader *r); /* last problem seen, or NULL */
+const char *xsr_error(const struct xsr_reader *r);    /* last problem seen, or NULL */
 uint64_t xsr_bad_records(const struct xsr_reader *r); /* records skipped as invalid */
-bool xsr_complete(const struct xsr_reader *r);        /* an END chunk was seen */
+bool xsr_complete(const struct xsr_reader *r);	      /* an END chunk was seen */
 void xsr_close(struct xsr_reader *r);
 
 #endif

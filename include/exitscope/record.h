@@ -26,9 +26,9 @@ typedef __UINT64_TYPE__ xs_u64;
 /* Which table `reason` belongs to. The VMX and SVM values equal the kvm_exit tracepoint's `isa`. */
 enum xs_isa {
 	XS_ISA_UNKNOWN = 0,
-	XS_ISA_VMX = 1,        /* Intel VT-x basic exit reason + flag bits (SDM vol. 3C, appendix C) */
-	XS_ISA_SVM = 2,        /* AMD SVM exit code (APM vol. 2, appendix C) */
-	XS_ISA_KVM = 3,        /* KVM_EXIT_* userspace exit reason (linux/kvm.h) */
+	XS_ISA_VMX = 1,	       /* Intel VT-x basic exit reason + flag bits (SDM vol. 3C, appendix C) */
+	XS_ISA_SVM = 2,	       /* AMD SVM exit code (APM vol. 2, appendix C) */
+	XS_ISA_KVM = 3,	       /* KVM_EXIT_* userspace exit reason (linux/kvm.h) */
 	XS_ISA_HOST_EVENT = 4, /* a per-cause KVM tracepoint on hosts where kvm_exit never fires: enum xs_host_event */
 	XS_ISA_COUNT
 };
@@ -37,7 +37,7 @@ enum xs_isa {
 enum xs_source {
 	XS_SRC_UNKNOWN = 0,
 	XS_SRC_LAUNCHER = 1,  /* our KVM_RUN loop */
-	XS_SRC_BPF = 2,       /* BPF ring buffer on KVM tracepoints */
+	XS_SRC_BPF = 2,	      /* BPF ring buffer on KVM tracepoints */
 	XS_SRC_PERF = 3,      /* perf_event rings on KVM tracepoints */
 	XS_SRC_KMOD_VMX = 4,  /* our VT-x core inside the Linux module */
 	XS_SRC_BARE_VMX = 5,  /* our VT-x core inside the bare-metal test kernel */
@@ -47,22 +47,22 @@ enum xs_source {
 
 /* Reasons of isa XS_ISA_HOST_EVENT: the KVM tracepoint that stood for the exit. */
 enum xs_host_event {
-	XS_HEV_PIO = 1,         /* kvm:kvm_pio */
-	XS_HEV_MMIO = 2,        /* kvm:kvm_mmio */
-	XS_HEV_MSR = 3,         /* kvm:kvm_msr */
-	XS_HEV_CR = 4,          /* kvm:kvm_cr */
-	XS_HEV_CPUID = 5,       /* kvm:kvm_cpuid */
-	XS_HEV_HYPERCALL = 6,   /* kvm:kvm_hypercall */
+	XS_HEV_PIO = 1,		   /* kvm:kvm_pio */
+	XS_HEV_MMIO = 2,	   /* kvm:kvm_mmio */
+	XS_HEV_MSR = 3,		   /* kvm:kvm_msr */
+	XS_HEV_CR = 4,		   /* kvm:kvm_cr */
+	XS_HEV_CPUID = 5,	   /* kvm:kvm_cpuid */
+	XS_HEV_HYPERCALL = 6,	   /* kvm:kvm_hypercall */
 	XS_HEV_USERSPACE_EXIT = 7, /* kvm:kvm_userspace_exit with no per-cause event before it */
 	XS_HEV_INJ_EXCEPTION = 8,  /* kvm:kvm_inj_exception */
-	XS_HEV_PAGE_FAULT = 9,     /* kvm:kvm_page_fault */
+	XS_HEV_PAGE_FAULT = 9,	   /* kvm:kvm_page_fault */
 	XS_HEV_EMULATE_INSN = 10,  /* kvm:kvm_emulate_insn (opt-in) */
 	XS_HEV_NESTED_VMEXIT = 11, /* kvm:kvm_nested_vmexit (opt-in) */
 	XS_HEV_COUNT
 };
 
 /* VMX flag bits of the 32-bit exit reason; the basic reason is bits 15:0. */
-#define XS_VMX_BASIC_REASON(r) ((r) & 0xffffu)
+#define XS_VMX_BASIC_REASON(r) ((r)&0xffffu)
 #define XS_VMX_REASON_FAILED_VMENTRY 0x80000000u
 #define XS_VMX_REASON_FROM_VMX_ROOT 0x20000000u
 #define XS_VMX_REASON_PENDING_MTF 0x10000000u
@@ -71,16 +71,16 @@ enum xs_host_event {
 
 /* flags */
 #define XS_F_GUEST_STATE (1u << 0)   /* gs is present and `size` is XS_RECORD_FULL_SIZE */
-#define XS_F_LATENCY (1u << 1)       /* latency_ns is valid */
+#define XS_F_LATENCY (1u << 1)	     /* latency_ns is valid */
 #define XS_F_RUN_TIMES (1u << 2)     /* run_ns and handler_ns are valid */
-#define XS_F_TS_TSC (1u << 3)        /* ts is in TSC ticks, not CLOCK_MONOTONIC ns */
-#define XS_F_INSN (1u << 4)          /* insn_len and insn_info are valid (VMX) */
+#define XS_F_TS_TSC (1u << 3)	     /* ts is in TSC ticks, not CLOCK_MONOTONIC ns */
+#define XS_F_INSN (1u << 4)	     /* insn_len and insn_info are valid (VMX) */
 #define XS_F_IDT_VECTORING (1u << 5) /* idt_vectoring_info/_error are valid */
-#define XS_F_UNJOINED (1u << 6)      /* a detail event whose kvm_exit was never seen */
-#define XS_F_FINAL (1u << 7)         /* the vCPU's last exit: the run stopped here (error, shutdown, stop) */
+#define XS_F_UNJOINED (1u << 6)	     /* a detail event whose kvm_exit was never seen */
+#define XS_F_FINAL (1u << 7)	     /* the vCPU's last exit: the run stopped here (error, shutdown, stop) */
 #define XS_F_USERSPACE (1u << 8)     /* the exit was forwarded to the VMM in user space */
-#define XS_F_SAMPLED (1u << 9)       /* kept by 1-in-N sampling; the run's metadata says N */
-#define XS_F_RIP (1u << 10)          /* guest_rip is valid */
+#define XS_F_SAMPLED (1u << 9)	     /* kept by 1-in-N sampling; the run's metadata says N */
+#define XS_F_RIP (1u << 10)	     /* guest_rip is valid */
 #define XS_F_GUEST_PHYS (1u << 11)   /* guest_phys is valid */
 #define XS_F_GUEST_LINEAR (1u << 12) /* guest_linear is valid */
 #define XS_F_INTR_INFO (1u << 13)    /* intr_info and error_code are valid */
@@ -109,10 +109,10 @@ enum xs_detail_kind {
 
 struct xs_detail_io {
 	xs_u16 port;
-	xs_u8 size;      /* bytes per element: 1, 2 or 4 */
+	xs_u8 size;	 /* bytes per element: 1, 2 or 4 */
 	xs_u8 direction; /* XS_IO_OUT or XS_IO_IN */
-	xs_u32 count;    /* elements transferred (string/rep forms: more than 1) */
-	xs_u64 value;    /* first element's data */
+	xs_u32 count;	 /* elements transferred (string/rep forms: more than 1) */
+	xs_u64 value;	 /* first element's data */
 	xs_u8 string;
 	xs_u8 rep;
 	xs_u8 reserved[6];
@@ -130,7 +130,7 @@ struct xs_detail_msr {
 	xs_u32 index;
 	xs_u8 is_write;
 	xs_u8 kvm_reason; /* KVM_MSR_EXIT_REASON_* when the launcher saw the exit, else 0 */
-	xs_u8 failed;     /* the access raised #GP */
+	xs_u8 failed;	  /* the access raised #GP */
 	xs_u8 reserved;
 	xs_u64 value;
 };
@@ -181,7 +181,7 @@ struct xs_detail_page_fault {
 
 struct xs_detail_internal {
 	xs_u32 suberror; /* KVM_INTERNAL_ERROR_* */
-	xs_u32 ndata;    /* entries KVM reported; at most 6 kept below */
+	xs_u32 ndata;	 /* entries KVM reported; at most 6 kept below */
 	xs_u64 data[6];
 };
 
@@ -228,8 +228,23 @@ enum xs_seg { XS_SEG_ES, XS_SEG_CS, XS_SEG_SS, XS_SEG_DS, XS_SEG_FS, XS_SEG_GS, 
 
 /* GPRs in x86 register-number order, the order exit qualifications name them in. */
 enum xs_gpr {
-	XS_RAX, XS_RCX, XS_RDX, XS_RBX, XS_RSP, XS_RBP, XS_RSI, XS_RDI,
-	XS_R8, XS_R9, XS_R10, XS_R11, XS_R12, XS_R13, XS_R14, XS_R15, XS_GPR_COUNT
+	XS_RAX,
+	XS_RCX,
+	XS_RDX,
+	XS_RBX,
+	XS_RSP,
+	XS_RBP,
+	XS_RSI,
+	XS_RDI,
+	XS_R8,
+	XS_R9,
+	XS_R10,
+	XS_R11,
+	XS_R12,
+	XS_R13,
+	XS_R14,
+	XS_R15,
+	XS_GPR_COUNT
 };
 
 /* Bits of xs_guest_state.valid: which fields were read fresh at this exit. */
@@ -270,34 +285,34 @@ struct xs_guest_state {
 };
 
 struct xs_exit_record {
-	xs_u16 version; /* XS_RECORD_VERSION */
-	xs_u16 size;    /* XS_RECORD_CORE_SIZE, or XS_RECORD_FULL_SIZE with XS_F_GUEST_STATE */
-	xs_u8 isa;      /* enum xs_isa */
-	xs_u8 source;   /* enum xs_source */
-	xs_u16 flags;   /* XS_F_* */
-	xs_u32 reason;  /* full 32-bit exit reason: VMX flag bits kept, SVM codes as is */
-	xs_u32 vcpu;    /* vCPU id within its VM */
-	xs_u64 ts;      /* time of the exit: CLOCK_MONOTONIC ns (TSC ticks with XS_F_TS_TSC) */
-	xs_u64 seq;     /* producer's sequence number within the run; gaps mean loss */
-	xs_u32 pid;     /* host process (tgid) that runs the vCPU */
-	xs_u32 tid;     /* host thread that runs the vCPU */
-	xs_u32 cpu;     /* host CPU the exit was seen on */
-	xs_u32 intr_info;     /* VM-exit interruption information (VMX) / EXITINTINFO (SVM) */
-	xs_u64 qualification; /* VMX exit qualification; SVM EXITINFO1 */
-	xs_u64 info2;         /* SVM EXITINFO2; VMX as KVM's kvm_exit reports it: IDT-vectoring info */
-	xs_u32 error_code;    /* VM-exit interruption error code */
-	xs_u32 insn_len;      /* VM-exit instruction length (XS_F_INSN) */
-	xs_u32 insn_info;     /* VM-exit instruction information (XS_F_INSN) */
+	xs_u16 version;		    /* XS_RECORD_VERSION */
+	xs_u16 size;		    /* XS_RECORD_CORE_SIZE, or XS_RECORD_FULL_SIZE with XS_F_GUEST_STATE */
+	xs_u8 isa;		    /* enum xs_isa */
+	xs_u8 source;		    /* enum xs_source */
+	xs_u16 flags;		    /* XS_F_* */
+	xs_u32 reason;		    /* full 32-bit exit reason: VMX flag bits kept, SVM codes as is */
+	xs_u32 vcpu;		    /* vCPU id within its VM */
+	xs_u64 ts;		    /* time of the exit: CLOCK_MONOTONIC ns (TSC ticks with XS_F_TS_TSC) */
+	xs_u64 seq;		    /* producer's sequence number within the run; gaps mean loss */
+	xs_u32 pid;		    /* host process (tgid) that runs the vCPU */
+	xs_u32 tid;		    /* host thread that runs the vCPU */
+	xs_u32 cpu;		    /* host CPU the exit was seen on */
+	xs_u32 intr_info;	    /* VM-exit interruption information (VMX) / EXITINTINFO (SVM) */
+	xs_u64 qualification;	    /* VMX exit qualification; SVM EXITINFO1 */
+	xs_u64 info2;		    /* SVM EXITINFO2; VMX as KVM's kvm_exit reports it: IDT-vectoring info */
+	xs_u32 error_code;	    /* VM-exit interruption error code */
+	xs_u32 insn_len;	    /* VM-exit instruction length (XS_F_INSN) */
+	xs_u32 insn_info;	    /* VM-exit instruction information (XS_F_INSN) */
 	xs_u32 idt_vectoring_info;  /* XS_F_IDT_VECTORING */
 	xs_u32 idt_vectoring_error; /* XS_F_IDT_VECTORING */
-	xs_u8 detail_kind;          /* enum xs_detail_kind */
+	xs_u8 detail_kind;	    /* enum xs_detail_kind */
 	xs_u8 reserved0[3];
-	xs_u64 guest_rip;     /* XS_F_RIP */
-	xs_u64 guest_phys;    /* guest-physical address of EPT/NPF exits (XS_F_GUEST_PHYS) */
-	xs_u64 guest_linear;  /* guest-linear address (XS_F_GUEST_LINEAR) */
-	xs_u64 latency_ns;    /* exit to the next entry of the same vCPU (XS_F_LATENCY) */
-	xs_u64 run_ns;        /* launcher: time inside KVM_RUN that ended in this exit (XS_F_RUN_TIMES) */
-	xs_u64 handler_ns;    /* launcher: time our handler spent on this exit (XS_F_RUN_TIMES) */
+	xs_u64 guest_rip;    /* XS_F_RIP */
+	xs_u64 guest_phys;   /* guest-physical address of EPT/NPF exits (XS_F_GUEST_PHYS) */
+	xs_u64 guest_linear; /* guest-linear address (XS_F_GUEST_LINEAR) */
+	xs_u64 latency_ns;   /* exit to the next entry of the same vCPU (XS_F_LATENCY) */
+	xs_u64 run_ns;	     /* launcher: time inside KVM_RUN that ended in this exit (XS_F_RUN_TIMES) */
+	xs_u64 handler_ns;   /* launcher: time our handler spent on this exit (XS_F_RUN_TIMES) */
 	union xs_detail detail;
 	struct xs_guest_state gs; /* only with XS_F_GUEST_STATE; not on the wire otherwise */
 };

@@ -237,7 +237,7 @@ static void test_agg(void **state)
 	assert_int_equal(c10, 300);
 	free(rows);
 
-	struct xs_agg_filter f = { .by_vcpu = true, .vcpu = 1 };
+	struct xs_agg_filter f = {.by_vcpu = true, .vcpu = 1};
 	n = xs_agg_rollup(a, &f, XS_AGG_BY_VCPU, &rows);
 	assert_int_equal(n, 1);
 	assert_int_equal(rows[0].stats.count, 1000);
@@ -296,16 +296,16 @@ static int counting_close(struct xs_sink *s)
 	free(s);
 	return 0;
 }
-static const struct xs_sink_ops counting_ops = { counting_write, NULL, NULL, counting_close };
+static const struct xs_sink_ops counting_ops = {counting_write, NULL, NULL, counting_close};
 
 static void test_tee_and_locked(void **state)
 {
 	(void)state;
 	struct xs_sink *a = xs_calloc(1, sizeof(*a)), *b = xs_calloc(1, sizeof(*b));
 	a->ops = b->ops = &counting_ops;
-	struct xs_sink *kids[] = { a, b };
+	struct xs_sink *kids[] = {a, b};
 	struct xs_sink *t = xs_sink_locked(xs_sink_tee(kids, 2));
-	struct xs_exit_record r[3] = { make_record(0, 0), make_record(1, 0), make_record(2, 0) };
+	struct xs_exit_record r[3] = {make_record(0, 0), make_record(1, 0), make_record(2, 0)};
 	count_writes = 0;
 	assert_int_equal(xs_sink_write(t, r, 3), 0);
 	assert_int_equal(count_writes, 6);
@@ -317,9 +317,9 @@ static void test_tee_and_locked(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_u64),   cmocka_unit_test(test_xsr_round_trip),
-		cmocka_unit_test(test_xsr_truncated), cmocka_unit_test(test_xsr_rejects),
-		cmocka_unit_test(test_hist),        cmocka_unit_test(test_agg),
+		cmocka_unit_test(test_parse_u64),      cmocka_unit_test(test_xsr_round_trip),
+		cmocka_unit_test(test_xsr_truncated),  cmocka_unit_test(test_xsr_rejects),
+		cmocka_unit_test(test_hist),	       cmocka_unit_test(test_agg),
 		cmocka_unit_test(test_tee_and_locked), cmocka_unit_test(test_agg_many_groups),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

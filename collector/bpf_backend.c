@@ -24,7 +24,8 @@ struct xs_col_backend_impl {
 	void *ctx;
 	uint64_t bad_events;
 	bool both_halves;
-	char raw_failure[256]; /* why the tp_btf detail programs did not load, if they did not */
+	uint32_t classic;      /* enum detail bits: tracepoints whose classic program replaced the tp_btf one */
+	char raw_failure[256]; /* why the first tp_btf detail program that did not load failed */
 };
 
 /* ---- libbpf's messages: kept for the failure reason, shown with --verbose ---- */
@@ -172,33 +173,62 @@ static struct xs_col_backend_impl *fail(struct xs_col_backend_impl *b, char *err
 	return NULL;
 }
 
+/* The tracepoints with two programs: tp_btf (the raw arguments) and classic (the trace record, by field name). */
+enum detail {
+	D_PIO,
+	D_MMIO,
+	D_MSR,
+	D_CR,
+	D_CPUID,
+	D_HYPERCALL,
+	D_INJ_EXCEPTION,
+	D_PAGE_FAULT,
+	D_FPU,
+	D_USERSPACE_EXIT,
+	D_COUNT
+};
+#define D_ALL ((1u << D_COUNT) - 1)
+
+static const char *const detail_names[D_COUNT] = {
+	[D_PIO] = "pio",
+	[D_MMIO] = "mmio",
+	[D_MSR] = "msr",
+	[D_CR] = "cr",
+	[D_CPUID] = "cpuid",
+	[D_HYPERCALL] = "hypercall",
+	[D_INJ_EXCEPTION] = "inj_exception",
+	[D_PAGE_FAULT] = "page_fault",
+	[D_FPU] = "fpu",
+	[D_USERSPACE_EXIT] = "userspace_exit",
+};
+
 /* The programs of one load, in attach order: what follows an exit first, the exit last, so the first exits
- * seen are whole. raw: the tp_btf variants of the detail programs, else the classic ones. */
+ * seen are whole. classic: enum detail bits whose classic program is used instead of the tp_btf one. */
 static size_t choose_programs(struct exitscope_bpf *s, const struct xs_col_opts *o, const struct xs_kvm_host *host,
-			      bool raw, struct prog_choice *progs)
+			      uint32_t classic, struct prog_choice *progs)
 {
 	uint32_t events = o->events ? o->events : XS_TP_DEFAULT;
 	enum xs_col_exit_source src = exit_source_for(o, host);
 	int exit_bit = events & XS_TP_BIT(XS_TP_EXIT) ? XS_TP_EXIT : -1;
-#define DETAIL(name, bit)                                                        \
-	{raw ? s->progs.name##_btf : s->progs.name##_tp, "kvm_" #name, bit},     \
-	{                                                                        \
-		raw ? s->progs.name##_tp : s->progs.name##_btf, "kvm_" #name, -1 \
+#define DETAIL(name, bit, d)                                                                      \
+	{classic & (1u << (d)) ? s->progs.name##_tp : s->progs.name##_btf, "kvm_" #name, bit},    \
+	{                                                                                         \
+		classic &(1u << (d)) ? s->progs.name##_btf : s->progs.name##_tp, "kvm_" #name, -1 \
 	}
 	const struct prog_choice all[] = {
 		{s->progs.entry_btf, "kvm_entry", XS_TP_ENTRY},
-		DETAIL(pio, XS_TP_PIO),
-		DETAIL(mmio, XS_TP_MMIO),
-		DETAIL(msr, XS_TP_MSR),
-		DETAIL(cr, XS_TP_CR),
-		DETAIL(cpuid, XS_TP_CPUID),
-		DETAIL(hypercall, XS_TP_HYPERCALL),
-		DETAIL(inj_exception, XS_TP_INJ_EXCEPTION),
-		DETAIL(page_fault, XS_TP_PAGE_FAULT),
+		DETAIL(pio, XS_TP_PIO, D_PIO),
+		DETAIL(mmio, XS_TP_MMIO, D_MMIO),
+		DETAIL(msr, XS_TP_MSR, D_MSR),
+		DETAIL(cr, XS_TP_CR, D_CR),
+		DETAIL(cpuid, XS_TP_CPUID, D_CPUID),
+		DETAIL(hypercall, XS_TP_HYPERCALL, D_HYPERCALL),
+		DETAIL(inj_exception, XS_TP_INJ_EXCEPTION, D_INJ_EXCEPTION),
+		DETAIL(page_fault, XS_TP_PAGE_FAULT, D_PAGE_FAULT),
 		{s->progs.emulate_tp, "kvm_emulate_insn", XS_TP_EMULATE_INSN},
 		{s->progs.nested_exit_tp, "kvm_nested_vmexit", XS_TP_NESTED_VMEXIT},
-		{s->progs.run_ioctl_tp, NULL, XS_TP_USERSPACE_EXIT},
-		DETAIL(userspace_exit, XS_TP_USERSPACE_EXIT),
+		DETAIL(fpu, XS_TP_USERSPACE_EXIT, D_FPU), /* binds a thread to its vCPU at each KVM_RUN */
+		DETAIL(userspace_exit, XS_TP_USERSPACE_EXIT, D_USERSPACE_EXIT),
 		{s->progs.exit_tp, "kvm_exit", src != XS_EXIT_SRC_BTF ? exit_bit : -1},
 		{s->progs.exit_btf, "kvm_exit", src != XS_EXIT_SRC_TP ? exit_bit : -1},
 		{s->progs.bench_synthetic, NULL, o->synthetic ? XS_TP_COUNT : -1},
@@ -217,15 +247,34 @@ static size_t choose_programs(struct exitscope_bpf *s, const struct xs_col_opts 
 	return n;
 }
 
+/*
+ * The tp_btf detail program libbpf's last load failure names ("prog 'pio_btf': BPF program load failed"), as
+ * an enum detail, or -1. A kernel whose verifier refuses one tracepoint's raw arguments (6.1 cannot type the
+ * `const void *` of kvm_pio) then loses only that program's advantage, not every one's.
+ */
+static int failed_detail(void)
+{
+	const char *p = strstr(libbpf_specific, "prog '");
+	if (!p)
+		return -1;
+	p += strlen("prog '");
+	for (int d = 0; d < D_COUNT; d++) {
+		size_t n = strlen(detail_names[d]);
+		if (!strncmp(p, detail_names[d], n) && !strncmp(p + n, "_btf'", 5))
+			return d;
+	}
+	return -1;
+}
+
 /* Open, configure and load the skeleton with one set of programs. 0, or a negative errno (b->skel destroyed). */
-static int load(struct xs_col_backend_impl *b, const struct xs_col_opts *o, const struct xs_kvm_host *host, bool raw,
-		struct prog_choice *progs, size_t *nprogs)
+static int load(struct xs_col_backend_impl *b, const struct xs_col_opts *o, const struct xs_kvm_host *host,
+		uint32_t classic, struct prog_choice *progs, size_t *nprogs)
 {
 	b->skel = exitscope_bpf__open();
 	if (!b->skel)
 		return -errno;
 	struct exitscope_bpf *s = b->skel;
-	size_t n = *nprogs = choose_programs(s, o, host, raw, progs);
+	size_t n = *nprogs = choose_programs(s, o, host, classic, progs);
 	bool any = false, exit_tp = false;
 	for (size_t i = 0; i < n; i++) {
 		any |= progs[i].tp >= 0;
@@ -270,16 +319,27 @@ static struct xs_col_backend_impl *bpf_open(const struct xs_col_opts *o, const s
 	b->ctx = ctx;
 	struct prog_choice progs[40];
 	size_t n = 0;
-	/* The tp_btf detail programs first (cheaper: no trace record is built for them); a kernel whose
-	 * tracepoint prototypes differ gets the classic ones, which read the record by field name. */
-	bool raw = o->detail_source != XS_DETAIL_SRC_TP;
-	int e = load(b, o, host, raw, progs, &n);
-	if (e && raw && o->detail_source == XS_DETAIL_SRC_AUTO && e != -ENOENT && e != -EPERM) {
-		snprintf(b->raw_failure, sizeof(b->raw_failure), "%s",
-			 libbpf_specific[0] ? libbpf_specific : libbpf_first);
+	/*
+	 * The tp_btf detail programs first (cheaper: no trace record is built for them). Each one the kernel
+	 * refuses (its tracepoint's prototype differs, or the verifier cannot type an argument) is replaced by
+	 * its classic program, which reads the record by field name, and the load is tried again.
+	 */
+	uint32_t classic = o->detail_source == XS_DETAIL_SRC_TP ? D_ALL : 0;
+	int e;
+	for (;;) {
+		e = load(b, o, host, classic, progs, &n);
+		if (!e || o->detail_source != XS_DETAIL_SRC_AUTO || e == -ENOENT || e == -EPERM)
+			break;
+		int d = failed_detail();
+		if (d < 0 || classic & (1u << d))
+			break;
+		if (!b->raw_failure[0])
+			snprintf(b->raw_failure, sizeof(b->raw_failure), "%s",
+				 libbpf_specific[0] ? libbpf_specific : libbpf_first);
+		classic |= 1u << d;
 		libbpf_first[0] = libbpf_specific[0] = 0;
-		e = load(b, o, host, false, progs, &n);
 	}
+	b->classic = classic;
 	if (e == -ENOENT) {
 		snprintf(err, errlen, "none of the selected KVM tracepoints exists on this kernel (is KVM loaded?)");
 		bpf_close(b);
@@ -357,15 +417,20 @@ static void bpf_meta(struct xs_col_backend_impl *b, struct xs_sink *sink)
 		     : btf     ? "tp_btf"
 		     : tp      ? "tracepoint"
 			       : "none");
-	bool raw = bpf_program__autoload(s->progs.pio_btf) || bpf_program__autoload(s->progs.cpuid_btf) ||
-		   bpf_program__autoload(s->progs.userspace_exit_btf);
-	if (raw)
+	if (!b->classic) {
 		xs_sink_meta(sink, "collector.detail_programs", "tp_btf");
-	else if (b->raw_failure[0])
-		xs_sink_metaf(sink, "collector.detail_programs", "tracepoint (tp_btf did not load: %s)",
-			      b->raw_failure);
-	else
+	} else if (b->classic == D_ALL) {
 		xs_sink_meta(sink, "collector.detail_programs", "tracepoint");
+	} else {
+		char names[256] = "";
+		size_t len = 0;
+		for (int d = 0; d < D_COUNT; d++)
+			if (b->classic & (1u << d))
+				len += (size_t)snprintf(names + len, sizeof(names) - len, "%skvm_%s", len ? ", " : "",
+							detail_names[d]);
+		xs_sink_metaf(sink, "collector.detail_programs", "tp_btf, tracepoint for %s (tp_btf did not load: %s)",
+			      names, b->raw_failure);
+	}
 }
 
 const struct xs_col_backend_ops xs_col_bpf_backend = {

@@ -23,7 +23,7 @@ static const struct ev_type_info types[XS_EV_TYPE_COUNT] = {
 	[XS_EV_PAGE_FAULT] = {"kvm_page_fault", sizeof(struct xs_ev_page_fault)},
 	[XS_EV_EMULATE] = {"kvm_emulate_insn", sizeof(struct xs_ev_emulate)},
 	[XS_EV_NESTED_EXIT] = {"kvm_nested_vmexit", sizeof(struct xs_ev_exit)},
-	[XS_EV_RUN] = {"sys_enter_ioctl(KVM_RUN)", sizeof(struct xs_ev_run)},
+	[XS_EV_RUN] = {"KVM_RUN (kvm_fpu load)", sizeof(struct xs_ev_run)},
 };
 
 const char *xs_ev_type_name(unsigned int type)

@@ -58,24 +58,28 @@ struct {
 	__type(value, struct vcpu_cache);
 } vcpu_cache SEC(".maps");
 
-/* Per vCPU thread: which vCPU it runs, and the filter decision of its current exit. */
+/*
+ * Per vCPU thread: which vCPU it runs, and the filter decision of its current exit. Task-local storage: found
+ * from the task itself (no hashing, several times cheaper than a hash map here), never evicted, freed with
+ * the thread.
+ */
 struct tid_state {
-	u64 vcpu; /* struct kvm_vcpu * */
-	u64 run;  /* struct kvm_run * */
-	u64 file; /* the vCPU file of the last KVM_RUN */
+	u64 vcpu; /* struct kvm_vcpu * of the thread's last KVM_RUN */
+	u64 run;  /* its struct kvm_run * */
 	u32 vcpu_id;
 	u8 skip;     /* the current exit was filtered or sampled out: drop its events */
 	u8 kind;     /* host mode: host-event reason of the current exit (enum xs_host_event) */
 	u8 uexit;    /* KVM_EXIT_* of the userspace exit joined to it, 0 if none yet */
 	u8 need_run; /* the VMM's answer (RDMSR data, MSR error, hypercall ret) arrives at the next KVM_RUN */
 	u8 joinable; /* host mode: a userspace exit may still join the current exit ... */
-	u64 key;     /* ... if its struct kvm_run repeats this port / address / hypercall number */
+	u8 pad[7];
+	u64 key; /* ... if its struct kvm_run repeats this port / address / hypercall number */
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct tid_state);
 } tids SEC(".maps");
 
@@ -218,19 +222,17 @@ static __always_inline bool decide(u32 isa, u32 reason)
 	return true;
 }
 
-static __always_inline struct tid_state *state_of(u32 tid)
+/* The running thread's state, or NULL if it has none yet. */
+static __always_inline struct tid_state *state_of(void)
 {
-	return bpf_map_lookup_elem(&tids, &tid);
+	return bpf_task_storage_get(&tids, bpf_get_current_task_btf(), NULL, 0);
 }
 
-static __always_inline struct tid_state *state_get(u32 tid)
+/* The running thread's state, created if needed (NULL only if the kernel cannot allocate it). */
+static __always_inline struct tid_state *state_get(void)
 {
-	struct tid_state *st = bpf_map_lookup_elem(&tids, &tid);
-	if (st)
-		return st;
 	struct tid_state fresh = {.vcpu_id = XS_EV_VCPU_UNKNOWN};
-	bpf_map_update_elem(&tids, &tid, &fresh, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&tids, &tid);
+	return bpf_task_storage_get(&tids, bpf_get_current_task_btf(), &fresh, BPF_LOCAL_STORAGE_GET_F_CREATE);
 }
 
 static __always_inline void *ev_reserve(u64 size, u8 type, u64 pid_tgid, u32 vcpu)
@@ -278,11 +280,11 @@ static __always_inline void ev_submit(void *e)
  * kvm_exit (hardware mode) or by the first host event of the exit (host mode). Only tracked while a reason
  * filter or sampling is on.
  */
-static __always_inline bool follows_exit(u32 tid)
+static __always_inline bool follows_exit(void)
 {
 	if (!cfg.track_exits)
 		return true;
-	struct tid_state *st = state_of(tid);
+	struct tid_state *st = state_of();
 	return !st || !st->skip;
 }
 
@@ -301,11 +303,11 @@ struct host_ev {
 	u64 key;
 };
 
-static __always_inline bool host_event_ok(u32 tid, const struct host_ev *he)
+static __always_inline bool host_event_ok(const struct host_ev *he)
 {
 	if (!cfg.track_exits || cfg.hw_mode)
 		return true;
-	struct tid_state *st = state_get(tid);
+	struct tid_state *st = state_get();
 	if (!st)
 		return true;
 	if (he->completes_kind && st->kind == he->completes_kind && st->uexit == he->completes_uexit) {
@@ -323,9 +325,9 @@ static __always_inline bool host_event_ok(u32 tid, const struct host_ev *he)
 }
 
 /* Hardware mode: details follow their kvm_exit; host mode: they are the exits. */
-static __always_inline bool detail_ok(u32 tid, const struct host_ev *he)
+static __always_inline bool detail_ok(const struct host_ev *he)
 {
-	return cfg.hw_mode ? follows_exit(tid) : host_event_ok(tid, he);
+	return cfg.hw_mode ? follows_exit() : host_event_ok(he);
 }
 
 /* Process and vCPU filters of a detail event; its vCPU id. */
@@ -423,12 +425,12 @@ static __always_inline void fill_exit_btf(struct xs_ev_exit *e, struct kvm_vcpu_
 }
 
 /* The exit's filter decision, remembered for its detail events and kvm_entry. */
-static __always_inline bool exit_decision(u32 tid, u32 isa, u32 reason, bool reason_known)
+static __always_inline bool exit_decision(u32 isa, u32 reason, bool reason_known)
 {
 	if (!cfg.track_exits)
 		return true;
 	bool keep = reason_known ? decide(isa, reason) : sample_ok();
-	struct tid_state *st = state_get(tid);
+	struct tid_state *st = state_get();
 	if (st)
 		st->skip = !keep;
 	return keep;
@@ -464,7 +466,7 @@ int BPF_PROG(exit_btf, struct kvm_vcpu___xs *vcpu, u32 isa)
 	fill_exit_btf(e, vcpu, isa, regs, save);
 	bool keep;
 	if (!cfg.exit_tp_loaded)
-		keep = exit_decision((u32)pid_tgid, isa, e->reason, e->fields & XS_EVX_REASON);
+		keep = exit_decision(isa, e->reason, e->fields & XS_EVX_REASON);
 	else
 		/*
 		 * The classic half (loaded too on VMX) decides, and alone samples: the two halves of one hit may
@@ -494,7 +496,7 @@ int exit_tp(struct trace_event_raw_kvm_exit___xs *ctx)
 	}
 	u32 isa = TP_FIELD(ctx->isa);
 	u32 reason = TP_FIELD(ctx->exit_reason);
-	if (!exit_decision((u32)pid_tgid, isa, reason, true))
+	if (!exit_decision(isa, reason, true))
 		return 1;
 	struct xs_ev_exit *e = ev_reserve(sizeof(*e), XS_EV_EXIT_TP, pid_tgid, vcpu_id);
 	if (!e)
@@ -517,8 +519,7 @@ int nested_exit_tp(struct trace_event_raw_kvm_exit___xs *ctx)
 {
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	u32 vcpu_id;
-	if (!detail_wanted(pid_tgid, &vcpu_id) ||
-	    !detail_ok((u32)pid_tgid, &(struct host_ev){.reason = XS_HEV_NESTED_VMEXIT}))
+	if (!detail_wanted(pid_tgid, &vcpu_id) || !detail_ok(&(struct host_ev){.reason = XS_HEV_NESTED_VMEXIT}))
 		return 1;
 	struct xs_ev_exit *e = ev_reserve(sizeof(*e), XS_EV_NESTED_EXIT, pid_tgid, vcpu_id);
 	if (!e)
@@ -549,7 +550,7 @@ int BPF_PROG(entry_btf, struct kvm_vcpu___xs *vcpu)
 		COUNT(filtered);
 		return 0;
 	}
-	if (!follows_exit((u32)pid_tgid))
+	if (!follows_exit())
 		return 0;
 	struct xs_ev_entry *e = ev_reserve(sizeof(*e), XS_EV_ENTRY, pid_tgid, vcpu_id);
 	if (e)
@@ -578,7 +579,7 @@ static __always_inline void emit_pio(u32 rw, u32 port, u32 size, u32 count, bool
 			     .completes_uexit = KVM_EXIT_IO,
 			     .joinable = rw != 0,
 			     .key = port};
-	if (!detail_ok((u32)pid_tgid, &he))
+	if (!detail_ok(&he))
 		return;
 	struct xs_ev_pio *e = ev_reserve(sizeof(*e), XS_EV_PIO, pid_tgid, vcpu_id);
 	if (!e)
@@ -626,7 +627,7 @@ static __always_inline void emit_mmio(u32 type, u32 len, u64 gpa, bool from_ptr,
 			     .completes_uexit = KVM_EXIT_MMIO,
 			     .joinable = type != XS_EV_MMIO_READ,
 			     .key = gpa};
-	if (!detail_ok((u32)pid_tgid, &he))
+	if (!detail_ok(&he))
 		return;
 	struct xs_ev_mmio *e = ev_reserve(sizeof(*e), XS_EV_MMIO, pid_tgid, vcpu_id);
 	if (!e)
@@ -664,7 +665,7 @@ static __always_inline void emit_msr(u32 write, u32 ecx, u64 data, u32 exception
 {
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	u32 vcpu_id;
-	if (!detail_wanted(pid_tgid, &vcpu_id) || !detail_ok((u32)pid_tgid, &(struct host_ev){.reason = XS_HEV_MSR}))
+	if (!detail_wanted(pid_tgid, &vcpu_id) || !detail_ok(&(struct host_ev){.reason = XS_HEV_MSR}))
 		return;
 	struct xs_ev_msr *e = ev_reserve(sizeof(*e), XS_EV_MSR, pid_tgid, vcpu_id);
 	if (!e)
@@ -695,7 +696,7 @@ static __always_inline void emit_cr(u32 rw, u32 cr, u64 val)
 {
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	u32 vcpu_id;
-	if (!detail_wanted(pid_tgid, &vcpu_id) || !detail_ok((u32)pid_tgid, &(struct host_ev){.reason = XS_HEV_CR}))
+	if (!detail_wanted(pid_tgid, &vcpu_id) || !detail_ok(&(struct host_ev){.reason = XS_HEV_CR}))
 		return;
 	struct xs_ev_cr *e = ev_reserve(sizeof(*e), XS_EV_CR, pid_tgid, vcpu_id);
 	if (!e)
@@ -724,7 +725,7 @@ static __always_inline void emit_cpuid(u32 function, u32 index, u64 rax, u64 rbx
 {
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	u32 vcpu_id;
-	if (!detail_wanted(pid_tgid, &vcpu_id) || !detail_ok((u32)pid_tgid, &(struct host_ev){.reason = XS_HEV_CPUID}))
+	if (!detail_wanted(pid_tgid, &vcpu_id) || !detail_ok(&(struct host_ev){.reason = XS_HEV_CPUID}))
 		return;
 	struct xs_ev_cpuid *e = ev_reserve(sizeof(*e), XS_EV_CPUID, pid_tgid, vcpu_id);
 	if (!e)
@@ -759,7 +760,7 @@ static __always_inline void emit_hypercall(u64 nr, u64 a0, u64 a1, u64 a2, u64 a
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	u32 vcpu_id;
 	if (!detail_wanted(pid_tgid, &vcpu_id) ||
-	    !detail_ok((u32)pid_tgid, &(struct host_ev){.reason = XS_HEV_HYPERCALL, .joinable = 1, .key = nr}))
+	    !detail_ok(&(struct host_ev){.reason = XS_HEV_HYPERCALL, .joinable = 1, .key = nr}))
 		return;
 	struct xs_ev_hypercall *e = ev_reserve(sizeof(*e), XS_EV_HYPERCALL, pid_tgid, vcpu_id);
 	if (!e)
@@ -790,8 +791,7 @@ static __always_inline void emit_inj_exception(u32 exception, u32 has_error, u32
 {
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	u32 vcpu_id;
-	if (!detail_wanted(pid_tgid, &vcpu_id) ||
-	    !detail_ok((u32)pid_tgid, &(struct host_ev){.reason = XS_HEV_INJ_EXCEPTION}))
+	if (!detail_wanted(pid_tgid, &vcpu_id) || !detail_ok(&(struct host_ev){.reason = XS_HEV_INJ_EXCEPTION}))
 		return;
 	struct xs_ev_inj_exc *e = ev_reserve(sizeof(*e), XS_EV_INJ_EXC, pid_tgid, vcpu_id);
 	if (!e)
@@ -822,8 +822,7 @@ static __always_inline void emit_page_fault(u64 address, u64 error_code, u64 rip
 {
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	u32 vcpu_id;
-	if (!detail_wanted(pid_tgid, &vcpu_id) ||
-	    !detail_ok((u32)pid_tgid, &(struct host_ev){.reason = XS_HEV_PAGE_FAULT}))
+	if (!detail_wanted(pid_tgid, &vcpu_id) || !detail_ok(&(struct host_ev){.reason = XS_HEV_PAGE_FAULT}))
 		return;
 	struct xs_ev_page_fault *e = ev_reserve(sizeof(*e), XS_EV_PAGE_FAULT, pid_tgid, vcpu_id);
 	if (!e)
@@ -864,8 +863,7 @@ int emulate_tp(struct trace_event_raw_kvm_emulate_insn___xs *ctx)
 {
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	u32 vcpu_id;
-	if (!detail_wanted(pid_tgid, &vcpu_id) ||
-	    !detail_ok((u32)pid_tgid, &(struct host_ev){.reason = XS_HEV_EMULATE_INSN}))
+	if (!detail_wanted(pid_tgid, &vcpu_id) || !detail_ok(&(struct host_ev){.reason = XS_HEV_EMULATE_INSN}))
 		return 1;
 	struct xs_ev_emulate *e = ev_reserve(sizeof(*e), XS_EV_EMULATE, pid_tgid, vcpu_id);
 	if (!e)
@@ -884,76 +882,59 @@ int emulate_tp(struct trace_event_raw_kvm_emulate_insn___xs *ctx)
 
 /* ---- the VMM's side: KVM_RUN and the userspace exit ---- */
 
-/* The file behind a descriptor of this task, or NULL. */
-static __always_inline struct file *file_of_fd(u32 fd)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct fdtable *fdt = task->files->fdt;
-	if (!fdt || fd >= fdt->max_fds)
-		return NULL;
-	struct file **fds = fdt->fd;
-	struct file *file = NULL;
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]))
-		return NULL;
-	return file;
-}
-
-/* The vCPU of a file if it is a KVM vCPU ("kvm-vcpu:N"), else NULL. */
-static __always_inline struct kvm_vcpu___xs *vcpu_of_file(struct file *file)
-{
-	const unsigned char *name = BPF_CORE_READ(file, f_path.dentry, d_name.name);
-	char buf[9] = {};
-	if (!name || bpf_probe_read_kernel(buf, sizeof(buf), name))
-		return NULL;
-	if (buf[0] != 'k' || buf[1] != 'v' || buf[2] != 'm' || buf[3] != '-' || buf[4] != 'v' || buf[5] != 'c' ||
-	    buf[6] != 'p' || buf[7] != 'u' || buf[8] != ':')
-		return NULL;
-	return BPF_CORE_READ(file, private_data);
-}
-
 /*
- * KVM_RUN: bind the thread to its vCPU (kvm_userspace_exit runs after the vCPU is put and cannot find it
- * otherwise), and if the last userspace exit carried an answer back into KVM, copy what the VMM left in
- * struct kvm_run.
+ * KVM_RUN has loaded the vCPU (kvm_fpu "load" fires right after vcpu_load(), before KVM takes anything the VMM
+ * left in struct kvm_run): bind the thread to its vCPU, because kvm_userspace_exit runs after the vCPU is put
+ * and cannot find it otherwise; and if the last userspace exit carried an answer back into KVM, copy what the
+ * VMM left in struct kvm_run.
  */
-SEC("tracepoint/syscalls/sys_enter_ioctl")
-int run_ioctl_tp(struct sys_enter_ioctl_args *ctx)
+static __always_inline void vcpu_run_starts(void)
 {
-	if ((u32)ctx->cmd != KVM_RUN_IOCTL)
-		return 1;
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	if (!pid_ok(pid_tgid))
-		return 1;
-	u32 tid = (u32)pid_tgid;
-	struct tid_state *st = state_get(tid);
+		return;
+	struct hlist_node *first;
+	struct kvm_vcpu___xs *vcpu = loaded_vcpu(&first);
+	if (!vcpu)
+		return;
+	struct tid_state *st = state_get();
 	if (!st)
-		return 1;
-	struct file *file = file_of_fd((u32)ctx->fd);
-	if (!file)
-		return 1;
-	/* The same file as at the thread's last KVM_RUN: the same vCPU (the usual case, no further reads). */
-	if (st->file != (u64)file) {
-		struct kvm_vcpu___xs *vcpu = vcpu_of_file(file);
-		if (!vcpu)
-			return 1;
-		st->file = (u64)file;
+		return;
+	/* The same vCPU as at the thread's last KVM_RUN (the usual case): nothing to read. */
+	if (st->vcpu != (u64)vcpu) {
 		st->vcpu = (u64)vcpu;
 		st->run = (u64)BPF_CORE_READ(vcpu, run);
 		st->vcpu_id = vcpu_id_of(vcpu);
 	}
 	if (!st->need_run)
-		return 1;
+		return;
 	st->need_run = 0;
 	if (!vcpu_ok(st->vcpu_id) || (cfg.track_exits && st->skip))
-		return 1;
+		return;
 	struct xs_ev_run *e = ev_reserve(sizeof(*e), XS_EV_RUN, pid_tgid, st->vcpu_id);
 	if (!e)
-		return 1;
+		return;
 	if (bpf_probe_read_kernel(e->run, sizeof(e->run), (void *)st->run)) {
 		COUNT(read_fail);
 		__builtin_memset(e->run, 0, sizeof(e->run));
 	}
 	ev_submit(e);
+}
+
+/* kvm_fpu fires twice per KVM_RUN (load, then unload before the vCPU is put): only the load matters. */
+SEC("tp_btf/kvm_fpu")
+int BPF_PROG(fpu_btf, int load)
+{
+	if (load)
+		vcpu_run_starts();
+	return 0;
+}
+
+SEC("tracepoint/kvm/kvm_fpu")
+int fpu_tp(struct trace_event_raw_kvm_fpu___xs *ctx)
+{
+	if (TP_FIELD(ctx->load))
+		vcpu_run_starts();
 	return 1;
 }
 
@@ -1022,8 +1003,7 @@ static __always_inline void emit_uexit(u32 reason, u32 err)
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	if (!pid_ok(pid_tgid))
 		return;
-	u32 tid = (u32)pid_tgid;
-	struct tid_state *st = state_of(tid);
+	struct tid_state *st = state_of();
 	u32 vcpu_id = st ? st->vcpu_id : XS_EV_VCPU_UNKNOWN;
 	if (!vcpu_ok(vcpu_id)) {
 		COUNT(filtered);

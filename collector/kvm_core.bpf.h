@@ -164,16 +164,9 @@ struct trace_event_raw_kvm_emulate_insn___xs {
 	u8 failed;
 } __attribute__((preserve_access_index));
 
-/* syscalls:sys_enter_ioctl (its layout is the syscall tracepoints' ABI: 8-byte argument slots at 16) */
-struct sys_enter_ioctl_args {
-	u64 common;
-	int nr;
-	u64 fd;
-	u64 cmd;
-	u64 arg;
-};
-
-#define KVM_RUN_IOCTL 0xae80 /* _IO(KVMIO, 0x80) */
+struct trace_event_raw_kvm_fpu___xs {
+	u32 load;
+} __attribute__((preserve_access_index));
 
 /* KVM_EXIT_* values this program needs (linux/kvm.h, a stable ABI). */
 #define KVM_EXIT_IO 2

@@ -13,11 +13,13 @@
 #include "collector/backend.h"
 #include "collector/event_parse.h"
 #include "collector/exitscope.skel.h"
+#include "collector/ring.h"
 #include "common/util.h"
 
 struct xs_col_backend_impl {
 	struct exitscope_bpf *skel;
-	struct ring_buffer *rb;
+	struct xs_ring *rb;
+	size_t ring_bytes;
 	struct bpf_link *links[40];
 	size_t nlinks;
 	xs_col_event_fn fn;
@@ -113,15 +115,14 @@ static size_t ring_size(size_t want)
 	return n;
 }
 
-static int on_sample(void *ctx, void *data, size_t size)
+static void on_sample(void *ctx, const void *data, size_t size)
 {
 	struct xs_col_backend_impl *b = ctx;
 	if (xs_ev_check(data, size)) {
 		b->bad_events++;
-		return 0;
+		return;
 	}
 	b->fn(b->ctx, data);
-	return 0;
 }
 
 static void *destroy_link(void *link)
@@ -153,7 +154,7 @@ static void bpf_close(struct xs_col_backend_impl *b)
 {
 	if (!b)
 		return;
-	ring_buffer__free(b->rb);
+	xs_ring_free(b->rb);
 	destroy_links(b);
 	exitscope_bpf__destroy(b->skel);
 	free(b);
@@ -294,7 +295,7 @@ static int load(struct xs_col_backend_impl *b, const struct xs_col_opts *o, cons
 			bpf_program__set_log_level(progs[i].prog, 1);
 		}
 	}
-	size_t ring = ring_size(o->ring_bytes ? o->ring_bytes : XS_COL_DEFAULT_RING_BYTES);
+	size_t ring = b->ring_bytes = ring_size(o->ring_bytes ? o->ring_bytes : XS_COL_DEFAULT_RING_BYTES);
 	fill_config((struct xs_bpf_config *)&s->rodata->cfg, o, host, exit_tp, ring);
 	int e = bpf_map__set_max_entries(s->maps.rb, (uint32_t)ring);
 	if (!e)
@@ -359,16 +360,20 @@ static struct xs_col_backend_impl *bpf_open(const struct xs_col_opts *o, const s
 		}
 		b->links[b->nlinks++] = l;
 	}
-	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.rb), on_sample, b, NULL);
-	if (!b->rb)
-		return fail(b, err, errlen, "cannot map the ring buffer", errno);
+	char ring_err[160];
+	b->rb = xs_ring_open(bpf_map__fd(b->skel->maps.rb), b->ring_bytes, on_sample, b, ring_err, sizeof(ring_err));
+	if (!b->rb) {
+		snprintf(err, errlen, "%s", ring_err);
+		bpf_close(b);
+		return NULL;
+	}
 	return b;
 }
 
 static int bpf_poll(struct xs_col_backend_impl *b, int timeout_ms)
 {
-	int n = ring_buffer__poll(b->rb, timeout_ms);
-	return n == -EINTR ? 0 : (n < 0 ? n : 0);
+	int n = xs_ring_poll(b->rb, timeout_ms);
+	return n < 0 ? n : 0;
 }
 
 /* Stop producing at once; the links go in close(), where their slow detach no longer delays the output. */
@@ -379,8 +384,8 @@ static void bpf_detach(struct xs_col_backend_impl *b)
 
 static int bpf_drain(struct xs_col_backend_impl *b)
 {
-	int n = ring_buffer__consume(b->rb);
-	return n < 0 ? n : 0;
+	xs_ring_consume(b->rb);
+	return 0;
 }
 
 static void bpf_counters(struct xs_col_backend_impl *b, struct xs_col_counters *out)

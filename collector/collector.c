@@ -42,7 +42,11 @@ static void flush_batch(struct xs_collector *c)
 static void on_record(void *ctx, const struct xs_exit_record *r)
 {
 	struct xs_collector *c = ctx;
-	memcpy(&c->batch[c->nbatch++], r, xs_record_wire_size(r));
+	/* constant sizes: the compiler copies inline */
+	if (r->flags & XS_F_GUEST_STATE)
+		memcpy(&c->batch[c->nbatch++], r, XS_RECORD_FULL_SIZE);
+	else
+		memcpy(&c->batch[c->nbatch++], r, XS_RECORD_CORE_SIZE);
 	c->records++;
 	if (c->nbatch == BATCH)
 		flush_batch(c);

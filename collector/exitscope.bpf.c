@@ -20,6 +20,7 @@
 #include "collector/events.h"
 #include "collector/bpf_config.h"
 #include "collector/kvm_core.bpf.h"
+#include "collector/kread.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL"; /* kvm tracepoints and bpf_probe_read_kernel need a GPL program */
 
@@ -85,14 +86,6 @@ struct {
 
 /* ---- helpers ---- */
 
-/* An integer field read with its size on the running kernel (u32 here may be u64 there). */
-#define READ_UINT(field)                                                   \
-	({                                                                 \
-		u64 __v = 0;                                               \
-		bpf_core_read(&__v, bpf_core_field_size(field), &(field)); \
-		__v;                                                       \
-	})
-
 /*
  * A field of a classic tracepoint's record: a direct load from the context, its offset (and width) relocated
  * by CO-RE to the running kernel's layout. No helper call: the fields are the hot path of every event.
@@ -127,10 +120,10 @@ static __always_inline u32 vcpu_id_of(struct kvm_vcpu___xs *vcpu)
 {
 	if (!vcpu)
 		return XS_EV_VCPU_UNKNOWN;
-	int id = -1;
-	if (bpf_core_read(&id, sizeof(id), &vcpu->vcpu_id))
+	u64 id;
+	if (kread_word(&id, &vcpu->vcpu_id))
 		return XS_EV_VCPU_UNKNOWN;
-	return (u32)id;
+	return (u32)id; /* int vcpu_id: the low half */
 }
 
 /*
@@ -348,47 +341,54 @@ static __always_inline bool detail_wanted(u64 pid_tgid, u32 *vcpu_id)
 static __always_inline void read_svm_exit(struct kvm_vcpu___xs *vcpu, struct xs_ev_exit *e, struct xs_ev_svm_save *save)
 {
 	struct vcpu_svm___xs *svm = (void *)vcpu;
-	struct vmcb___xs *vmcb = BPF_CORE_READ(svm, vmcb);
-	if (!vmcb)
+	u64 vmcb_addr;
+	if (kread_word(&vmcb_addr, &svm->vmcb) || !vmcb_addr)
 		return;
-	e->reason = READ_UINT(vmcb->control.exit_code);
-	e->info1 = READ_UINT(vmcb->control.exit_info_1);
-	e->info2 = READ_UINT(vmcb->control.exit_info_2);
-	e->intr_info = READ_UINT(vmcb->control.exit_int_info);
-	e->error_code = READ_UINT(vmcb->control.exit_int_info_err);
+	struct vmcb___xs *vmcb = (void *)vmcb_addr;
+	e->reason = KREAD_UINT(vmcb->control.exit_code);
+	e->info1 = KREAD_UINT(vmcb->control.exit_info_1);
+	e->info2 = KREAD_UINT(vmcb->control.exit_info_2);
+	e->intr_info = KREAD_UINT(vmcb->control.exit_int_info);
+	e->error_code = KREAD_UINT(vmcb->control.exit_int_info_err);
 	e->fields |= XS_EVX_REASON | XS_EVX_INFO1 | XS_EVX_INFO2 | XS_EVX_INTR;
 	if (!save)
 		return;
-	save->nested_ctl = READ_UINT(vmcb->control.nested_ctl);
-	save->int_ctl = READ_UINT(vmcb->control.int_ctl);
+	save->nested_ctl = KREAD_UINT(vmcb->control.nested_ctl);
+	save->int_ctl = KREAD_UINT(vmcb->control.int_ctl);
 	if (save->nested_ctl & 4) /* SEV-ES: the save area is encrypted */
 		return;
 	/* ES..TR are ten consecutive 16-byte vmcb_seg entries on every kernel. */
-	if (bpf_core_read(save->seg, sizeof(save->seg), &vmcb->save.es))
+	if (kread_words((u64 *)save->seg, sizeof(save->seg) / 8, &vmcb->save.es)) {
+		COUNT(read_fail);
 		return;
-	if (bpf_core_read(&save->efer, 8, &vmcb->save.efer) || bpf_core_read(&save->cr4, 8, &vmcb->save.cr4) ||
-	    bpf_core_read(&save->cr3, 8, &vmcb->save.cr3) || bpf_core_read(&save->cr0, 8, &vmcb->save.cr0) ||
-	    bpf_core_read(&save->dr7, 8, &vmcb->save.dr7) || bpf_core_read(&save->dr6, 8, &vmcb->save.dr6) ||
-	    bpf_core_read(&save->rflags, 8, &vmcb->save.rflags) || bpf_core_read(&save->rip, 8, &vmcb->save.rip) ||
-	    bpf_core_read(&save->rsp, 8, &vmcb->save.rsp) || bpf_core_read(&save->rax, 8, &vmcb->save.rax) ||
-	    bpf_core_read(&save->cr2, 8, &vmcb->save.cr2))
-		return;
+	}
+	save->efer = KREAD_UINT(vmcb->save.efer);
+	save->cr4 = KREAD_UINT(vmcb->save.cr4);
+	save->cr3 = KREAD_UINT(vmcb->save.cr3);
+	save->cr0 = KREAD_UINT(vmcb->save.cr0);
+	save->dr7 = KREAD_UINT(vmcb->save.dr7);
+	save->dr6 = KREAD_UINT(vmcb->save.dr6);
+	save->rflags = KREAD_UINT(vmcb->save.rflags);
+	save->rip = KREAD_UINT(vmcb->save.rip);
+	save->rsp = KREAD_UINT(vmcb->save.rsp);
+	save->rax = KREAD_UINT(vmcb->save.rax);
+	save->cr2 = KREAD_UINT(vmcb->save.cr2);
 	e->fields |= XS_EVX_SVM_SAVE;
 }
 
 static __always_inline void read_vmx_exit(struct kvm_vcpu___xs *vcpu, struct xs_ev_exit *e, u32 regs_avail)
 {
 	struct vcpu_vmx___xs *vmx = (void *)vcpu;
-	e->reason = READ_UINT(vmx->exit_reason.full);
-	e->idt_vectoring_info = READ_UINT(vmx->idt_vectoring_info);
+	e->reason = KREAD_UINT(vmx->exit_reason.full);
+	e->idt_vectoring_info = KREAD_UINT(vmx->idt_vectoring_info);
 	e->fields |= XS_EVX_REASON | XS_EVX_IDT_VEC;
 	/* KVM reads the qualification and interruption info from the VMCS lazily: take them only if cached. */
 	if (regs_avail & (1u << KVM_EXREG_EXIT_INFO_1)) {
-		e->info1 = READ_UINT(vmx->exit_qualification);
+		e->info1 = KREAD_UINT(vmx->exit_qualification);
 		e->fields |= XS_EVX_INFO1;
 	}
 	if (regs_avail & (1u << KVM_EXREG_EXIT_INFO_2)) {
-		e->intr_info = READ_UINT(vmx->exit_intr_info);
+		e->intr_info = KREAD_UINT(vmx->exit_intr_info);
 		e->fields |= XS_EVX_INTR;
 	}
 }
@@ -398,25 +398,24 @@ static __always_inline void fill_exit_btf(struct xs_ev_exit *e, struct kvm_vcpu_
 {
 	e->isa = isa;
 	e->fields = 0;
-	u32 regs_avail = 0;
-	bpf_core_read(&regs_avail, sizeof(regs_avail), &vcpu->arch.regs_avail);
+	/* vcpu is the tracepoint's own typed argument: struct kvm_vcpu's fields are direct loads */
+	u32 regs_avail = vcpu->arch.regs_avail;
 	if (regs_avail & (1u << 16)) {
-		bpf_core_read(&e->rip, 8, &vcpu->arch.regs[16]);
+		e->rip = vcpu->arch.regs[16];
 		e->fields |= XS_EVX_RIP;
 	}
 	if (regs) {
 		regs->regs_avail = regs_avail;
 		regs->pad = 0;
-		if (!bpf_core_read(regs->regs, sizeof(regs->regs), &vcpu->arch.regs)) {
-			regs->cr0 = READ_UINT(vcpu->arch.cr0);
-			regs->cr2 = READ_UINT(vcpu->arch.cr2);
-			regs->cr3 = READ_UINT(vcpu->arch.cr3);
-			regs->cr4 = READ_UINT(vcpu->arch.cr4);
-			regs->efer = READ_UINT(vcpu->arch.efer);
-			e->fields |= XS_EVX_REGS;
-		} else {
-			COUNT(read_fail);
-		}
+#pragma unroll
+		for (int i = 0; i < 17; i++)
+			regs->regs[i] = vcpu->arch.regs[i];
+		regs->cr0 = vcpu->arch.cr0;
+		regs->cr2 = vcpu->arch.cr2;
+		regs->cr3 = vcpu->arch.cr3;
+		regs->cr4 = vcpu->arch.cr4;
+		regs->efer = vcpu->arch.efer;
+		e->fields |= XS_EVX_REGS;
 	}
 	if (isa == XS_ISA_SVM && bpf_core_type_exists(struct vcpu_svm___xs))
 		read_svm_exit(vcpu, e, save);
@@ -586,10 +585,9 @@ static __always_inline void emit_pio(u32 rw, u32 port, u32 size, u32 count, bool
 		return;
 	if (from_data) {
 		/* what the classic record's val holds: the first element, by its size */
-		val = 0;
-		if (data)
-			bpf_probe_read_kernel(&val, sizeof(val), data);
-		val &= size == 1 ? 0xff : size == 2 ? 0xffff : 0xffffffff;
+		u64 word;
+		kread_word(&word, data); /* data is KVM's pio_data page */
+		val = (u32)word & (size == 1 ? 0xff : size == 2 ? 0xffff : 0xffffffff);
 	}
 	e->rw = rw;
 	e->port = port;
@@ -634,9 +632,7 @@ static __always_inline void emit_mmio(u32 type, u32 len, u64 gpa, bool from_ptr,
 		return;
 	if (from_ptr) {
 		/* the classic record copies min(8, len) bytes when there is data (not for an unsatisfied read) */
-		val = 0;
-		if (valp)
-			bpf_probe_read_kernel(&val, sizeof(val), valp);
+		kread_word(&val, valp);
 		if (len < 8)
 			val &= (1ull << (8 * (len & 7))) - 1;
 	}
@@ -903,7 +899,7 @@ static __always_inline void vcpu_run_starts(void)
 	/* The same vCPU as at the thread's last KVM_RUN (the usual case): nothing to read. */
 	if (st->vcpu != (u64)vcpu) {
 		st->vcpu = (u64)vcpu;
-		st->run = (u64)BPF_CORE_READ(vcpu, run);
+		kread_word(&st->run, &vcpu->run);
 		st->vcpu_id = vcpu_id_of(vcpu);
 	}
 	if (!st->need_run)
@@ -914,7 +910,7 @@ static __always_inline void vcpu_run_starts(void)
 	struct xs_ev_run *e = ev_reserve(sizeof(*e), XS_EV_RUN, pid_tgid, st->vcpu_id);
 	if (!e)
 		return;
-	if (bpf_probe_read_kernel(e->run, sizeof(e->run), (void *)st->run)) {
+	if (kread_words((u64 *)e->run, sizeof(e->run) / 8, (void *)st->run)) {
 		COUNT(read_fail);
 		__builtin_memset(e->run, 0, sizeof(e->run));
 	}
@@ -1019,7 +1015,7 @@ static __always_inline void emit_uexit(u32 reason, u32 err)
 	e->err = err;
 	e->pad = 0;
 	/* The copy comes first: whether the exit joins the current one depends on it. */
-	e->have_run = st && st->run && !bpf_probe_read_kernel(e->run, sizeof(e->run), (void *)st->run);
+	e->have_run = st && !kread_words((u64 *)e->run, sizeof(e->run) / 8, (void *)st->run);
 	if (!e->have_run)
 		__builtin_memset(e->run, 0, sizeof(e->run));
 	if (!uexit_ok(st, reason, e->run, e->have_run)) {

@@ -46,6 +46,8 @@ struct xs_joiner {
 	xs_joiner_emit_fn emit;
 	void *ctx;
 	struct xs_tidmap *tracks;
+	struct track *last; /* the track of the last event's thread (a vCPU's events come in runs) ... */
+	uint32_t last_tid;  /* ... of this thread; valid until the next track is created */
 	uint64_t seq;
 	struct xs_joiner_stats st;
 };
@@ -75,12 +77,17 @@ void xs_joiner_get_stats(const struct xs_joiner *j, struct xs_joiner_stats *out)
 
 static struct track *track_of(struct xs_joiner *j, uint32_t tid)
 {
+	if (j->last && j->last_tid == tid)
+		return j->last;
 	bool created;
 	struct track *t = xs_tidmap_get(j->tracks, tid, &created);
 	if (created) {
 		t->vcpu = XS_EV_VCPU_UNKNOWN;
 		t->hw = j->cfg.hw_mode;
 	}
+	/* a creation may have moved every track: only this pointer is known good */
+	j->last = t;
+	j->last_tid = tid;
 	return t;
 }
 

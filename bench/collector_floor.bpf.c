@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The fixed cost of watching a KVM tracepoint from BPF on this host, measured in the same run as exitscope's
+ * own programs (bench/collector.sh, bench/collector_floor.c loads one copy per tracepoint). Three tp_btf
+ * programs of increasing work on one tracepoint:
+ *
+ *   floor_empty  returns at once: the price of being attached at all, including the two clock reads that
+ *                kernel.bpf_stats_enabled adds around every program (every figure of the benchmark has them)
+ *   floor_time   takes a timestamp (bpf_ktime_get_ns), as every ring event of exitscope does
+ *   floor_event  the least a ring event can be: thread, timestamp and CPU in 32 bytes reserved in a ring
+ *                buffer and submitted without a wake-up
+ *
+ * Not part of exitscope: a yardstick for its programs' cost per event.
+ */
+#include "vmlinux.h"
+
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct floor_event {
+	u64 pid_tgid;
+	u64 ts;
+	u32 cpu;
+	u32 pad;
+	u64 more;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} floor_rb SEC(".maps");
+
+__u64 floor_sink; /* keeps the timestamp from being optimized away (a type the skeleton knows) */
+
+/* The attach target (the tracepoint) is set by user space before load. */
+SEC("tp_btf/kvm_cpuid")
+int BPF_PROG(floor_empty)
+{
+	return 0;
+}
+
+SEC("tp_btf/kvm_cpuid")
+int BPF_PROG(floor_time)
+{
+	floor_sink = bpf_ktime_get_ns();
+	return 0;
+}
+
+SEC("tp_btf/kvm_cpuid")
+int BPF_PROG(floor_event)
+{
+	struct floor_event *e = bpf_ringbuf_reserve(&floor_rb, sizeof(*e), 0);
+	if (!e)
+		return 0;
+	e->pid_tgid = bpf_get_current_pid_tgid();
+	e->ts = bpf_ktime_get_ns();
+	e->cpu = bpf_get_smp_processor_id();
+	e->pad = 0;
+	e->more = 0;
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+	return 0;
+}

@@ -2,12 +2,24 @@
 # bench-collector: the cost of watching VM exits, measured side by side on one workload.
 #
 # For each workload (the launcher's io guest: userspace port exits; its cpuid guest: exits handled in the
-# kernel), BENCH_REPEATS rounds (default 5), each running the workload once untraced, once under `exitscope
-# record`, once under `perf record -e 'kvm:*'`, once under bpftrace counting the tracepoints exitscope uses
-# (the order rotates each round: this host's 2 cores are shared and noisy). Reported per tool: the workload's
-# throughput (median) and its ratio to untraced, the tool's events/s, the events it lost, its own CPU in % of
-# one core, and for the BPF tools the in-kernel cost per event from kernel.bpf_stats_enabled. Then the
-# consumer alone at 500k events/s from the BPF program's synthetic producer (bench/collector_synth.c).
+# kernel):
+#
+# 1. Throughput: BENCH_REPEATS rounds (default 7), each running the workload once untraced, once under
+#    `exitscope record`, once under `perf record -e 'kvm:*'`, once under bpftrace counting the tracepoints
+#    exitscope uses (kvm_fpu included: exitscope binds threads to vCPUs there) and once under bpftrace counting
+#    only the exit tracepoints (bpftrace-exits: what the previous exitscope attached, short of its KVM_RUN
+#    hook); the order rotates each round: this host's 2 cores are shared and noisy. Reported per
+#    tool: the workload's throughput (median) and its ratio to untraced, the tool's events/s, the events it
+#    lost, its own CPU in % of one core. kernel.bpf_stats_enabled is off here: its two clock reads around
+#    every BPF program would tax the tool that runs more programs.
+# 2. BPF cost: BENCH_COST_REPEATS rounds (default 3) with kernel.bpf_stats_enabled on, exitscope and then
+#    bpftrace each traced next to bench/collector_floor.bpf.c, our yardstick (an empty program, one that
+#    takes a timestamp, one that writes the least possible ring event) on the workload's busiest
+#    tracepoints, in the same run. Reported: run_time_ns / run_cnt over the tool's programs (the cost per
+#    event), the BPF time per workload exit, exitscope's programs one by one, and the yardstick's.
+#
+# Then the consumer alone at 500k events/s from the BPF program's synthetic producer (bench/collector_synth.c,
+# median of BENCH_SYNTH_REPEATS runs, default 3), with a null sink and with a record file.
 #
 # Every figure is printed as RESULT<TAB>bench<TAB>metric<TAB>value<TAB>unit. Needs root.
 set -uo pipefail
@@ -15,11 +27,17 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 X=${EXITSCOPE:-$BUILD/exitscope}
 SYNTH=${COLLECTOR_SYNTH:-$BUILD/bench/collector-synth}
-REPEATS=${BENCH_REPEATS:-5}
-TOOLS=(none exitscope perf bpftrace)
-WORKLOADS=("io:--guest io --mode long --iterations 4000" "cpuid:--guest cpuid --mode long --iterations 100000")
-# The tracepoints exitscope attaches by default (and its KVM_RUN hook), for bpftrace to count the same.
-TRACEPOINTS="kvm_exit kvm_entry kvm_pio kvm_mmio kvm_msr kvm_cr kvm_cpuid kvm_hypercall kvm_userspace_exit kvm_inj_exception kvm_page_fault"
+FLOOR=${COLLECTOR_FLOOR:-$BUILD/bench/collector-floor}
+REPEATS=${BENCH_REPEATS:-7}
+COST_REPEATS=${BENCH_COST_REPEATS:-3}
+SYNTH_REPEATS=${BENCH_SYNTH_REPEATS:-3}
+TOOLS=(none exitscope perf bpftrace bpftrace-exits)
+# name:floor tracepoints:exitscope run arguments
+WORKLOADS=("io:kvm_pio,kvm_userspace_exit:--guest io --mode long --iterations 4000"
+	"cpuid:kvm_cpuid:--guest cpuid --mode long --iterations 100000")
+# The tracepoints exitscope attaches by default, for bpftrace to count the same (bpftrace-exits: without kvm_fpu).
+EXIT_TRACEPOINTS="kvm_exit kvm_entry kvm_pio kvm_mmio kvm_msr kvm_cr kvm_cpuid kvm_hypercall kvm_userspace_exit kvm_inj_exception kvm_page_fault"
+TRACEPOINTS="$EXIT_TRACEPOINTS kvm_fpu"
 
 [ "$(id -u)" -eq 0 ] || { echo "bench-collector: needs root"; exit 1; }
 for t in perf bpftrace bpftool python3; do
@@ -27,20 +45,29 @@ for t in perf bpftrace bpftool python3; do
 done
 work=$(mktemp -d /tmp/bench-collector.XXXXXX)
 stats_was=$(cat /proc/sys/kernel/bpf_stats_enabled)
-tool_pid=
+tool_pid= floor_pid=
 cleanup() {
 	[ -n "$tool_pid" ] && kill -INT "$tool_pid" 2>/dev/null
+	[ -n "$floor_pid" ] && kill -INT "$floor_pid" 2>/dev/null
 	echo "$stats_was" >/proc/sys/kernel/bpf_stats_enabled
 	rm -rf "$work"
 }
 trap cleanup EXIT
-echo 1 >/proc/sys/kernel/bpf_stats_enabled
+echo 0 >/proc/sys/kernel/bpf_stats_enabled
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
-# bpf_cost PID: "run_time_ns run_cnt" summed over the BPF programs process PID holds (their fdinfo)
-bpf_cost() {
-	cat /proc/"$1"/fdinfo/* 2>/dev/null | awk '/^run_time_ns:/ {t += $2} /^run_cnt:/ {c += $2} END {print t+0, c+0}'
+# prog_stats PID: one line "name run_time_ns run_cnt" per BPF program process PID holds
+prog_stats() {
+	local ids
+	ids=$(cat /proc/"$1"/fdinfo/* 2>/dev/null | awk '/^prog_id:/ {print $2}' | sort -u | tr '\n' ' ')
+	[ -n "$ids" ] || return 0
+	bpftool prog show -j | python3 -c '
+import json, sys
+ids = {int(x) for x in sys.argv[1:]}
+for p in json.load(sys.stdin):
+    if p["id"] in ids:
+        print(p.get("name", "?"), p.get("run_time_ns", 0), p.get("run_cnt", 0))' $ids
 }
 
 wait_for() { # file, pattern
@@ -51,7 +78,7 @@ wait_for() { # file, pattern
 	return 1
 }
 
-start_tool() { # tool, round tag
+start_tool() { # tool
 	local tp=
 	case $1 in
 	none) tool_pid= ;;
@@ -63,19 +90,22 @@ start_tool() { # tool, round tag
 		perf record -q -e 'kvm:*' -a -o "$work/perf.data" >"$work/tool.out" 2>"$work/tool.err" &
 		tool_pid=$!
 		sleep 2 ;; # perf says nothing when it is ready; opening ~90 tracepoints per CPU takes about 1 s
-	bpftrace)
-		for t in $TRACEPOINTS; do tp="$tp${tp:+,}tracepoint:kvm:$t"; done
+	bpftrace | bpftrace-exits)
+		local list=$TRACEPOINTS
+		[ "$1" = bpftrace-exits ] && list=$EXIT_TRACEPOINTS
+		for t in $list; do tp="$tp${tp:+,}tracepoint:kvm:$t"; done
 		bpftrace -e "$tp { @[probe] = count(); }" >"$work/tool.out" 2>"$work/tool.err" &
 		tool_pid=$!
 		wait_for "$work/tool.out" 'Attaching' && sleep 1 ;;
 	esac
 }
 
-# stop_tool TOOL: stop it and set events, lost, bpf_ns, bpf_cnt for the round (not in a subshell: it waits)
+# stop_tool TOOL: stop it and set events, lost for the round (not in a subshell: it waits); with
+# keep_stats=1, first save its programs' statistics in $work/progs
 stop_tool() {
-	events=0 lost=0 bpf_ns=0 bpf_cnt=0
+	events=0 lost=0
 	[ "$1" = none ] && return
-	read -r bpf_ns bpf_cnt < <(bpf_cost "$tool_pid")
+	[ "${keep_stats:-0}" = 1 ] && prog_stats "$tool_pid" >"$work/progs"
 	kill -INT "$tool_pid"
 	wait "$tool_pid" 2>/dev/null
 	tool_pid=
@@ -88,17 +118,27 @@ stop_tool() {
 		read -r events lost < <(perf report -i "$work/perf.data" --stats 2>/dev/null | awk '
 			/SAMPLE events:/ && !s {s = $3} /LOST events:/ {l += $3} /LOST_SAMPLES events:/ {l += $3}
 			END {print s+0, l+0}') ;;
-	bpftrace)
+	bpftrace | bpftrace-exits)
 		events=$(awk -F': ' '/^@\[/ {n += $2} END {print n+0}' "$work/tool.out") ;;
 	esac
+}
+
+run_workload() { # exitscope run arguments; sets wpid, the workload's process id
+	"$X" run "$@" >"$work/run.out" 2>&1 &
+	wpid=$!
+	wait "$wpid" || { echo "bench-collector: exitscope run $* failed"; cat "$work/run.out"; exit 1; }
 }
 
 hz=$(getconf CLK_TCK)
 for w in "${WORKLOADS[@]}"; do
 	name=${w%%:*}
-	args=${w#*:}
+	rest=${w#*:}
+	floor_tps=${rest%%:*}
+	args=${rest#*:}
 	iterations=$(echo "$args" | awk '{for (i = 1; i < NF; i++) if ($i == "--iterations") print $(i + 1)}')
 	: >"$work/$name.tsv"
+	: >"$work/$name.cost"
+	# 1. throughput
 	for round in $(seq 1 "$REPEATS"); do
 		n=${#TOOLS[@]}
 		for i in $(seq 0 $((n - 1))); do
@@ -108,37 +148,85 @@ for w in "${WORKLOADS[@]}"; do
 			c0=0
 			[ -n "$tool_pid" ] && c0=$(cpu_ticks "$tool_pid")
 			t0=$(date +%s.%N)
-			"$X" run $args >/dev/null 2>&1 || { echo "bench-collector: exitscope run $args failed"; exit 1; }
+			# shellcheck disable=SC2086
+			run_workload $args
 			t1=$(date +%s.%N)
 			c1=0
 			[ -n "$tool_pid" ] && c1=$(cpu_ticks "$tool_pid")
 			stop_tool "$tool"
 			te=$(date +%s.%N)
-			echo "$tool $t0 $t1 $((c1 - c0)) $events $lost $bpf_ns $bpf_cnt $tstart $te" >>"$work/$name.tsv"
+			echo "$tool $t0 $t1 $((c1 - c0)) $events $lost $tstart $te" >>"$work/$name.tsv"
 		done
 	done
-	python3 - "$work/$name.tsv" "$name" "$iterations" "$hz" <<'PY'
+	# 2. BPF cost, each tool next to the yardstick
+	echo 1 >/proc/sys/kernel/bpf_stats_enabled
+	for round in $(seq 1 "$COST_REPEATS"); do
+		for tool in exitscope bpftrace bpftrace-exits; do
+			# shellcheck disable=SC2086
+			"$FLOOR" ${floor_tps//,/ } >"$work/floor.out" 2>"$work/floor.err" &
+			floor_pid=$!
+			wait_for "$work/floor.err" ready || { echo "bench-collector: collector-floor did not start"; cat "$work/floor.err"; exit 1; }
+			start_tool "$tool" || { echo "bench-collector: $tool did not start"; cat "$work/tool.err"; exit 1; }
+			# shellcheck disable=SC2086
+			run_workload $args
+			keep_stats=1 stop_tool "$tool"
+			kill -INT "$floor_pid"
+			wait "$floor_pid"
+			floor_pid=
+			# the workload's exits: what exitscope recorded of its process (the guest is deterministic, so the
+			# bpftrace rounds that follow ran as many)
+			[ "$tool" = exitscope ] &&
+				exits=$(python3 tests/integration/collector_xsr.py count "$work/x.xsr" --pid "$wpid")
+			echo "$tool $round $exits exits - 0 0" >>"$work/$name.cost"
+			awk -v tool="$tool" -v round="$round" '{print tool, round, 0, "prog", $1, $2, $3}' "$work/progs" \
+				>>"$work/$name.cost"
+			awk -v tool="$tool" -v round="$round" -F'\t' '/^RESULT/ && $3 !~ /_runs$/ {
+				sub("collector-floor-", "", $2); print tool, round, 0, "floor", $2 ":" $3, $4, 1}' \
+				"$work/floor.out" >>"$work/$name.cost"
+		done
+	done
+	echo 0 >/proc/sys/kernel/bpf_stats_enabled
+	python3 - "$work/$name.tsv" "$work/$name.cost" "$name" "$iterations" "$hz" <<'PY'
 import statistics, sys
-path, name, iterations, hz = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+path, cost_path, name, iterations, hz = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
 rows = {}
 for line in open(path):
-    tool, t0, t1, ticks, events, lost, bpf_ns, bpf_cnt, ts, te = line.split()
+    tool, t0, t1, ticks, events, lost, ts, te = line.split()
     secs = float(t1) - float(t0)
     # events/s over the tool's whole run (start to stop): it traces every VM on the host, not just ours
     rows.setdefault(tool, []).append((iterations / secs, secs, int(ticks) / hz, int(events), int(lost),
-                                      int(bpf_ns), int(bpf_cnt), float(te) - float(ts)))
+                                      float(te) - float(ts)))
 base = statistics.median(r[0] for r in rows["none"])
-print(f"\n== {name}: {iterations} iterations, median of {len(rows['none'])} interleaved rounds")
-print(f"{'tool':10} {'iter/s':>10} {'ratio':>6} {'events/s':>10} {'lost':>8} {'tool CPU':>9} {'BPF ns/ev':>9}")
-for tool in ("none", "exitscope", "perf", "bpftrace"):
+
+# cost rows: tool round exits kind name value count ("exits": the workload's exits in that round)
+progs, floor, exits, rounds = {}, {}, {}, set()
+for line in open(cost_path):
+    tool, rnd, nexits, kind, pname, value, count = line.split()
+    rounds.add(rnd)
+    if kind == "exits":
+        exits[tool] = exits.get(tool, 0) + int(nexits)
+    elif kind == "prog":
+        p = progs.setdefault(tool, {}).setdefault(pname, [0, 0])
+        p[0] += int(value)
+        p[1] += int(count)
+    elif tool == "exitscope":
+        floor.setdefault(pname, []).append(float(value))
+
+def cost(tool):
+    t = sum(v[0] for v in progs.get(tool, {}).values())
+    c = sum(v[1] for v in progs.get(tool, {}).values())
+    return (t / c if c else 0, t / exits[tool] if exits.get(tool) else 0)
+
+print(f"\n== {name}: {iterations} iterations, median of {len(rows['none'])} interleaved rounds (bpf_stats off)")
+print(f"{'tool':14} {'iter/s':>10} {'ratio':>6} {'events/s':>10} {'lost':>8} {'tool CPU':>9} {'BPF ns/ev':>9} {'BPF ns/exit':>11}")
+for tool in ("none", "exitscope", "perf", "bpftrace", "bpftrace-exits"):
     r = rows[tool]
     tput = statistics.median(x[0] for x in r)
-    eps = statistics.median(x[3] / x[7] for x in r)
+    eps = statistics.median(x[3] / x[5] for x in r)
     lost = sum(x[4] for x in r)
     cpu = statistics.median(100 * x[2] / x[1] for x in r)
-    cnt = sum(x[6] for x in r)
-    bpf = sum(x[5] for x in r) / cnt if cnt else 0
-    print(f"{tool:10} {tput:10.0f} {tput / base:6.3f} {eps:10.0f} {lost:8d} {cpu:8.1f}% {bpf:9.0f}")
+    per_ev, per_exit = cost(tool) if tool in progs else (0, 0)
+    print(f"{tool:14} {tput:10.0f} {tput / base:6.3f} {eps:10.0f} {lost:8d} {cpu:8.1f}% {per_ev:9.0f} {per_exit:11.0f}")
     b = f"collector-{name}-{tool}"
     print(f"RESULT\t{b}\tthroughput\t{tput:.0f}\titerations/s")
     print(f"RESULT\t{b}\tratio_to_untraced\t{tput / base:.3f}\tx")
@@ -146,12 +234,42 @@ for tool in ("none", "exitscope", "perf", "bpftrace"):
         print(f"RESULT\t{b}\tevents_per_s\t{eps:.0f}\tevents/s")
         print(f"RESULT\t{b}\tevents_lost\t{lost}\tevents")
         print(f"RESULT\t{b}\ttool_cpu\t{cpu:.1f}\t% of one core")
-    if cnt:
-        print(f"RESULT\t{b}\tbpf_cost\t{bpf:.0f}\tns/event")
+    if tool in progs:
+        print(f"RESULT\t{b}\tbpf_cost\t{per_ev:.0f}\tns/event")
+        print(f"RESULT\t{b}\tbpf_ns_per_exit\t{per_exit:.0f}\tns/exit")
+print(f"-- BPF cost: kernel.bpf_stats_enabled, {len(rounds)} rounds, each tool next to the yardstick in the same run")
+for pname, (t, c) in sorted(progs.get("exitscope", {}).items()):
+    runs = c / exits["exitscope"] if exits.get("exitscope") else 0
+    if runs >= 0.01:  # the workload's programs (others ran a few times, for other VMs or at start)
+        print(f"   exitscope {pname:22} {t / c:6.0f} ns/run  {runs:5.2f} runs/exit")
+        print(f"RESULT\tcollector-{name}-exitscope-{pname}\tbpf_cost\t{t / c:.0f}\tns/event")
+for pname in sorted(floor):
+    v = statistics.median(floor[pname])
+    print(f"   yardstick {pname:33} {v:6.0f} ns/run (beside exitscope)")
+    tp, prog = pname.split(":")
+    print(f"RESULT\tcollector-{name}-yardstick-{tp}\t{prog}\t{v:.0f}\tns/event")
 PY
 done
 
 echo
-echo "== the consumer alone, 500k events/s from the synthetic producer"
-"$SYNTH" 500000 5 || exit 1
-"$SYNTH" 500000 5 "$work/synth.xsr" || exit 1
+echo "== the consumer alone, 500k events/s from the synthetic producer (median of $SYNTH_REPEATS runs)"
+for sink in null xsr; do
+	: >"$work/synth-$sink.results"
+	for _ in $(seq 1 "$SYNTH_REPEATS"); do
+		out=()
+		[ $sink = xsr ] && out=("$work/synth.xsr")
+		"$SYNTH" 500000 5 "${out[@]}" >"$work/synth.out" || exit 1
+		grep -v '^RESULT' "$work/synth.out"
+		grep '^RESULT' "$work/synth.out" >>"$work/synth-$sink.results"
+	done
+	python3 - "$work/synth-$sink.results" <<'PY'
+import statistics, sys
+vals = {}
+for line in open(sys.argv[1]):
+    _, bench, metric, value, unit = line.rstrip("\n").split("\t")
+    vals.setdefault((bench, metric, unit), []).append(float(value))
+for (bench, metric, unit), v in vals.items():
+    m = statistics.median(v)
+    print(f"RESULT\t{bench}\t{metric}\t{m:.2f}\t{unit}" if metric == "consumer_cpu" else f"RESULT\t{bench}\t{metric}\t{m:.0f}\t{unit}")
+PY
+done

@@ -19,23 +19,22 @@ enum xs_bpf_gs_level {
 	XS_BPF_GS_FULL = 2, /* and the SVM VMCB save area (segments, descriptor tables, fresh CRs, DRs) */
 };
 
+/* The scalars every event reads come first, in one cache line; the reason bitmaps, read only with --reason, last. */
 struct xs_bpf_config {
 	xs_u32 tgid;	    /* only this process; 0: every process */
 	xs_u32 vcpu_filter; /* only vCPU `vcpu` */
 	xs_u32 vcpu;
-	xs_u32 reason_filter; /* only reasons in the sets below */
-	xs_u32 vmx_reasons[XS_BPF_VMX_WORDS];
-	xs_u32 svm_reasons[XS_BPF_SVM_WORDS];
-	xs_u32 svm_other;
-	xs_u32 host_reasons;   /* bit n: enum xs_host_event n */
+	xs_u32 reason_filter;  /* only reasons in the sets below */
 	xs_u32 sample_n;       /* keep 1 exit in sample_n; 0 or 1: every exit */
 	xs_u32 track_exits;    /* reason filter or sampling: remember each exit's decision per thread */
 	xs_u32 hw_mode;	       /* kvm_exit fires on this host: detail events follow their exit */
 	xs_u32 exit_tp_loaded; /* the classic kvm_exit half is loaded next to the tp_btf half */
 	xs_u32 gs_level;       /* enum xs_bpf_gs_level */
-	xs_u32 pad;
-	xs_u32 wakeup_shift; /* wake the consumer each time the waiting data crosses a multiple of 2^wakeup_shift */
-	xs_u32 pad2;
+	xs_u32 wakeup_shift;   /* wake the consumer each time the waiting data crosses a multiple of 2^wakeup_shift */
+	xs_u32 host_reasons;   /* bit n: enum xs_host_event n */
+	xs_u32 svm_other;
+	xs_u32 vmx_reasons[XS_BPF_VMX_WORDS];
+	xs_u32 svm_reasons[XS_BPF_SVM_WORDS];
 };
 
 _Static_assert((XS_BPF_VMX_WORDS & (XS_BPF_VMX_WORDS - 1)) == 0, "VMX bitmap size a power of two");

@@ -21,6 +21,9 @@
 # Then the consumer alone at 500k events/s from the BPF program's synthetic producer (bench/collector_synth.c,
 # median of BENCH_SYNTH_REPEATS runs, default 3), with a null sink and with a record file.
 #
+# EXITSCOPE_BASELINE=/path/to/an/older/exitscope adds that build as one more tool (exitscope-baseline) to both
+# phases: before/after figures of a change, measured side by side.
+#
 # Every figure is printed as RESULT<TAB>bench<TAB>metric<TAB>value<TAB>unit. Needs root.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -32,8 +35,14 @@ REPEATS=${BENCH_REPEATS:-7}
 COST_REPEATS=${BENCH_COST_REPEATS:-3}
 SYNTH_REPEATS=${BENCH_SYNTH_REPEATS:-3}
 TOOLS=(none exitscope perf bpftrace bpftrace-exits)
+COST_TOOLS=(exitscope bpftrace bpftrace-exits)
+BASELINE=${EXITSCOPE_BASELINE:-}
+if [ -n "$BASELINE" ]; then
+	TOOLS+=(exitscope-baseline)
+	COST_TOOLS+=(exitscope-baseline)
+fi
 # name:floor tracepoints:exitscope run arguments
-WORKLOADS=("io:kvm_pio,kvm_userspace_exit:--guest io --mode long --iterations 4000"
+WORKLOADS=("io:kvm_pio,kvm_userspace_exit:--guest io --mode long --iterations 8000"
 	"cpuid:kvm_cpuid:--guest cpuid --mode long --iterations 100000")
 # The tracepoints exitscope attaches by default, for bpftrace to count the same (bpftrace-exits: without kvm_fpu).
 EXIT_TRACEPOINTS="kvm_exit kvm_entry kvm_pio kvm_mmio kvm_msr kvm_cr kvm_cpuid kvm_hypercall kvm_userspace_exit kvm_inj_exception kvm_page_fault"
@@ -82,8 +91,10 @@ start_tool() { # tool
 	local tp=
 	case $1 in
 	none) tool_pid= ;;
-	exitscope)
-		"$X" record -o "$work/x.xsr" >"$work/tool.out" 2>"$work/tool.err" &
+	exitscope | exitscope-baseline)
+		local x=$X
+		[ "$1" = exitscope-baseline ] && x=$BASELINE
+		"$x" record -o "$work/x.xsr" >"$work/tool.out" 2>"$work/tool.err" &
 		tool_pid=$!
 		wait_for "$work/tool.err" 'recording with' ;;
 	perf)
@@ -110,7 +121,7 @@ stop_tool() {
 	wait "$tool_pid" 2>/dev/null
 	tool_pid=
 	case $1 in
-	exitscope)
+	exitscope | exitscope-baseline)
 		events=$(python3 tests/integration/collector_xsr.py meta "$work/x.xsr" counter.events)
 		lost=$(python3 tests/integration/collector_xsr.py meta "$work/x.xsr" counter.dropped.ring) ;;
 	perf)
@@ -161,7 +172,7 @@ for w in "${WORKLOADS[@]}"; do
 	# 2. BPF cost, each tool next to the yardstick
 	echo 1 >/proc/sys/kernel/bpf_stats_enabled
 	for round in $(seq 1 "$COST_REPEATS"); do
-		for tool in exitscope bpftrace bpftrace-exits; do
+		for tool in "${COST_TOOLS[@]}"; do
 			# shellcheck disable=SC2086
 			"$FLOOR" ${floor_tps//,/ } >"$work/floor.out" 2>"$work/floor.err" &
 			floor_pid=$!
@@ -218,15 +229,17 @@ def cost(tool):
     return (t / c if c else 0, t / exits[tool] if exits.get(tool) else 0)
 
 print(f"\n== {name}: {iterations} iterations, median of {len(rows['none'])} interleaved rounds (bpf_stats off)")
-print(f"{'tool':14} {'iter/s':>10} {'ratio':>6} {'events/s':>10} {'lost':>8} {'tool CPU':>9} {'BPF ns/ev':>9} {'BPF ns/exit':>11}")
-for tool in ("none", "exitscope", "perf", "bpftrace", "bpftrace-exits"):
+print(f"{'tool':18} {'iter/s':>10} {'ratio':>6} {'events/s':>10} {'lost':>8} {'tool CPU':>9} {'BPF ns/ev':>9} {'BPF ns/exit':>11}")
+for tool in ("none", "exitscope", "exitscope-baseline", "perf", "bpftrace", "bpftrace-exits"):
+    if tool not in rows:
+        continue
     r = rows[tool]
     tput = statistics.median(x[0] for x in r)
     eps = statistics.median(x[3] / x[5] for x in r)
     lost = sum(x[4] for x in r)
     cpu = statistics.median(100 * x[2] / x[1] for x in r)
     per_ev, per_exit = cost(tool) if tool in progs else (0, 0)
-    print(f"{tool:14} {tput:10.0f} {tput / base:6.3f} {eps:10.0f} {lost:8d} {cpu:8.1f}% {per_ev:9.0f} {per_exit:11.0f}")
+    print(f"{tool:18} {tput:10.0f} {tput / base:6.3f} {eps:10.0f} {lost:8d} {cpu:8.1f}% {per_ev:9.0f} {per_exit:11.0f}")
     b = f"collector-{name}-{tool}"
     print(f"RESULT\t{b}\tthroughput\t{tput:.0f}\titerations/s")
     print(f"RESULT\t{b}\tratio_to_untraced\t{tput / base:.3f}\tx")
@@ -238,14 +251,15 @@ for tool in ("none", "exitscope", "perf", "bpftrace", "bpftrace-exits"):
         print(f"RESULT\t{b}\tbpf_cost\t{per_ev:.0f}\tns/event")
         print(f"RESULT\t{b}\tbpf_ns_per_exit\t{per_exit:.0f}\tns/exit")
 print(f"-- BPF cost: kernel.bpf_stats_enabled, {len(rounds)} rounds, each tool next to the yardstick in the same run")
-for pname, (t, c) in sorted(progs.get("exitscope", {}).items()):
-    runs = c / exits["exitscope"] if exits.get("exitscope") else 0
-    if runs >= 0.01:  # the workload's programs (others ran a few times, for other VMs or at start)
-        print(f"   exitscope {pname:22} {t / c:6.0f} ns/run  {runs:5.2f} runs/exit")
-        print(f"RESULT\tcollector-{name}-exitscope-{pname}\tbpf_cost\t{t / c:.0f}\tns/event")
+for tool in ("exitscope", "exitscope-baseline"):
+    for pname, (t, c) in sorted(progs.get(tool, {}).items()):
+        runs = c / exits[tool] if exits.get(tool) else 0
+        if runs >= 0.01:  # the workload's programs (others ran a few times, for other VMs or at start)
+            print(f"   {tool:18} {pname:22} {t / c:6.0f} ns/run  {runs:5.2f} runs/exit")
+            print(f"RESULT\tcollector-{name}-{tool}-{pname}\tbpf_cost\t{t / c:.0f}\tns/event")
 for pname in sorted(floor):
     v = statistics.median(floor[pname])
-    print(f"   yardstick {pname:33} {v:6.0f} ns/run (beside exitscope)")
+    print(f"   {'yardstick':18} {pname:33} {v:6.0f} ns/run (beside exitscope)")
     tp, prog = pname.split(":")
     print(f"RESULT\tcollector-{name}-yardstick-{tp}\t{prog}\t{v:.0f}\tns/event")
 PY

@@ -49,7 +49,7 @@ EXIT_TRACEPOINTS="kvm_exit kvm_entry kvm_pio kvm_mmio kvm_msr kvm_cr kvm_cpuid k
 TRACEPOINTS="$EXIT_TRACEPOINTS kvm_fpu"
 
 [ "$(id -u)" -eq 0 ] || { echo "bench-collector: needs root"; exit 1; }
-for t in perf bpftrace bpftool python3; do
+for t in perf bpftrace bpftool python3 /usr/bin/time; do
 	command -v $t >/dev/null || { echo "bench-collector: $t is missing (scripts/deps.sh bench)"; exit 1; }
 done
 work=$(mktemp -d /tmp/bench-collector.XXXXXX)
@@ -134,10 +134,15 @@ stop_tool() {
 	esac
 }
 
-run_workload() { # exitscope run arguments; sets wpid, the workload's process id
-	"$X" run "$@" >"$work/run.out" 2>&1 &
-	wpid=$!
-	wait "$wpid" || { echo "bench-collector: exitscope run $* failed"; cat "$work/run.out"; exit 1; }
+# run_workload ARGS: exitscope run ARGS; sets wpid, the workload's process id, and wcpu, its CPU seconds (user
+# and system: the guest's time and the tracepoints' programs, which run in its threads)
+run_workload() {
+	# shellcheck disable=SC2016
+	/usr/bin/time -f "%U %S" -o "$work/run.time" bash -c 'echo $$ >"$0"; exec "$@"' "$work/run.pid" \
+		"$X" run "$@" >"$work/run.out" 2>&1 ||
+		{ echo "bench-collector: exitscope run $* failed"; cat "$work/run.out"; exit 1; }
+	wpid=$(cat "$work/run.pid")
+	wcpu=$(awk '{print $1 + $2}' "$work/run.time")
 }
 
 hz=$(getconf CLK_TCK)
@@ -165,8 +170,11 @@ for w in "${WORKLOADS[@]}"; do
 			c1=0
 			[ -n "$tool_pid" ] && c1=$(cpu_ticks "$tool_pid")
 			stop_tool "$tool"
+			# the workload's exits: what exitscope recorded of its process
+			pexits=0
+			[ "$tool" = exitscope ] && pexits=$(python3 tests/integration/collector_xsr.py count "$work/x.xsr" --pid "$wpid")
 			te=$(date +%s.%N)
-			echo "$tool $t0 $t1 $((c1 - c0)) $events $lost $tstart $te" >>"$work/$name.tsv"
+			echo "$round $tool $t0 $t1 $((c1 - c0)) $events $lost $tstart $te $wcpu $pexits" >>"$work/$name.tsv"
 		done
 	done
 	# 2. BPF cost, each tool next to the yardstick
@@ -200,14 +208,22 @@ for w in "${WORKLOADS[@]}"; do
 	python3 - "$work/$name.tsv" "$work/$name.cost" "$name" "$iterations" "$hz" <<'PY'
 import statistics, sys
 path, cost_path, name, iterations, hz = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
-rows = {}
+# one row per round and tool; ratios are paired: each run against the untraced run of its own round
+rows, by_round, wexits = {}, {}, []
 for line in open(path):
-    tool, t0, t1, ticks, events, lost, ts, te = line.split()
+    rnd, tool, t0, t1, ticks, events, lost, ts, te, wcpu, pexits = line.split()
     secs = float(t1) - float(t0)
     # events/s over the tool's whole run (start to stop): it traces every VM on the host, not just ours
-    rows.setdefault(tool, []).append((iterations / secs, secs, int(ticks) / hz, int(events), int(lost),
-                                      float(te) - float(ts)))
-base = statistics.median(r[0] for r in rows["none"])
+    row = dict(tput=iterations / secs, secs=secs, cpu=int(ticks) / hz, events=int(events), lost=int(lost),
+               span=float(te) - float(ts), wcpu=float(wcpu))
+    rows.setdefault(tool, []).append(row)
+    by_round.setdefault(rnd, {})[tool] = row
+    if int(pexits):
+        wexits.append(int(pexits))
+workload_exits = statistics.median(wexits) if wexits else 0
+
+def paired(tool, f):
+    return statistics.median(f(r[tool], r["none"]) for r in by_round.values() if tool in r and "none" in r)
 
 # cost rows: tool round exits kind name value count ("exits": the workload's exits in that round)
 progs, floor, exits, rounds = {}, {}, {}, set()
@@ -228,22 +244,27 @@ def cost(tool):
     c = sum(v[1] for v in progs.get(tool, {}).values())
     return (t / c if c else 0, t / exits[tool] if exits.get(tool) else 0)
 
-print(f"\n== {name}: {iterations} iterations, median of {len(rows['none'])} interleaved rounds (bpf_stats off)")
-print(f"{'tool':18} {'iter/s':>10} {'ratio':>6} {'events/s':>10} {'lost':>8} {'tool CPU':>9} {'BPF ns/ev':>9} {'BPF ns/exit':>11}")
+print(f"\n== {name}: {iterations} iterations ({workload_exits:.0f} exits), {len(by_round)} interleaved rounds, bpf_stats off")
+print("   ratio: median over rounds of (throughput with the tool / untraced throughput of the same round);")
+print("   +CPU/exit: the workload's own CPU time (guest and tracepoints) above the same round's untraced run")
+print(f"{'tool':18} {'iter/s':>10} {'ratio':>6} {'+CPU/exit':>10} {'events/s':>10} {'lost':>8} {'tool CPU':>9} {'BPF ns/ev':>9} {'BPF ns/exit':>11}")
 for tool in ("none", "exitscope", "exitscope-baseline", "perf", "bpftrace", "bpftrace-exits"):
     if tool not in rows:
         continue
     r = rows[tool]
-    tput = statistics.median(x[0] for x in r)
-    eps = statistics.median(x[3] / x[5] for x in r)
-    lost = sum(x[4] for x in r)
-    cpu = statistics.median(100 * x[2] / x[1] for x in r)
+    tput = statistics.median(x["tput"] for x in r)
+    ratio = paired(tool, lambda t, n: t["tput"] / n["tput"])
+    extra = paired(tool, lambda t, n: t["wcpu"] - n["wcpu"]) * 1e9 / workload_exits if workload_exits else 0
+    eps = statistics.median(x["events"] / x["span"] for x in r)
+    lost = sum(x["lost"] for x in r)
+    cpu = statistics.median(100 * x["cpu"] / x["secs"] for x in r)
     per_ev, per_exit = cost(tool) if tool in progs else (0, 0)
-    print(f"{tool:18} {tput:10.0f} {tput / base:6.3f} {eps:10.0f} {lost:8d} {cpu:8.1f}% {per_ev:9.0f} {per_exit:11.0f}")
+    print(f"{tool:18} {tput:10.0f} {ratio:6.3f} {extra:10.0f} {eps:10.0f} {lost:8d} {cpu:8.1f}% {per_ev:9.0f} {per_exit:11.0f}")
     b = f"collector-{name}-{tool}"
     print(f"RESULT\t{b}\tthroughput\t{tput:.0f}\titerations/s")
-    print(f"RESULT\t{b}\tratio_to_untraced\t{tput / base:.3f}\tx")
+    print(f"RESULT\t{b}\tratio_to_untraced\t{ratio:.3f}\tx")
     if tool != "none":
+        print(f"RESULT\t{b}\tworkload_cpu_per_exit\t{extra:.0f}\tns/exit")
         print(f"RESULT\t{b}\tevents_per_s\t{eps:.0f}\tevents/s")
         print(f"RESULT\t{b}\tevents_lost\t{lost}\tevents")
         print(f"RESULT\t{b}\ttool_cpu\t{cpu:.1f}\t% of one core")

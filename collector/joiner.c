@@ -126,8 +126,14 @@ static struct xs_exit_record *open_record(struct xs_joiner *j, struct track *t, 
 {
 	close_record(j, t);
 	struct xs_exit_record *r = &t->rec;
-	/* the core only: the guest-state block is filled whole (or left out) by whoever sets XS_F_GUEST_STATE */
-	memset(r, 0, XS_RECORD_CORE_SIZE);
+	/*
+	 * The core only: the guest-state block is filled whole (or left out) by whoever sets XS_F_GUEST_STATE.
+	 * Copied from zeros rather than memset: GCC turns a 192-byte memset into `rep stos`, whose start-up cost
+	 * was a fifth of the consumer's time at 500k events/s (perf annotate); a constant-size copy becomes
+	 * twelve vector moves.
+	 */
+	static const struct xs_exit_record zero_core;
+	memcpy(r, &zero_core, XS_RECORD_CORE_SIZE);
 	r->version = XS_RECORD_VERSION;
 	r->size = XS_RECORD_CORE_SIZE;
 	r->isa = isa;

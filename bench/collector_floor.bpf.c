@@ -9,11 +9,15 @@
  *   floor_time   takes a timestamp (bpf_ktime_get_ns), as every ring event of exitscope does
  *   floor_event  the least a ring event can be: thread, timestamp and CPU in 32 bytes reserved in a ring
  *                buffer and submitted without a wake-up
+ *   floor_probe  one 8-byte bpf_probe_read_kernel (how exitscope read KVM's structures before
+ *                collector/kread.bpf.h, and still does on kernels without bpf_rdonly_cast)
+ *   floor_cast   the same 8 bytes through bpf_rdonly_cast (kernel 6.2+; elsewhere it returns at once)
  *
  * Not part of exitscope: a yardstick for its programs' cost per event.
  */
 #include "vmlinux.h"
 
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
@@ -60,5 +64,28 @@ int BPF_PROG(floor_event)
 	e->pad = 0;
 	e->more = 0;
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+	return 0;
+}
+
+SEC("tp_btf/kvm_cpuid")
+int BPF_PROG(floor_probe)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 v = 0;
+	bpf_probe_read_kernel(&v, sizeof(v), &task->utime);
+	floor_sink = v;
+	return 0;
+}
+
+extern void *bpf_rdonly_cast(void *obj, __u32 btf_id) __ksym __weak;
+
+SEC("tp_btf/kvm_cpuid")
+int BPF_PROG(floor_cast)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	if (!bpf_rdonly_cast)
+		return 0;
+	struct task_struct *t = bpf_rdonly_cast(task, bpf_core_type_id_kernel(struct task_struct));
+	floor_sink = t->utime;
 	return 0;
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The yardstick of the collector's BPF cost (bench/collector_floor.bpf.c): attaches its three floor programs
+ * The yardstick of the collector's BPF cost (bench/collector_floor.bpf.c): attaches its floor programs
  * to each tracepoint named, drains their ring until SIGINT or SIGTERM, then prints what each program cost
  * per run from kernel.bpf_stats_enabled (which the caller enables):
  *
@@ -68,7 +68,8 @@ int main(int argc, char **argv)
 		if (!skel[i])
 			xs_die("cannot open the floor programs: %s", strerror(errno));
 		struct bpf_program *progs[] = {skel[i]->progs.floor_empty, skel[i]->progs.floor_time,
-					       skel[i]->progs.floor_event};
+					       skel[i]->progs.floor_event, skel[i]->progs.floor_probe,
+					       skel[i]->progs.floor_cast};
 		for (size_t k = 0; k < XS_ARRAY_SIZE(progs); k++)
 			if (bpf_program__set_attach_target(progs[k], 0, tp))
 				xs_die("%s: cannot target this tracepoint", tp);
@@ -92,6 +93,8 @@ int main(int argc, char **argv)
 		report(argv[i + 1], skel[i]->progs.floor_empty);
 		report(argv[i + 1], skel[i]->progs.floor_time);
 		report(argv[i + 1], skel[i]->progs.floor_event);
+		report(argv[i + 1], skel[i]->progs.floor_probe);
+		report(argv[i + 1], skel[i]->progs.floor_cast);
 	}
 	ring_buffer__free(rb);
 	for (int i = 0; i < n; i++)

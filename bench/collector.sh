@@ -14,8 +14,8 @@
 #    every BPF program would tax the tool that runs more programs.
 # 2. BPF cost: BENCH_COST_REPEATS rounds (default 3) with kernel.bpf_stats_enabled on, exitscope and then
 #    bpftrace each traced next to bench/collector_floor.bpf.c, our yardstick (an empty program, one that
-#    takes a timestamp, one that writes the least possible ring event, one probe read, one read through
-#    bpf_rdonly_cast) on the workload's busiest tracepoints, in the same run. Reported: run_time_ns / run_cnt over the tool's programs (the cost per
+#    takes a timestamp, one that writes the least possible ring event, one that writes it into per-CPU slots
+#    without the ring's helpers, one probe read, one read through bpf_rdonly_cast) on the workload's busiest tracepoints, in the same run. Reported: run_time_ns / run_cnt over the tool's programs (the cost per
 #    event), the BPF time per workload exit, exitscope's programs one by one, and the yardstick's.
 #
 # Then the consumer alone at 500k events/s from the BPF program's synthetic producer (bench/collector_synth.c,

@@ -68,7 +68,8 @@ int main(int argc, char **argv)
 		if (!skel[i])
 			xs_die("cannot open the floor programs: %s", strerror(errno));
 		struct bpf_program *progs[] = {skel[i]->progs.floor_empty, skel[i]->progs.floor_time,
-					       skel[i]->progs.floor_event, skel[i]->progs.floor_probe,
+					       skel[i]->progs.floor_event, skel[i]->progs.floor_slot,
+					       skel[i]->progs.floor_probe,
 					       skel[i]->progs.floor_cast};
 		for (size_t k = 0; k < XS_ARRAY_SIZE(progs); k++)
 			if (bpf_program__set_attach_target(progs[k], 0, tp))
@@ -93,6 +94,7 @@ int main(int argc, char **argv)
 		report(argv[i + 1], skel[i]->progs.floor_empty);
 		report(argv[i + 1], skel[i]->progs.floor_time);
 		report(argv[i + 1], skel[i]->progs.floor_event);
+		report(argv[i + 1], skel[i]->progs.floor_slot);
 		report(argv[i + 1], skel[i]->progs.floor_probe);
 		report(argv[i + 1], skel[i]->progs.floor_cast);
 	}

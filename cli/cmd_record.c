@@ -332,6 +332,9 @@ static int cmd_record(int argc, char **argv)
 	}
 	if (xs_collector_fallback_reason(col))
 		xs_err("record: %s; using the perf backend", xs_collector_fallback_reason(col));
+	/* In host-event mode no record ever has one (the run's metadata says so): only hardware mode tells. */
+	if (xs_collector_hw_mode(col) && xs_collector_guest_state_missing(col))
+		xs_err("record: no guest-state snapshots: %s", xs_collector_guest_state_missing(col));
 	/* Tests and scripts wait for this line: from here on every exit is seen. */
 	fprintf(stderr, "exitscope: recording with the %s backend (%s mode); Ctrl-C stops\n",
 		xs_collector_backend_name(col), xs_collector_hw_mode(col) ? "hardware" : "host-event");

@@ -90,5 +90,7 @@ const char *xs_collector_backend_name(const struct xs_collector *c); /* "bpf" or
 const char *xs_collector_fallback_reason(const struct xs_collector *c);
 /* The host's mode: kvm_exit fires ("hardware") or per-cause host events stand in for it ("host-event"). */
 bool xs_collector_hw_mode(const struct xs_collector *c);
+/* Why the records carry no guest-state snapshot although one was asked for (opts.gs_level), or NULL. */
+const char *xs_collector_guest_state_missing(const struct xs_collector *c);
 
 #endif

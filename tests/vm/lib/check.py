@@ -92,6 +92,12 @@ def main(out, image_path):
               f"{name}: backend {meta.get('collector.backend')}, {meta.get('collector.mode')} mode, vendor "
               f"{meta.get('collector.vendor')}, {len(rec[name])} records of the workload, {drops} dropped, "
               f"{meta.get('counter.unjoined')} unjoined")
+        want_gs = {"perf": "none (the perf backend", "bpftp": "none (--exit-source tp"}.get(name, "full")
+        check(meta.get("collector.guest_state", "").startswith(want_gs),
+              f"{name}: guest_state metadata '{meta.get('collector.guest_state')}'")
+    for name in ("perf", "bpftp"):
+        err = open(os.path.join(out, name + ".stderr")).read()
+        check("no guest-state snapshots" in err, f"{name}: says it takes no guest-state snapshots")
     perf = perf_counts(out)
 
     # kvm_exit records with SVM exit codes, per reason equal to perf stat's filtered counters

@@ -19,9 +19,18 @@ work=$BUILD/bench/launcher
 mkdir -p "$work"
 [ -r /dev/kvm ] && [ -w /dev/kvm ] || { echo "bench-launcher: needs /dev/kvm" >&2; exit 1; }
 
-"$LAUNCHER_BENCH" fill 1
-"$LAUNCHER_BENCH" sync 1.5
+"$LAUNCHER_BENCH" fill 1 | tee "$work/fill.out"
+"$LAUNCHER_BENCH" sync 1.5 | tee "$work/sync.out"
 "$LAUNCHER_BENCH" run "$ITERATIONS" "$ROUNDS"
+# The recorder's cost per exit: filling and batching the record (fill) plus KVM copying the guest state into
+# kvm_run for it (sync), both measured in isolation: a whole run's CPU time varies by more than their sum.
+echo "recorder cost per exit (fill + KVM's copy of the guest state):"
+awk -F'\t' '$1 == "RESULT" && $3 ~ /^(fill|kvm_sync)_ns_gs_/ { k = $3; sub(/^(fill|kvm_sync)_ns_/, "", k); c[k] += $4 }
+	END { n = split("gs_off gs_regs gs_full", ks, " ")
+		for (i = 1; i <= n; i++) {
+			printf "  guest state %-5s %7.1f ns/exit\n", substr(ks[i], 4), c[ks[i]]
+			printf "RESULT\tlauncher\trecorder_cost_ns_%s\t%.1f\tns/exit\n", ks[i], c[ks[i]]
+		} }' "$work/fill.out" "$work/sync.out"
 
 # exits/s of one CLI run, from its JSON summary (exits handled / seconds the vCPU threads ran)
 rate() {

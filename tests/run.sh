@@ -66,8 +66,9 @@ stage_fuzz() {
 		work=$BUILD/fuzz-work/$name
 		rm -rf "$work" && mkdir -p "$work"
 		[ -d "$corpus" ] && cp -r "$corpus"/. "$work"/
+		# -error_exitcode: libFuzzer's default for a crash is 77, which here would read as a skip
 		run_one "fuzz/$name" "$t" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
-			-artifact_prefix="$work/" -print_final_stats=1 "$work"
+			-error_exitcode=1 -timeout_exitcode=1 -artifact_prefix="$work/" -print_final_stats=1 "$work"
 	done
 }
 

@@ -156,8 +156,11 @@ bool tui_filter_parse(const char *text, const struct tui_filter_ctx *ctx, struct
 	if (f.agg.by_vcpu)
 		append(f.text, sizeof(f.text), "vcpu=%u", f.agg.vcpu);
 	if (f.agg.by_reason) {
+		/* A VMX name stands for the basic reason only: a code with flag bits (31 failed entry, ...) stays a
+		 * number, so the text parses back to the same filter. */
 		const char *name = xs_reason_name(f.agg.isa, f.agg.reason);
-		if (name)
+		uint32_t named;
+		if (name && xs_reason_parse(f.agg.isa, name, &named) && named == f.agg.reason)
 			append(f.text, sizeof(f.text), "reason=%s:%s", xs_isa_name(f.agg.isa), name);
 		else
 			append(f.text, sizeof(f.text), "reason=%s:0x%x", xs_isa_name(f.agg.isa), f.agg.reason);

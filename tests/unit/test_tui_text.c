@@ -72,6 +72,11 @@ static void test_filter_parse(void **state)
 	assert_int_equal(f.agg.isa, XS_ISA_KVM);
 	assert_true(tui_filter_parse("reason=vmx:0x1e", &ctx, &f, err, sizeof(err)));
 	assert_int_equal(f.agg.reason, 30);
+	assert_string_equal(f.text, "reason=vmx:IO_INSTRUCTION");
+	/* A VMX code with flag bits is not its basic reason's name: it stays a number (found by the fuzzer). */
+	assert_true(tui_filter_parse("reason=vmx:131131", &ctx, &f, err, sizeof(err)));
+	assert_int_equal(f.agg.reason, 0x2003b);
+	assert_string_equal(f.text, "reason=vmx:0x2003b");
 	/* VM by name and by pid. */
 	assert_true(tui_filter_parse("vm=web", &ctx, &f, err, sizeof(err)));
 	assert_int_equal(f.agg.pid, 4242);

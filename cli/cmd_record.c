@@ -172,8 +172,7 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 			break;
 		}
 		case OPT_GS: {
-			static const char *const names[] = {"none", "regs", "full"};
-			if (!pick(optarg, names, XS_ARRAY_SIZE(names), &k))
+			if (!pick(optarg, xs_col_gs_level_names, XS_ARRAY_SIZE(xs_col_gs_level_names), &k))
 				return usage_error("--guest-state '%s': expected full, regs or none", optarg);
 			a->col.gs_level = (enum xs_bpf_gs_level)k;
 			break;

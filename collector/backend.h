@@ -29,6 +29,8 @@ struct xs_col_backend_ops {
 	void (*close)(struct xs_col_backend_impl *b);
 	/* whether both kvm_exit halves are collected (the joiner merges them) */
 	bool (*merges_halves)(struct xs_col_backend_impl *b);
+	/* in hardware mode, why its kvm_exit records carry no guest-state snapshot, or NULL if they do */
+	const char *(*no_guest_state)(struct xs_col_backend_impl *b);
 	/* the backend's own run metadata (collector.* keys); may be NULL */
 	void (*meta)(struct xs_col_backend_impl *b, struct xs_sink *sink);
 };

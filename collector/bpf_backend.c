@@ -413,6 +413,16 @@ static bool bpf_merges_halves(struct xs_col_backend_impl *b)
 	return b->both_halves;
 }
 
+/* Only tp_btf/kvm_exit gets the struct kvm_vcpu pointer the snapshot is read from. */
+static const char *bpf_no_guest_state(struct xs_col_backend_impl *b)
+{
+	if (bpf_program__autoload(b->skel->progs.exit_btf))
+		return NULL;
+	if (bpf_program__autoload(b->skel->progs.exit_tp))
+		return "--exit-source tp gives no vCPU pointer; btf or both do";
+	return "kvm_exit is not traced";
+}
+
 static void bpf_meta(struct xs_col_backend_impl *b, struct xs_sink *sink)
 {
 	struct exitscope_bpf *s = b->skel;
@@ -447,5 +457,6 @@ const struct xs_col_backend_ops xs_col_bpf_backend = {
 	.counters = bpf_counters,
 	.close = bpf_close,
 	.merges_halves = bpf_merges_halves,
+	.no_guest_state = bpf_no_guest_state,
 	.meta = bpf_meta,
 };

@@ -79,23 +79,20 @@ const char *xs_collector_guest_state_missing(const struct xs_collector *c)
 		return NULL;
 	if (!c->host.hw_mode)
 		return "host-event mode has no kvm_exit to take them at";
-	if (strcmp(c->ops->name, "bpf"))
-		return "the perf backend cannot read the vCPU's memory; the bpf backend can";
-	if (c->opts.exit_source == XS_EXIT_SRC_TP)
-		return "--exit-source tp gives no vCPU pointer; btf or both do";
-	return NULL;
+	return c->ops->no_guest_state(c->impl);
 }
+
+const char *const xs_col_gs_level_names[XS_BPF_GS_FULL + 1] = {"none", "regs", "full"};
 
 /* What the records' guest-state blocks hold: the level asked for, or none and why. */
 static void write_guest_state_meta(struct xs_collector *c)
 {
-	static const char *const level[] = {"none", "regs", "full"};
 	const char *missing = xs_collector_guest_state_missing(c);
 	if (missing)
 		xs_sink_metaf(c->sink, "collector.guest_state", "none (%s)", missing);
 	else
 		xs_sink_meta(c->sink, "collector.guest_state",
-			     level[c->opts.gs_level <= XS_BPF_GS_FULL ? c->opts.gs_level : 0]);
+			     xs_col_gs_level_names[c->opts.gs_level <= XS_BPF_GS_FULL ? c->opts.gs_level : 0]);
 }
 
 static void write_start_meta(struct xs_collector *c)

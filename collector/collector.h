@@ -90,6 +90,8 @@ const char *xs_collector_backend_name(const struct xs_collector *c); /* "bpf" or
 const char *xs_collector_fallback_reason(const struct xs_collector *c);
 /* The host's mode: kvm_exit fires ("hardware") or per-cause host events stand in for it ("host-event"). */
 bool xs_collector_hw_mode(const struct xs_collector *c);
+/* The guest-state levels' names (--guest-state, run metadata), indexed by enum xs_bpf_gs_level. */
+extern const char *const xs_col_gs_level_names[XS_BPF_GS_FULL + 1];
 /* Why the records carry no guest-state snapshot although one was asked for (opts.gs_level), or NULL. */
 const char *xs_collector_guest_state_missing(const struct xs_collector *c);
 

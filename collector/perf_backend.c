@@ -491,6 +491,12 @@ static bool perf_merges_halves(struct xs_col_backend_impl *b)
 	return false;
 }
 
+static const char *perf_no_guest_state(struct xs_col_backend_impl *b)
+{
+	(void)b;
+	return "the perf backend cannot read the vCPU's memory; the bpf backend can";
+}
+
 const struct xs_col_backend_ops xs_col_perf_backend = {
 	.name = "perf",
 	.open = perf_open,
@@ -500,4 +506,5 @@ const struct xs_col_backend_ops xs_col_perf_backend = {
 	.counters = perf_counters,
 	.close = perf_close,
 	.merges_halves = perf_merges_halves,
+	.no_guest_state = perf_no_guest_state,
 };

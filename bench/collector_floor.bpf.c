@@ -53,6 +53,16 @@ struct {
 
 __u64 floor_sink; /* keeps the timestamp from being optimized away (a type the skeleton knows) */
 
+/* What floor_event and floor_slot write: thread, timestamp and CPU. */
+static __always_inline void fill_floor_event(struct floor_event *e)
+{
+	e->pid_tgid = bpf_get_current_pid_tgid();
+	e->ts = bpf_ktime_get_ns();
+	e->cpu = bpf_get_smp_processor_id();
+	e->pad = 0;
+	e->more = 0;
+}
+
 /* The attach target (the tracepoint) is set by user space before load. */
 SEC("tp_btf/kvm_cpuid")
 int BPF_PROG(floor_empty)
@@ -73,11 +83,7 @@ int BPF_PROG(floor_event)
 	struct floor_event *e = bpf_ringbuf_reserve(&floor_rb, sizeof(*e), 0);
 	if (!e)
 		return 0;
-	e->pid_tgid = bpf_get_current_pid_tgid();
-	e->ts = bpf_ktime_get_ns();
-	e->cpu = bpf_get_smp_processor_id();
-	e->pad = 0;
-	e->more = 0;
+	fill_floor_event(e);
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 	return 0;
 }
@@ -89,12 +95,7 @@ int BPF_PROG(floor_slot)
 	struct floor_slots *b = bpf_map_lookup_elem(&floor_percpu, &zero);
 	if (!b)
 		return 0;
-	struct floor_event *e = &b->slot[b->head & 63];
-	e->pid_tgid = bpf_get_current_pid_tgid();
-	e->ts = bpf_ktime_get_ns();
-	e->cpu = bpf_get_smp_processor_id();
-	e->pad = 0;
-	e->more = 0;
+	fill_floor_event(&b->slot[b->head & 63]);
 	b->head++;
 	return 0;
 }

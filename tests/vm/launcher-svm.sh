@@ -41,21 +41,10 @@ initrd=$work/initramfs-launcher.cpio.gz
 (cd "$overlay" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/overlay.cpio.gz"
 cat "${boot[1]}" "$work/overlay.cpio.gz" >"$initrd"
 
-results=$work/results.img
-rm -f "$results"
-truncate -s 256M "$results"
-console=$work/console.log
-echo "booting $kernel under QEMU TCG with AMD-V (console: $console)"
-start=$SECONDS
-timeout -s KILL "${XS_VM_TIMEOUT:-1500}" qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m 2G -nodefaults \
-	-no-user-config -display none -no-reboot -serial stdio -kernel "$kernel" -initrd "$initrd" \
-	-drive "file=$results,format=raw,if=virtio" -append "console=ttyS0 quiet panic=-1" </dev/null >"$console" 2>&1
-echo "QEMU exited $? after $((SECONDS - start)) s"
-grep -q '^xs-vm: launcher tests done' "$console" || { tail -n 40 "$console"; fail "the test host did not finish"; }
-grep -q '/dev/kvm ready' "$console" || fail "no /dev/kvm in the test host"
+tests/vm/lib/boot.sh "$work" "$kernel" "$initrd" "${XS_VM_TIMEOUT:-1500}" 'xs-vm: launcher tests done' ||
+	fail "running the test host failed"
+grep -q '/dev/kvm ready' "$work/console.log" || fail "no /dev/kvm in the test host"
 out=$work/out
-rm -rf "$out" && mkdir -p "$out"
-tar -xf "$results" -C "$out" || fail "no results on the results disk"
 
 failed=0
 case_ok() { # name status expressions...: the case's exit status, then checks on its record file

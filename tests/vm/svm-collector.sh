@@ -22,22 +22,10 @@ mapfile -t boot < <(tests/vm/lib/prepare.sh "$cache" "$static" "$work") || fail 
 [ ${#boot[@]} -eq 2 ] || fail "preparing the test host failed"
 kernel=${boot[0]} initrd=${boot[1]}
 
-results=$work/results.img
-rm -f "$results"
-truncate -s 256M "$results"
-console=$work/console.log
-echo "booting $kernel under QEMU TCG with AMD-V (console: $console)"
-start=$SECONDS
-# -smp 1: -smp 2 hung some boots (testbeds.md); a hard outer timeout covers any other hang.
-timeout -s KILL "${XS_VM_TIMEOUT:-900}" qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m 2G -nodefaults \
-	-no-user-config -display none -no-reboot -serial stdio -kernel "$kernel" -initrd "$initrd" \
-	-drive "file=$results,format=raw,if=virtio" \
-	-append "console=ttyS0 quiet panic=-1 XS_VM_ITERATIONS=${XS_VM_ITERATIONS:-150}" </dev/null >"$console" 2>&1
+tests/vm/lib/boot.sh "$work" "$kernel" "$initrd" "${XS_VM_TIMEOUT:-900}" 'xs-vm: done' \
+	"XS_VM_ITERATIONS=${XS_VM_ITERATIONS:-150}"
 rc=$?
-echo "QEMU exited $rc after $((SECONDS - start)) s"
-grep '^xs-vm:' "$console" | sed 's/\r$//'
-grep -q '^xs-vm: done' "$console" || { tail -n 40 "$console"; fail "the test host did not finish"; }
+grep '^xs-vm:' "$work/console.log" | sed 's/\r$//'
+[ $rc -eq 0 ] || fail "running the test host failed"
 out=$work/out
-rm -rf "$out" && mkdir -p "$out"
-tar -xf "$results" -C "$out" || fail "no results on the results disk"
 python3 tests/vm/lib/check.py "$out" "$BUILD/static/guests/mixed_64.bin"

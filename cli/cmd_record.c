@@ -171,12 +171,11 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 			a->col.backend = (enum xs_col_backend)k;
 			break;
 		}
-		case OPT_GS: {
+		case OPT_GS:
 			if (!pick(optarg, xs_col_gs_level_names, XS_ARRAY_SIZE(xs_col_gs_level_names), &k))
 				return usage_error("--guest-state '%s': expected full, regs or none", optarg);
 			a->col.gs_level = (enum xs_bpf_gs_level)k;
 			break;
-		}
 		case OPT_RING:
 			if (!xs_parse_range(optarg, 4096, 1ull << 30, &v))
 				return usage_error("--ring-size '%s': expected bytes between 4096 and 1 GiB", optarg);

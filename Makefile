@@ -62,11 +62,17 @@ EXITSCOPE := $(BUILD)/exitscope
 all: deps $(EXITSCOPE) $(ALL_EXTRA)
 exitscope: $(EXITSCOPE)
 
-# Every top-level invocation makes sure the Debian packages are there; sub-makes skip it (XS_NO_DEPS=1).
-deps:
+# Every top-level invocation makes sure the Debian packages are there before any rule runs (a `deps` prerequisite
+# would run beside the compiles under -j); sub-makes skip it (XS_NO_DEPS=1). `make clean`/`make format` do not.
 ifneq ($(XS_NO_DEPS),1)
-	@scripts/deps.sh
+ifneq ($(filter-out clean format,$(or $(MAKECMDGOALS),all)),)
+XS_DEPS_STATUS := $(shell scripts/deps.sh >&2; echo $$?)
+ifneq ($(XS_DEPS_STATUS),0)
+$(error scripts/deps.sh failed (exit $(XS_DEPS_STATUS)): the Debian packages above are missing)
 endif
+endif
+endif
+deps:
 
 $(O)/%.o: %.c | $(GEN_HEADERS)
 	@mkdir -p $(@D)

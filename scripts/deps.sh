@@ -26,8 +26,12 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+# Several builds may start at once (parallel checkouts): one installs at a time, the others wait for dpkg's lock.
+exec 9>/var/lock/exitscope-deps.lock
+flock 9
+apt=(apt-get -y -q -o DPkg::Lock::Timeout=600 --no-install-recommends)
 # Update the index only when an install fails for want of it: keeps repeated runs fast.
-if ! apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null; then
-	apt-get update -q >/dev/null
-	apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+if ! "${apt[@]}" install "${missing[@]}" >/dev/null; then
+	apt-get -q -o DPkg::Lock::Timeout=600 update >/dev/null
+	"${apt[@]}" install "${missing[@]}" >/dev/null
 fi

@@ -13,9 +13,15 @@
 #include "db/sqlite_api.h"
 
 enum xs_store_mode {
-	XS_STORE_READ,	 /* read only; an older schema is migrated if the file is writable, else refused */
-	XS_STORE_WRITE,	 /* read and write an existing store */
-	XS_STORE_CREATE, /* as WRITE, creating the file when absent */
+	/*
+	 * Read only: a read-only connection (mode=ro, or immutable=1 where no -shm file can be made), so a
+	 * reader never takes a write lock nor waits for a writer, and reads stores on read-only media. An
+	 * older schema is migrated first if the file is writable, else refused.
+	 */
+	XS_STORE_READ,
+	XS_STORE_WRITE,	  /* read and write an existing store */
+	XS_STORE_CREATE,  /* as WRITE, creating the file when absent */
+	XS_STORE_REFRESH, /* as WRITE, but never waits for a lock: a reader's refresh of the name tables */
 };
 
 /* NULL with a one-line message ("exits.db: not an SQLite database") in err. */

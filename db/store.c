@@ -107,6 +107,57 @@ static const char *check_store(sqlite3 *db, enum xs_store_mode mode, int *versio
 	return NULL;
 }
 
+/* Pragmas a reader may give an argument: they name what to describe or check, they change nothing. */
+static const char *const reader_pragmas[] = {"table_info",	  "table_xinfo",      "index_list",	 "index_info",
+					     "index_xinfo",	  "foreign_key_list", "integrity_check", "quick_check",
+					     "foreign_key_check", "table_list",	      "function_list",	 "pragma_list"};
+
+/*
+ * What a reader's statements may do: read. The connection is read-only already (the file refuses writes);
+ * this also refuses what would change the connection's own rules (PRAGMA writable_schema = 1, query_only =
+ * 0) or reach other files (ATTACH), and writes to temporary tables, so that every statement a reader
+ * prepares is one that only reads.
+ */
+static int reader_authorizer(void *ctx, int action, const char *a1, const char *a2, const char *dbname,
+			     const char *trigger)
+{
+	(void)ctx, (void)dbname, (void)trigger;
+	switch (action) {
+	case SQLITE_SELECT:
+	case SQLITE_READ:
+	case SQLITE_FUNCTION:
+	case SQLITE_RECURSIVE:
+		return SQLITE_OK;
+	case SQLITE_UPDATE:
+		/* SQLite asks this while it sets up a table-valued pragma (pragma_table_info('runs')); the
+		 * schema table cannot be written without writable_schema, which is refused below. */
+		return a1 && !strcmp(a1, "sqlite_master") ? SQLITE_OK : SQLITE_DENY;
+	case SQLITE_TRANSACTION:
+	case SQLITE_SAVEPOINT:
+		return SQLITE_OK; /* BEGIN/COMMIT of reads */
+	case SQLITE_PRAGMA:
+		if (!a2)
+			return SQLITE_OK; /* reading a pragma's value */
+		for (size_t i = 0; i < sizeof(reader_pragmas) / sizeof(reader_pragmas[0]); i++)
+			if (a1 && !sqlite3_stricmp(a1, reader_pragmas[i]))
+				return SQLITE_OK;
+		return SQLITE_DENY;
+	default:
+		(void)a1;
+		return SQLITE_DENY;
+	}
+}
+
+int xs_store_read_only(sqlite3 *db, char *err, size_t errlen)
+{
+	if (xs_sql_exec(db, "PRAGMA query_only = 1", err, errlen))
+		return -1;
+	int rc = sqlite3_set_authorizer(db, reader_authorizer, NULL);
+	if (rc != SQLITE_OK)
+		return xs_sql_fail(err, errlen, "cannot make the connection read-only: %s", sqlite3_errstr(rc));
+	return 0;
+}
+
 /*
  * A reader's connection: read-only, so it never takes a write lock nor waits for a writer (WAL readers see
  * the last committed state). A store at an older schema is migrated first through a short-lived write
@@ -160,7 +211,7 @@ static sqlite3 *open_reader(const char *path, bool may_write, char *err, size_t 
 			return open_reader(path, false, err, errlen);
 		}
 	}
-	if (xs_sql_register_functions(db, why, sizeof(why)))
+	if (xs_sql_register_functions(db, why, sizeof(why)) || xs_store_read_only(db, why, sizeof(why)))
 		return fail(db, err, errlen, path, why);
 	return db;
 }

@@ -28,4 +28,10 @@ enum xs_store_mode {
 sqlite3 *xs_store_open(const char *path, enum xs_store_mode mode, char *err, size_t errlen);
 void xs_store_close(sqlite3 *db);
 
+/*
+ * Make a connection refuse every statement that is not a read (query_only and an authorizer that denies
+ * writes, schema changes, ATTACH and pragmas that set something). XS_STORE_READ connections come so.
+ */
+int xs_store_read_only(sqlite3 *db, char *err, size_t errlen);
+
 #endif

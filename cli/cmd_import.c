@@ -27,7 +27,7 @@ static void usage(FILE *out)
 
 struct import_result {
 	int64_t run_id;
-	uint64_t records, bad;
+	uint64_t records;
 	bool damaged;
 };
 
@@ -60,8 +60,6 @@ static int import_file(const char *file, const char *db_path, struct import_resu
 	size_t n = 0;
 	struct xsr_item item;
 	int rc, sink_rc = 0;
-	uint64_t end_records = 0;
-	bool have_end = false;
 	while ((rc = xsr_next(rd, &item)) > 0 && !sink_rc) {
 		switch (item.kind) {
 		case XSR_ITEM_RECORD:
@@ -76,8 +74,6 @@ static int import_file(const char *file, const char *db_path, struct import_resu
 			sink_rc = xs_sink_meta(sink, item.key, item.value);
 			break;
 		case XSR_ITEM_END:
-			have_end = true;
-			end_records = item.end_records;
 			sink_rc = xs_sink_metaf(sink, "counter.dropped.recorder", "%llu",
 						(unsigned long long)item.end_dropped);
 			break;
@@ -87,29 +83,28 @@ static int import_file(const char *file, const char *db_path, struct import_resu
 		sink_rc = xs_sink_write(sink, batch, n);
 	free(batch);
 
-	res->bad = xsr_bad_records(rd);
-	if (rc < 0) {
-		xs_err("%s: %s (kept the %llu records before it)", file, xsr_error(rd),
-		       (unsigned long long)res->records);
-		res->damaged = true;
-	} else if (!have_end) {
-		xs_err("%s: no END chunk: the recording was cut short (kept %llu records)", file,
-		       (unsigned long long)res->records);
-		res->damaged = true;
-	} else if (end_records != res->records + res->bad) {
-		xs_err("%s: the END chunk counts %llu records, the file holds %llu", file,
-		       (unsigned long long)end_records, (unsigned long long)(res->records + res->bad));
-		res->damaged = true;
+	struct xsr_verdict v;
+	if (sink_rc) {
+		/* The store failed, not the file: the rest of the file was simply not read. */
+		xsr_close(rd);
+		struct xs_store_sink_info info;
+		xs_store_sink_close_info(sink, &info); /* prints the store's error */
+		xs_err("%s: import stopped by the store: %llu records are stored in run %lld (marked failed); the "
+		       "%llu read after them and the rest of the file were not imported",
+		       file, (unsigned long long)info.committed, (long long)res->run_id,
+		       (unsigned long long)(res->records - info.committed));
+		return -1;
 	}
-	if (res->bad) {
-		xs_err("%s: skipped %llu invalid records (%s)", file, (unsigned long long)res->bad,
-		       xsr_error(rd) ? xsr_error(rd) : "invalid");
+	if (xsr_verdict(rd, &v)) {
+		xs_err("%s: %s", file, v.message);
 		res->damaged = true;
+		if (v.lost_known && v.lost)
+			sink_rc = xs_sink_metaf(sink, "counter.dropped.import", "%llu", (unsigned long long)v.lost);
+		else if (!v.lost_known)
+			sink_rc = xs_sink_meta(sink, "import.lost_records", "unknown");
 		if (!sink_rc)
-			sink_rc = xs_sink_metaf(sink, "counter.dropped.import", "%llu", (unsigned long long)res->bad);
+			sink_rc = xs_sink_meta(sink, "import.problem", v.message);
 	}
-	if (res->damaged && !sink_rc)
-		sink_rc = xs_sink_meta(sink, "import.problem", "the record file was damaged or cut short");
 	xsr_close(rd);
 	int close_rc = xs_sink_close(sink); /* prints the store's error, if any */
 	return sink_rc || close_rc ? -1 : 0;

@@ -60,7 +60,11 @@ static void usage(FILE *out)
 
 /* ---- replay ---- */
 
-/* A record file starts with "XSRECORD"; anything else is taken for a database (the store says if it is not). */
+/*
+ * A record file starts with "XSRECORD", or is named *.xsr (then a damaged one is read as a record file and its
+ * damage named, not called "not an SQLite database"); anything else is taken for a database (the store says
+ * if it is not).
+ */
 static int is_record_file(const char *path)
 {
 	char magic[8];
@@ -69,7 +73,9 @@ static int is_record_file(const char *path)
 		return -errno;
 	ssize_t n = read(fd, magic, sizeof(magic));
 	close(fd);
-	return n == (ssize_t)sizeof(magic) && !memcmp(magic, "XSRECORD", sizeof(magic));
+	size_t len = strlen(path);
+	return (n == (ssize_t)sizeof(magic) && !memcmp(magic, "XSRECORD", sizeof(magic))) ||
+	       (len > 4 && !strcmp(path + len - 4, ".xsr"));
 }
 
 static struct tui_source *replay_source(const char *path, double speed, int64_t run_id)

@@ -432,9 +432,10 @@ int tui_run(struct tui_source *src, const struct tui_options *opt)
 		src->ops->stop(src);
 		const char *msg;
 		if (tui_source_state(src, &msg) == TUI_SOURCE_FAILED) {
+			/* A failed source (a damaged record file, a collector that died) fails the command, on
+			 * screen as in batch mode: the same file gives `import` and `top --replay` one verdict. */
 			xs_err("top: %s", msg);
-			if (opt->batch)
-				status = EXIT_FAILED;
+			status = EXIT_FAILED;
 		}
 		if (a->pending_filter) {
 			xs_err("top: filter '%s': no such VM had exits", a->pending_filter);

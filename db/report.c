@@ -6,6 +6,7 @@
 
 #include "common/util.h"
 #include "db/reader.h"
+#include "db/runs.h"
 #include "db/sqlutil.h"
 #include "decoder/decoder.h"
 
@@ -194,7 +195,9 @@ static void describe_run(sqlite3 *db, int64_t run_id, struct xs_report *rep)
 			 sqlite3_column_text(st, 0), guest ? ", guest " : "", guest ? guest : "",
 			 sqlite3_column_text(st, 2), from ? ", imported from " : "", from ? from : "",
 			 state && strcmp(state, "complete")
-				 ? (strcmp(state, "recording") ? " (failed)" : " (writer did not finish)")
+				 ? (strcmp(state, "recording")		   ? " (failed)"
+				    : xs_run_writer_alive(db, run_id) == 1 ? " (still recording)"
+									   : " (incomplete: the writer did not finish)")
 				 : "");
 	}
 	sqlite3_finalize(st);

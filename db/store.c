@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "db/runs.h"
 #include "db/schema.h"
 #include "db/sqlfuncs.h"
 #include "db/sqlutil.h"
@@ -211,7 +212,8 @@ static sqlite3 *open_reader(const char *path, bool may_write, char *err, size_t 
 			return open_reader(path, false, err, errlen);
 		}
 	}
-	if (xs_sql_register_functions(db, why, sizeof(why)) || xs_store_read_only(db, why, sizeof(why)))
+	if (xs_sql_register_functions(db, why, sizeof(why)) || xs_run_register_functions(db, why, sizeof(why)) ||
+	    xs_store_read_only(db, why, sizeof(why)))
 		return fail(db, err, errlen, path, why);
 	return db;
 }
@@ -255,7 +257,7 @@ sqlite3 *xs_store_open(const char *path, enum xs_store_mode mode, char *err, siz
 	    xs_schema_migrate(db, XS_DB_SCHEMA_VERSION, why, sizeof(why)) ||
 	    xs_schema_refresh_names(db, why, sizeof(why)))
 		return fail(db, err, errlen, path, why);
-	if (xs_sql_register_functions(db, why, sizeof(why)))
+	if (xs_sql_register_functions(db, why, sizeof(why)) || xs_run_register_functions(db, why, sizeof(why)))
 		return fail(db, err, errlen, path, why);
 	return db;
 }

@@ -67,4 +67,59 @@ printf 'XSRECORDgarbage-garbage-garbage-garbage' >"$tmp/broken.xsr"
 printf 'not a record file at all, nor a database' >"$tmp/junk.xsr"
 expect_fail "top --replay of a broken record file" 1 "broken.xsr: record file format version" "$X" top --replay "$tmp/broken.xsr" --batch
 expect_fail "top --replay of junk named .xsr" 1 "junk.xsr: not an exitscope record file" "$X" top --replay "$tmp/junk.xsr" --batch
+
+# ---- import: where it writes, twice the same file, a full disk ----
+expect_fail "import -o '' is refused" 2 "not an empty string" "$X" import "$tmp/a.xsr" -o ""
+expect_fail "import -o x.xsr is refused" 2 "a .xsr name is for record files" "$X" import "$tmp/a.xsr" -o "$tmp/out.xsr"
+check "and writes nothing there" [ ! -e "$tmp/out.xsr" ]
+cp "$tmp/a.xsr" "$tmp/copy.xsr"
+expect_fail "the same content imported twice is refused" 1 "already imported as run 1 of" "$X" import "$tmp/copy.xsr" -o "$tmp/a.db"
+check "so report --run all does not count it twice" [ "$(q "$tmp/a.db" "SELECT count(*) FROM runs")" = 1 ]
+check "--again imports it once more" eval '"$X" import --again "$tmp/copy.xsr" -o "$tmp/a.db" >/dev/null'
+check "as a second run" [ "$(q "$tmp/a.db" "SELECT count(*) FROM runs")" = 2 ]
+
+# A full disk: the store is blamed, not the file; every record of the file is either stored or counted as
+# dropped; the run ends 'failed', or 'incomplete' when even that cannot be written.
+mkdir "$tmp/small"
+"$TOP_SYNTH" -o "$tmp/big.xsr" --count 200000 --rate 100000
+for size in 1m 176k 160k; do
+	mount -t tmpfs -o size=$size tmpfs "$tmp/small" || { echo "cannot mount a small tmpfs"; exit 1; }
+	"$X" import "$tmp/big.xsr" -o "$tmp/small/full.db" >/dev/null 2>"$tmp/err"
+	rc=$?
+	check "full disk ($size): status 1" [ $rc = 1 ]
+	check "full disk ($size): the store is blamed, not the file, in one line" eval '! grep -q "no END chunk\|cut short" "$tmp/err" && grep -q "full.db.*database or disk is full" "$tmp/err" && [ "$(grep -c . "$tmp/err")" = 1 ]'
+	if [ -s "$tmp/small/full.db" ] && [ -n "$(q "$tmp/small/full.db" "SELECT run_id FROM runs")" ]; then
+		state=$("$X" runs "$tmp/small/full.db" --format csv | sed -n 2p | cut -d, -f4)
+		check "full disk ($size): the run is failed or incomplete, never recording ($state)" eval '[ "$state" = failed ] || [ "$state" = incomplete ]'
+		if [ "$state" = failed ]; then
+			check "full disk ($size): stored + dropped = the file's 200000" [ "$(q "$tmp/small/full.db" "SELECT exits + dropped FROM runs")" = 200000 ]
+		fi
+		stored=$(q "$tmp/small/full.db" "SELECT count(*) FROM exits")
+		[ -n "$stored" ] || stored=0
+		check "full disk ($size): the message counts what is stored ($stored)" grep -q "$stored of the file's 200000 records are stored" "$tmp/err"
+	fi
+	umount "$tmp/small"
+done
+mount -t tmpfs -o size=1m tmpfs "$tmp/small" && cleanup_hooks+=("umount '$tmp/small' 2>/dev/null")
+"$X" import "$tmp/big.xsr" -o "$tmp/small/full.db" >/dev/null 2>&1
+check "on a 1 MiB disk the run ends failed" [ "$("$X" runs "$tmp/small/full.db" --format csv | sed -n 2p | cut -d, -f4)" = failed ]
+umount "$tmp/small"
+
+# ---- a live writer is 'recording', a dead one 'incomplete' ----
+"$TOP_SYNTH" -o "$tmp/live.xsr" --count 400000 --rate 100000
+"$X" import "$tmp/live.xsr" -o "$tmp/live.db" >/dev/null 2>&1 &
+writer=$!
+for _ in $(seq 200); do
+	[ "$(q "$tmp/live.db" "SELECT count(*) FROM runs" 2>/dev/null)" = 1 ] && break
+	sleep 0.05
+done
+kill -STOP $writer
+check "a run whose writer is alive shows as recording" [ "$("$X" runs "$tmp/live.db" --format csv | sed -n 2p | cut -d, -f4)" = recording ]
+check "report says it is still recording" eval '"$X" report "$tmp/live.db" | head -1 | grep -q "still recording"'
+kill -9 $writer
+kill -CONT $writer 2>/dev/null
+wait $writer 2>/dev/null
+check "once the writer is dead it shows as incomplete" [ "$("$X" runs "$tmp/live.db" --format csv | sed -n 2p | cut -d, -f4)" = incomplete ]
+check "report says the writer did not finish" eval '"$X" report "$tmp/live.db" | head -1 | grep -q "the writer did not finish"'
+check "importing it again is not refused (the first import is incomplete)" eval '"$X" import "$tmp/live.xsr" -o "$tmp/live.db" >/dev/null'
 finish

@@ -66,6 +66,7 @@ struct xsr_writer {
 	unsigned char *buf; /* chunk header + records */
 	size_t used;	    /* bytes of records in buf after the chunk header */
 	int error;	    /* first errno */
+	bool failed;	    /* the producer said XS_META_RUN_FAILED: no END chunk */
 };
 
 static int write_all(struct xsr_writer *w, const void *p, size_t n)
@@ -133,6 +134,8 @@ static int writer_meta(struct xs_sink *s, const char *key, const char *value)
 	size_t kl = strlen(key), vl = strlen(value);
 	if (kl + vl + 2 > XSR_MAX_CHUNK)
 		return -E2BIG;
+	if (!strcmp(key, XS_META_RUN_FAILED))
+		w->failed = true;
 	/* Keep order: records written before this metadata land before it in the file. */
 	int rc = writer_flush_records(w);
 	if (rc)
@@ -155,7 +158,8 @@ static int writer_close(struct xs_sink *s)
 	struct xsr_writer *w = (struct xsr_writer *)s;
 	writer_flush_records(w);
 	uint64_t end[2] = {s->written, s->dropped};
-	write_chunk(w, XSR_CHUNK_END, end, sizeof(end));
+	if (!w->failed) /* a failed run's file must not read as a whole recording */
+		write_chunk(w, XSR_CHUNK_END, end, sizeof(end));
 	if (fsync(w->fd) && !w->error && errno != EINVAL)
 		w->error = errno;
 	if (close(w->fd) && !w->error)
@@ -223,6 +227,7 @@ struct xsr_reader {
 	uint64_t bad;		/* places where a bad record made us skip the rest of its chunk */
 	uint64_t skipped_bytes; /* bytes skipped there */
 	uint64_t end_records, end_dropped;
+	char failed_why[160]; /* the producer's XS_META_RUN_FAILED, if any */
 	char error[256];
 };
 
@@ -440,6 +445,9 @@ int xsr_next(struct xsr_reader *r, struct xsr_item *item)
 			item->kind = XSR_ITEM_META;
 			item->key = key;
 			item->value = value;
+			if (!strcmp(key, XS_META_RUN_FAILED))
+				snprintf(r->failed_why, sizeof(r->failed_why), "%s",
+					 *value ? value : "no reason given");
 			return 1;
 		}
 		case XSR_CHUNK_END:
@@ -483,6 +491,9 @@ bool xsr_verdict(const struct xsr_reader *r, struct xsr_verdict *v)
 	}
 	if (r->failed) {
 		snprintf(v->message, sizeof(v->message), "%s (kept the %llu records before it)", r->error, kept);
+	} else if (!r->complete && r->failed_why[0]) {
+		snprintf(v->message, sizeof(v->message), "the run that wrote it failed (%s); it holds %llu records",
+			 r->failed_why, kept);
 	} else if (!r->complete) {
 		snprintf(v->message, sizeof(v->message),
 			 "no END chunk: the recording was cut short after %llu records (how many more were written is "

@@ -69,6 +69,7 @@ struct store_sink {
 	int error; /* first negative errno */
 	char errmsg[256];
 	bool state_written;
+	bool producer_failed; /* XS_META_RUN_FAILED was given: the run ends 'failed' */
 	uint64_t committed, batches;
 	double busy_s, cpu_s;
 	atomic_uint_fast64_t lost;	/* records the writer could not store */
@@ -373,6 +374,8 @@ static int store_meta(struct xs_sink *sink, const char *key, const char *value)
 {
 	struct store_sink *s = (struct store_sink *)sink;
 	pthread_mutex_lock(&s->lock);
+	if (!strcmp(key, XS_META_RUN_FAILED))
+		s->producer_failed = true;
 	/* A later value for the same key replaces the queued one. */
 	size_t i = 0;
 	while (i < s->nmeta && strcmp(s->meta[i].key, key))
@@ -453,7 +456,8 @@ static int write_final(struct store_sink *s, char *err, size_t errlen)
 	if (!rc)
 		rc = xs_run_set_meta(s->db, s->run_id, "counter.store.stalls", stalls, err, errlen);
 	if (!rc)
-		rc = xs_run_finish(s->db, s->run_id, s->error ? "failed" : "complete", err, errlen);
+		rc = xs_run_finish(s->db, s->run_id, s->error || s->producer_failed ? "failed" : "complete", err,
+				   errlen);
 	if (!rc)
 		rc = xs_sql_exec(s->db, "COMMIT", err, errlen);
 	if (rc)

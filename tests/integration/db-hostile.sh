@@ -116,10 +116,16 @@ done
 kill -STOP $writer
 check "a run whose writer is alive shows as recording" [ "$("$X" runs "$tmp/live.db" --format csv | sed -n 2p | cut -d, -f4)" = recording ]
 check "report says it is still recording" eval '"$X" report "$tmp/live.db" | head -1 | grep -q "still recording"'
-kill -9 $writer
-kill -CONT $writer 2>/dev/null
-wait $writer 2>/dev/null
+{ kill -9 $writer; kill -CONT $writer; wait $writer; } 2>/dev/null
 check "once the writer is dead it shows as incomplete" [ "$("$X" runs "$tmp/live.db" --format csv | sed -n 2p | cut -d, -f4)" = incomplete ]
 check "report says the writer did not finish" eval '"$X" report "$tmp/live.db" | head -1 | grep -q "the writer did not finish"'
 check "importing it again is not refused (the first import is incomplete)" eval '"$X" import "$tmp/live.xsr" -o "$tmp/live.db" >/dev/null'
+
+# ---- a run that failed leaves a 'failed' run, and a record file no reader takes for a whole recording ----
+EXITSCOPE_KVM=/nonexistent "$X" run -o "$tmp/failed.db" >/dev/null 2>&1
+check "run without KVM: the store's run is failed, not complete" [ "$(q "$tmp/failed.db" "SELECT state || ' ' || exits FROM runs")" = "failed 0" ]
+EXITSCOPE_KVM=/nonexistent "$X" run -o "$tmp/failed.xsr" >/dev/null 2>&1
+expect_fail "run without KVM: its record file imports as failed" 1 "the run that wrote it failed" "$X" import "$tmp/failed.xsr" -o "$tmp/failed2.db"
+check "and the imported run is failed too" [ "$(q "$tmp/failed2.db" "SELECT state FROM runs")" = failed ]
+expect_fail "and top --replay says the same" 1 "the run that wrote it failed" "$X" top --replay "$tmp/failed.xsr" --batch --speed 0
 finish

@@ -128,4 +128,16 @@ EXITSCOPE_KVM=/nonexistent "$X" run -o "$tmp/failed.xsr" >/dev/null 2>&1
 expect_fail "run without KVM: its record file imports as failed" 1 "the run that wrote it failed" "$X" import "$tmp/failed.xsr" -o "$tmp/failed2.db"
 check "and the imported run is failed too" [ "$(q "$tmp/failed2.db" "SELECT state FROM runs")" = failed ]
 expect_fail "and top --replay says the same" 1 "the run that wrote it failed" "$X" top --replay "$tmp/failed.xsr" --batch --speed 0
+
+# ---- every output path checks its writes: a full device fails the command, with a message ----
+if [ -w /dev/full ]; then
+	for cmd in "runs $tmp/a.db" "report $tmp/a.db" "report $tmp/a.db -j" "query $tmp/a.db SELECT(1)" \
+		"decode --isa vmx 28 0x3" "version" "--help" "import --again $tmp/a.xsr -o $tmp/full-out.db" \
+		"top --replay $tmp/a.xsr --batch --speed 0"; do
+		# shellcheck disable=SC2086
+		"$X" $cmd >/dev/full 2>"$tmp/err"
+		rc=$?
+		check "$cmd > /dev/full fails with a message (status $rc)" eval '[ $rc -ne 0 ] && [ -s "$tmp/err" ]'
+	done
+fi
 finish

@@ -140,4 +140,13 @@ if [ -w /dev/full ]; then
 		check "$cmd > /dev/full fails with a message (status $rc)" eval '[ $rc -ne 0 ] && [ -s "$tmp/err" ]'
 	done
 fi
+
+# ---- numeric options are range-checked, overflow included ----
+for args in "run --duration 1e300" "run --duration 1e10" "record --duration 1e300" "top --replay $tmp/a.xsr --interval 1e300 --batch" \
+	"report $tmp/a.db --run 99999999999999999999" "top --replay $tmp/a.xsr --speed 1e400 --batch"; do
+	# shellcheck disable=SC2086
+	EXITSCOPE_KVM=/nonexistent timeout 20 "$X" $args >/dev/null 2>"$tmp/err"
+	rc=$?
+	check "$args is refused as a usage error (status $rc)" eval '[ $rc = 2 ] && [ "$(grep -c . "$tmp/err")" -ge 1 ]'
+done
 finish

@@ -20,6 +20,14 @@
 static void test_parse_u64(void **state)
 {
 	(void)state;
+	/* Durations are bounded: 1e300 s once overflowed the conversion to ns. */
+	double d = 0;
+	assert_true(xs_parse_seconds("2.5", &d));
+	assert_true(d == 2.5);
+	assert_true(xs_parse_seconds("1e9", &d));
+	assert_false(xs_parse_seconds("1e300", &d));
+	assert_false(xs_parse_seconds("1.1e9", &d));
+	assert_false(xs_parse_seconds("inf", &d));
 	uint64_t v = 0;
 	assert_true(xs_parse_u64("0", &v));
 	assert_int_equal(v, 0);

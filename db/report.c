@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/text.h"
 #include "common/util.h"
 #include "db/reader.h"
 #include "db/runs.h"
@@ -304,7 +305,8 @@ static const char *const dim_titles[XS_DIM_COUNT] = {"reason", "vcpu", "I/O port
 
 void xs_report_print_text(FILE *out, const struct xs_report *rep)
 {
-	fprintf(out, "%s\n", rep->title);
+	char safe[sizeof(rep->title) * 4];
+	fprintf(out, "%s\n", xs_text_safe(rep->title, safe, sizeof(safe))); /* the title holds outside text */
 	fprintf(out, "%llu exits, %llu dropped", (unsigned long long)rep->exits, (unsigned long long)rep->dropped);
 	if (rep->by != XS_DIM_REASON && rep->by != XS_DIM_VCPU)
 		fprintf(out, "; %llu with a%s %s", (unsigned long long)rep->grouped.count,
@@ -346,16 +348,7 @@ void xs_report_print_text(FILE *out, const struct xs_report *rep)
 
 static void json_str(FILE *out, const char *s)
 {
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', out);
-		if ((unsigned char)*s < 0x20)
-			fprintf(out, "\\u%04x", (unsigned char)*s);
-		else
-			fputc(*s, out);
-	}
-	fputc('"', out);
+	xs_json_fputs(out, s);
 }
 
 void xs_report_print_json(FILE *out, const struct xs_report *rep)

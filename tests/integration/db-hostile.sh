@@ -149,4 +149,38 @@ for args in "run --duration 1e300" "run --duration 1e10" "record --duration 1e30
 	rc=$?
 	check "$args is refused as a usage error (status $rc)" eval '[ $rc = 2 ] && [ "$(grep -c . "$tmp/err")" -ge 1 ]'
 done
+
+# ---- outside text reaches terminals without escape sequences, and JSON as valid UTF-8 ----
+python3 - "$tmp/a.xsr" "$tmp/evil.xsr" <<'PY'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+def meta(k, v):
+    payload = k + b"\0" + v + b"\0"
+    return struct.pack("<II", 2, len(payload)) + payload
+evil = b"\x1b]0;pwned\x07\x1b[2J\xc2\x9b31m bad\xff\xfe utf8 \xe2\x82"
+out = data[:32] + meta(b"run.host", evil) + meta(b"run.guest", b"g\x1b[31m") + meta(b"run.kernel", evil) + data[32:]
+open(sys.argv[2], "wb").write(out)
+PY
+"$X" import "$tmp/evil.xsr" -o "$tmp/evil.db" >/dev/null
+no_escapes() { ! LC_ALL=C grep -q $'\x1b\|\x07\|\xc2\x9b' "$1"; }
+valid_json() { python3 -c 'import json, sys; json.loads(open(sys.argv[1], "rb").read().decode("utf-8"))' "$1"; }
+"$X" runs "$tmp/evil.db" >"$tmp/out"
+check "runs (table) shows no raw escape" no_escapes "$tmp/out"
+check "and shows the bytes visibly" grep -qF '\x1b]0;pwned' "$tmp/out"
+"$X" runs "$tmp/evil.db" --format csv >"$tmp/out"
+check "runs (csv) shows no raw escape" no_escapes "$tmp/out"
+"$X" runs "$tmp/evil.db" --format json >"$tmp/out"
+check "runs (json) is valid UTF-8 JSON" valid_json "$tmp/out"
+check "runs (json) has no raw escape" no_escapes "$tmp/out"
+"$X" query "$tmp/evil.db" "SELECT host, guest, cmdline FROM runs" --format json >"$tmp/out"
+check "query (json) is valid UTF-8 JSON" valid_json "$tmp/out"
+"$X" report "$tmp/evil.db" >"$tmp/out"
+check "report (text) shows no raw escape" no_escapes "$tmp/out"
+"$X" report "$tmp/evil.db" -j >"$tmp/out"
+check "report (json) is valid UTF-8 JSON" valid_json "$tmp/out"
+check "report (json) has no raw escape" no_escapes "$tmp/out"
+"$X" top --replay "$tmp/evil.xsr" --batch --speed 0 >"$tmp/out" 2>&1
+check "top --replay --batch shows no raw escape" no_escapes "$tmp/out"
+"$X" top --replay "$tmp/evil.db" --batch --speed 0 >"$tmp/out" 2>&1
+check "top --replay of the store shows no raw escape" no_escapes "$tmp/out"
 finish

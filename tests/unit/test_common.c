@@ -14,6 +14,7 @@
 
 #include "common/agg.h"
 #include "common/sink.h"
+#include "common/text.h"
 #include "common/util.h"
 #include "common/xsr.h"
 
@@ -21,13 +22,13 @@ static void test_parse_u64(void **state)
 {
 	(void)state;
 	/* Durations are bounded: 1e300 s once overflowed the conversion to ns. */
-	double d = 0;
-	assert_true(xs_parse_seconds("2.5", &d));
-	assert_true(d == 2.5);
-	assert_true(xs_parse_seconds("1e9", &d));
-	assert_false(xs_parse_seconds("1e300", &d));
-	assert_false(xs_parse_seconds("1.1e9", &d));
-	assert_false(xs_parse_seconds("inf", &d));
+	double secs = 0;
+	assert_true(xs_parse_seconds("2.5", &secs));
+	assert_true(secs == 2.5);
+	assert_true(xs_parse_seconds("1e9", &secs));
+	assert_false(xs_parse_seconds("1e300", &secs));
+	assert_false(xs_parse_seconds("1.1e9", &secs));
+	assert_false(xs_parse_seconds("inf", &secs));
 	uint64_t v = 0;
 	assert_true(xs_parse_u64("0", &v));
 	assert_int_equal(v, 0);
@@ -293,6 +294,30 @@ static void test_xsr_messages(void **state)
 	free(path);
 }
 
+/* Outside text: no control character reaches a terminal raw, JSON stays valid UTF-8. */
+static void test_text_safe(void **state)
+{
+	(void)state;
+	assert_int_equal(xs_utf8_char_len((const unsigned char *)"\xc3\xa9", 2), 2);
+	assert_int_equal(xs_utf8_char_len((const unsigned char *)"\xc0\xaf", 2), 0);	     /* overlong */
+	assert_int_equal(xs_utf8_char_len((const unsigned char *)"\xed\xa0\x80", 3), 0);     /* surrogate */
+	assert_int_equal(xs_utf8_char_len((const unsigned char *)"\xf4\x90\x80\x80", 4), 0); /* > U+10FFFF */
+	assert_int_equal(xs_utf8_char_len((const unsigned char *)"\xe2\x82", 2), 0);	     /* cut short */
+	char buf[128];
+	assert_string_equal(xs_text_safe("a\x1b[2Jb\x07\xc2\x9b"
+					 "c\xff\xc3\xa9",
+					 buf, sizeof(buf)),
+			    "a\\x1b[2Jb\\x07\\xc2\\x9bc\\xff\xc3\xa9");
+	assert_string_equal(xs_text_safe("abc\x1b", buf, 6), "abc"); /* an escape that does not fit is left out */
+	char *json = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&json, &len);
+	xs_json_fputs(f, "q\"\\\n\x01\xc2\x85\xff\xc3\xa9");
+	fclose(f);
+	assert_string_equal(json, "\"q\\\"\\\\\\n\\u0001\\u0085\\ufffd\xc3\xa9\"");
+	free(json);
+}
+
 static void test_xsr_rejects(void **state)
 {
 	(void)state;
@@ -448,6 +473,7 @@ int main(void)
 		cmocka_unit_test(test_xsr_shrinks_while_read),
 		cmocka_unit_test(test_xsr_lost_counts),
 		cmocka_unit_test(test_xsr_messages),
+		cmocka_unit_test(test_text_safe),
 		cmocka_unit_test(test_hist),
 		cmocka_unit_test(test_agg),
 		cmocka_unit_test(test_tee_and_locked),

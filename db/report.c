@@ -238,6 +238,8 @@ int xs_report_build(sqlite3 *db, const struct xs_report_opts *opts, struct xs_re
 	free(cap.slots);
 	if (fail)
 		return -1;
+	if (!rep->runs && rep->run_id == XS_REPORT_ALL)
+		return xs_sql_fail(err, errlen, "no runs in this store yet");
 	if (!rep->runs)
 		return xs_sql_fail(err, errlen, "no run %lld in this store (see exitscope runs)",
 				   (long long)rep->run_id);

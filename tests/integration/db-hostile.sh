@@ -183,4 +183,10 @@ check "report (json) has no raw escape" no_escapes "$tmp/out"
 check "top --replay --batch shows no raw escape" no_escapes "$tmp/out"
 "$X" top --replay "$tmp/evil.db" --batch --speed 0 >"$tmp/out" 2>&1
 check "top --replay of the store shows no raw escape" no_escapes "$tmp/out"
+
+# ---- messages that named the wrong thing (the record-file ones are above) ----
+"$X" import "$tmp/a.xsr" -o "$tmp/empty.db" >/dev/null
+"$X" query --write "$tmp/empty.db" "DELETE FROM runs" >/dev/null
+expect_fail "report --run all of an empty store" 1 "no runs in this store yet" "$X" report "$tmp/empty.db" --run all
+check "not 'no run -1'" eval '! grep -q "run -1" "$tmp/err"'
 finish

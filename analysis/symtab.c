@@ -224,6 +224,15 @@ static struct xs_symtab *parse_elf(const void *buf, size_t len, const char *what
 	}
 	struct xs_symtab *t = NULL;
 	size_t shnum;
+	GElf_Ehdr eh;
+	if (!gelf_getehdr(e, &eh)) {
+		fail(err, errlen, "%s: damaged ELF header: %s", what, elf_errmsg(-1));
+		goto out;
+	}
+	if (eh.e_shoff > len || (uint64_t)eh.e_shnum * eh.e_shentsize > len - eh.e_shoff) {
+		fail(err, errlen, "%s: truncated ELF file: its section table lies past the end", what);
+		goto out;
+	}
 	if (elf_getshdrnum(e, &shnum)) {
 		fail(err, errlen, "%s: damaged ELF section table: %s", what, elf_errmsg(-1));
 		goto out;

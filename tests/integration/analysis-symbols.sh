@@ -122,10 +122,25 @@ head -c 100 "$ELF" >"$W/cut.elf"
 expect_error "truncated ELF" "cut.elf: truncated ELF file" "$W/fix.db" --by symbol --guest-symbols "$W/cut.elf"
 expect_error "missing file" "No such file" "$W/fix.db" --by symbol --guest-symbols "$W/nope"
 
+# 3. exit_symbol()/exit_function() in SQL: the same counts; uncovered is NULL; the one-argument form needs a file
+"$EXITSCOPE" query "$W/fix.db" --format csv \
+	"SELECT exit_function(rip, run_id) AS fn, count(*) AS n FROM exits GROUP BY 1 ORDER BY 1" >"$W/q.csv" ||
+	fail "query exit_function(rip, run_id)"
+[ "$(tr -d '\r' <"$W/q.csv" | tr '\n' ' ')" = "fn,n _start,1 guest_main,210 isr_common,10 " ] || fail "query: $(cat "$W/q.csv")"
+"$EXITSCOPE" query "$W/fix.db" --format csv --guest-symbols "$W/System.map" \
+	"SELECT count(*) FROM exits WHERE exit_symbol(rip) LIKE 'guest_main+0x%'" >"$W/q.csv" || fail "query --guest-symbols"
+[ "$(tail -n 1 "$W/q.csv" | tr -d '\r')" = 210 ] || fail "query exit_symbol(rip): $(cat "$W/q.csv")"
+"$EXITSCOPE" query "$W/fix.db" --format csv --guest-symbols "$W/kernel.map" \
+	"SELECT count(*) FROM exits WHERE exit_symbol(rip) IS NULL" >"$W/q.csv" || fail "query uncovered"
+[ "$(tail -n 1 "$W/q.csv" | tr -d '\r')" = 221 ] || fail "uncovered RIPs are not NULL: $(cat "$W/q.csv")"
+"$EXITSCOPE" query "$W/fix.db" "SELECT exit_symbol(rip) FROM exits" >/dev/null 2>"$W/q.err" && fail "exit_symbol(rip) without symbols succeeded"
+grep -q "needs --guest-symbols" "$W/q.err" || fail "exit_symbol(rip) without symbols: $(cat "$W/q.err")"
+echo "query: exit_symbol/exit_function agree with the report"
+
 check_exports "$FIX" 40
 check_exports "$W/fix.db" 40
 
-# 3. live, where this host has KVM
+# 4. live, where this host has KVM
 kvm=${EXITSCOPE_KVM:-/dev/kvm}
 if [ -r "$kvm" ] && [ -w "$kvm" ]; then
 	"$EXITSCOPE" run --guest mixed --iterations 24 -o "$W/live.db" >"$W/run.out" 2>&1 || fail "live run failed: $(tail -3 "$W/run.out")"

@@ -67,6 +67,7 @@ struct xs_exporter *xs_exporter_new(FILE *out, enum xs_export_format fmt, bool w
 	x->fmt = fmt;
 	x->weight_latency = weight_latency;
 	x->first_event = true;
+	setvbuf(out, NULL, _IOFBF, 1 << 20); /* big writes: the exports are output-bound */
 	if (fmt == XS_EXPORT_TRACE)
 		fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n", out);
 	else if (fmt == XS_EXPORT_CSV)
@@ -138,7 +139,7 @@ static void counter_flush(struct xs_exporter *x, struct vm *v)
 	for (size_t i = 0; i < v->nreasons; i++) {
 		char buf[32];
 		if (i)
-			fputc(',', x->out);
+			putc_unlocked(',', x->out);
 		xs_fputs_json(x->out, reason_text(v->reasons[i].isa, v->reasons[i].reason, buf, sizeof(buf)));
 		fprintf(x->out, ":%llu", (unsigned long long)v->reasons[i].count);
 		v->reasons[i].count = 0; /* a reason seen once stays in the series, at 0 when quiet */
@@ -290,13 +291,13 @@ static void folded_add(struct xs_exporter *x, const struct xs_exit_record *r, in
 
 static void csv_str(FILE *out, const char *s)
 {
-	fputc('"', out);
+	putc_unlocked('"', out);
 	for (; *s; s++) {
 		if (*s == '"')
-			fputc('"', out);
-		fputc(*s, out);
+			putc_unlocked('"', out);
+		putc_unlocked(*s, out);
 	}
-	fputc('"', out);
+	putc_unlocked('"', out);
 }
 
 static void csv_add(struct xs_exporter *x, const struct xs_exit_record *r, int64_t run, const struct xs_symtab *t)
@@ -310,24 +311,24 @@ static void csv_add(struct xs_exporter *x, const struct xs_exit_record *r, int64
 	fprintf(x->out, ",0x%llx,", (unsigned long long)r->qualification);
 	if (r->flags & XS_F_RIP)
 		fprintf(x->out, "0x%llx", (unsigned long long)r->guest_rip);
-	fputc(',', x->out);
+	putc_unlocked(',', x->out);
 	if (r->flags & XS_F_RIP)
 		csv_str(x->out, xs_symtab_format(t, true, r->guest_rip, sym, sizeof(sym)));
-	fputc(',', x->out);
+	putc_unlocked(',', x->out);
 	int cpl = xs_guest_cpl(r);
 	if (cpl >= 0)
 		fprintf(x->out, "%d", cpl);
-	fputc(',', x->out);
+	putc_unlocked(',', x->out);
 	if (r->flags & XS_F_LATENCY)
 		fprintf(x->out, "%llu", (unsigned long long)r->latency_ns);
-	fputc(',', x->out);
+	putc_unlocked(',', x->out);
 	if (r->flags & XS_F_RUN_TIMES)
 		fprintf(x->out, "%llu", (unsigned long long)r->handler_ns);
-	fputc(',', x->out);
+	putc_unlocked(',', x->out);
 	if (xs_decoded_fields_text(&d, fields, sizeof(fields)) >= sizeof(fields))
 		fields[0] = 0;
 	csv_str(x->out, fields);
-	fputc(',', x->out);
+	putc_unlocked(',', x->out);
 	const char *detail = detail_text(r, fields, sizeof(fields));
 	csv_str(x->out, detail ? detail : "");
 	fputc('\n', x->out);

@@ -16,7 +16,7 @@ const char *xs_fmt_ns(double ns, char *buf, size_t len)
 
 void xs_fputs_json(FILE *out, const char *s)
 {
-	fputc('"', out);
+	putc_unlocked('"', out);
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 		if (c == '"' || c == '\\')
@@ -24,7 +24,7 @@ void xs_fputs_json(FILE *out, const char *s)
 		else if (c < 0x20 || c >= 0x7f) /* bytes past ASCII as Latin-1: always valid JSON */
 			fprintf(out, "\\u%04x", c);
 		else
-			fputc(c, out);
+			putc_unlocked(c, out);
 	}
-	fputc('"', out);
+	putc_unlocked('"', out);
 }

@@ -55,10 +55,10 @@ void xs_hist_print_text(FILE *out, const char *label, const struct xs_stats *s, 
 		return;
 	}
 	char a[16], b[16], c[16], d[16], e[16];
-	fprintf(out, "%s: %llu exits  p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n", label, (unsigned long long)sum.count,
-		xs_fmt_ns((double)sum.p50, a, sizeof(a)), xs_fmt_ns((double)sum.p90, b, sizeof(b)),
-		xs_fmt_ns((double)sum.p99, c, sizeof(c)), xs_fmt_ns((double)sum.p999, d, sizeof(d)),
-		xs_fmt_ns((double)sum.max, e, sizeof(e)));
+	fprintf(out, "%s: %llu exits, %llu timed  p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n", label,
+		(unsigned long long)s->count, (unsigned long long)sum.count, xs_fmt_ns((double)sum.p50, a, sizeof(a)),
+		xs_fmt_ns((double)sum.p90, b, sizeof(b)), xs_fmt_ns((double)sum.p99, c, sizeof(c)),
+		xs_fmt_ns((double)sum.p999, d, sizeof(d)), xs_fmt_ns((double)sum.max, e, sizeof(e)));
 	struct xs_hist_bin bins[XS_HIST_LOG2_BINS];
 	size_t n = xs_hist_log2(s, bins);
 	uint64_t top = 0;

@@ -46,6 +46,29 @@ void xs_hist_summarize(const struct xs_stats *s, struct xs_hist_summary *out)
 	out->max = s->lat_max;
 }
 
+uint64_t xs_hist_top(const struct xs_hist_bin *bins, size_t n)
+{
+	uint64_t top = 0;
+	for (size_t i = 0; i < n; i++)
+		if (bins[i].count > top)
+			top = bins[i].count;
+	return top;
+}
+
+const char *xs_hist_bin_text(const struct xs_hist_bin *bin, uint64_t top, unsigned int bar_width, char *buf, size_t len)
+{
+	char lo[16], hi[16], bar[256];
+	unsigned int w = top ? (unsigned int)((bin->count * bar_width + top - 1) / top) : 0;
+	if (w >= sizeof(bar))
+		w = sizeof(bar) - 1;
+	memset(bar, '#', w);
+	bar[w] = 0;
+	xs_fmt_ns((double)bin->lo, lo, sizeof(lo));
+	xs_fmt_ns((double)bin->hi + 1, hi, sizeof(hi));
+	snprintf(buf, len, "%9s - %-9s %-*s %llu", lo, hi, (int)bar_width, bar, (unsigned long long)bin->count);
+	return buf;
+}
+
 void xs_hist_print_text(FILE *out, const char *label, const struct xs_stats *s, unsigned int bar_width)
 {
 	struct xs_hist_summary sum;
@@ -61,21 +84,10 @@ void xs_hist_print_text(FILE *out, const char *label, const struct xs_stats *s, 
 		xs_fmt_ns((double)sum.p999, d, sizeof(d)), xs_fmt_ns((double)sum.max, e, sizeof(e)));
 	struct xs_hist_bin bins[XS_HIST_LOG2_BINS];
 	size_t n = xs_hist_log2(s, bins);
-	uint64_t top = 0;
-	for (size_t i = 0; i < n; i++)
-		if (bins[i].count > top)
-			top = bins[i].count;
+	uint64_t top = xs_hist_top(bins, n);
 	for (size_t i = 0; i < n; i++) {
-		char lo[16], hi[16], bar[256];
-		unsigned int w = top ? (unsigned int)((bins[i].count * bar_width + top - 1) / top) : 0;
-		if (w >= sizeof(bar))
-			w = sizeof(bar) - 1;
-		memset(bar, '#', w);
-		bar[w] = 0;
-		xs_fmt_ns((double)bins[i].lo, lo, sizeof(lo));
-		xs_fmt_ns((double)bins[i].hi + 1, hi, sizeof(hi));
-		fprintf(out, "  %9s - %-9s %-*s %llu\n", lo, hi, (int)bar_width, bar,
-			(unsigned long long)bins[i].count);
+		char line[320];
+		fprintf(out, "  %s\n", xs_hist_bin_text(&bins[i], top, bar_width, line, sizeof(line)));
 	}
 }
 

@@ -51,6 +51,19 @@ void xs_symagg_free(struct xs_symagg *a)
 	free(a);
 }
 
+struct xs_symagg *xs_symagg_clone(const struct xs_symagg *a)
+{
+	struct xs_symagg *c = xs_malloc(sizeof(*c));
+	*c = *a;
+	c->cells = xs_malloc((a->cap ? a->cap : 1) * sizeof(*c->cells));
+	memcpy(c->cells, a->cells, a->n * sizeof(*c->cells));
+	c->slots = xs_calloc(a->slot_cap ? a->slot_cap : 1, sizeof(*c->slots));
+	memcpy(c->slots, a->slots, a->slot_cap * sizeof(*c->slots));
+	c->reasons = xs_malloc((a->nreasons ? a->nreasons : 1) * sizeof(*c->reasons));
+	memcpy(c->reasons, a->reasons, a->nreasons * sizeof(*c->reasons));
+	return c;
+}
+
 static size_t key_hash(const struct cell_key *k)
 {
 	uint64_t h = (uint64_t)(uintptr_t)k->table * 0x9e3779b97f4a7c15ull;

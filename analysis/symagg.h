@@ -46,6 +46,8 @@ struct xs_symagg;
 
 struct xs_symagg *xs_symagg_new(bool by_reason);
 void xs_symagg_free(struct xs_symagg *a);
+/* A deep copy (a paused dashboard keeps one while the original counts on). */
+struct xs_symagg *xs_symagg_clone(const struct xs_symagg *a);
 /* Count one exit; t may be NULL (no symbols known: every RIP is uncovered). */
 void xs_symagg_add(struct xs_symagg *a, const struct xs_symtab *t, const struct xs_exit_record *r);
 

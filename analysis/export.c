@@ -23,7 +23,8 @@ struct vm {
 		uint64_t count;
 	} reasons[64];
 	size_t nreasons;
-	uint64_t vcpu_named[4]; /* thread_name written for vCPUs 0..255 */
+	uint8_t *vcpu_named; /* thread_name written for vCPU n (n < nnamed) */
+	size_t nnamed;
 };
 
 struct stack {
@@ -178,8 +179,14 @@ static void trace_add(struct xs_exporter *x, const struct xs_exit_record *r, int
 		      const struct xs_symtab *t)
 {
 	struct vm *v = vm_for(x, run, r->pid, run_label);
-	if (r->vcpu < 256 && !(v->vcpu_named[r->vcpu / 64] & (1ull << (r->vcpu % 64)))) {
-		v->vcpu_named[r->vcpu / 64] |= 1ull << (r->vcpu % 64);
+	if (r->vcpu >= v->nnamed && r->vcpu < (1u << 20)) { /* KVM's vCPU ids are far below 2^20 */
+		size_t n = (size_t)r->vcpu + 64;
+		v->vcpu_named = xs_realloc(v->vcpu_named, n);
+		memset(v->vcpu_named + v->nnamed, 0, n - v->nnamed);
+		v->nnamed = n;
+	}
+	if (r->vcpu < v->nnamed && !v->vcpu_named[r->vcpu]) {
+		v->vcpu_named[r->vcpu] = 1;
 		event_sep(x);
 		fprintf(x->out,
 			"{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":%u,\"tid\":%u,\"args\":{\"name\":\"vcpu %u\"}}",
@@ -417,6 +424,8 @@ void xs_exporter_free(struct xs_exporter *x)
 	for (size_t i = 0; i < x->stack_cap; i++)
 		free(x->stacks[i].key);
 	free(x->stacks);
+	for (size_t i = 0; i < x->nvms; i++)
+		free(x->vms[i].vcpu_named);
 	free(x->vms);
 	free(x);
 }

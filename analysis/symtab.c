@@ -215,11 +215,22 @@ static struct xs_symtab *parse_elf(const void *buf, size_t len, const char *what
 		fail(err, errlen, "%s: libelf: %s", what, elf_errmsg(-1));
 		return NULL;
 	}
+	/*
+	 * libelf reads a file of the other byte order by converting it in place: give it a private copy then, so the
+	 * caller's buffer stays as it was (x86 guests are little-endian: the copy is the rare case).
+	 */
+	void *copy = NULL;
+	if (len > EI_DATA && ((const unsigned char *)buf)[EI_DATA] != ELFDATA2LSB) {
+		copy = xs_malloc(len);
+		memcpy(copy, buf, len);
+		buf = copy;
+	}
 	Elf *e = elf_memory((char *)buf, len);
 	if (!e || elf_kind(e) != ELF_K_ELF) {
 		fail(err, errlen, "%s: not a readable ELF file: %s", what, elf_errmsg(-1));
 		if (e)
 			elf_end(e);
+		free(copy);
 		return NULL;
 	}
 	struct xs_symtab *t = NULL;
@@ -304,6 +315,7 @@ static struct xs_symtab *parse_elf(const void *buf, size_t len, const char *what
 	snprintf(t->origin, sizeof(t->origin), "%s (ELF %s, %zu code symbols)", what, kind, t->n);
 out:
 	elf_end(e);
+	free(copy);
 	return t;
 }
 

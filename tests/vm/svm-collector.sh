@@ -31,6 +31,6 @@ out=$work/out
 python3 tests/vm/lib/check.py "$out" "$BUILD/static/guests/mixed_64.bin"
 rc=$?
 # guest symbols resolve the RIPs recorded here (analysis/; docs/analysis.md)
-tests/vm/lib/symbols-check.sh "$BUILD/exitscope" "$out" "$BUILD/static/guests/mixed_64.elf" \
+tests/vm/lib/symbols-check.sh "$static" "$out" "$BUILD/static/guests/mixed_64.elf" \
 	"$BUILD/static/guests/probe_64.elf" || rc=1
 exit $rc

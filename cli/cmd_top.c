@@ -17,6 +17,8 @@
 #include "cli/command.h"
 #include "collector/collector.h"
 #include "common/util.h"
+#include "cli/exit_source.h"
+#include "cli/guest_symbols.h"
 #include "launcher/guests.h"
 #include "launcher/launcher.h"
 #include "tui/app.h"
@@ -54,6 +56,9 @@ static void usage(FILE *out)
 		"      --batch               print text snapshots to stdout instead of drawing the screen\n"
 		"  -n, --count N             with --batch: stop after N snapshots (default: when the source ends)\n"
 		"      --queue-mb N          the record queue in front of the dashboard (default %u MiB)\n"
+		"Guest symbols (a SYMBOL column, the y and H screens; built-in guests need no flag):\n"
+		"      --guest-symbols FILE  an ELF with a symbol table, a System.map, a kallsyms dump or guest:NAME\n"
+		"      --guest-kaslr-offset N  added to a vmlinux's or System.map's addresses\n"
 		"  -h, --help                this text\n",
 		TUI_INTERVAL_MIN, TUI_INTERVAL_MAX, TUI_QUEUE_DEFAULT >> 20);
 }
@@ -393,6 +398,7 @@ static const struct option longopts[] = {
 	{"count", required_argument, NULL, 'n'},
 	{"queue-mb", required_argument, NULL, OPT_QUEUE_MB},
 	{"help", no_argument, NULL, 'h'},
+	XS_GUEST_SYMBOL_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
 
@@ -406,6 +412,7 @@ struct top_args {
 	uint64_t run_id;
 	bool count_given, launch_given;
 	struct launch_args launch;
+	struct xs_guest_symbols syms;
 };
 
 static int bad(const char *fmt, const char *arg)
@@ -510,9 +517,44 @@ static int take_option(struct top_args *t, int c, const char *arg)
 	case 'h':
 		usage(stdout);
 		return -1;
+	case XS_OPT_GUEST_SYMBOLS:
+	case XS_OPT_GUEST_KASLR:
+		return xs_guest_symbols_option(&t->syms, c, arg, "top") ? 0 : XS_EXIT_USAGE;
 	default:
 		return bad("unknown or incomplete option '%s'", arg);
 	}
+}
+
+/* Without --guest-symbols: the built-in guest being launched, or the one the replayed run ran. */
+static struct xs_symtab *guest_symbols_of(const struct top_args *t)
+{
+	if (t->launch.guest) {
+		const struct xs_guest *g = xs_guest_find(t->launch.guest);
+		return g ? xs_guest_symbols_builtin(g->name, t->launch.mode ? t->launch.mode : g->default_mode) : NULL;
+	}
+	if (!t->replay)
+		return NULL;
+	char err[512];
+	struct xs_exit_filter f = {.run_id = t->run_id ? (int64_t)t->run_id : XS_SRC_RUN_LATEST, .to_s = -1};
+	struct xs_exit_source *src = xs_exit_source_open(t->replay, &f, false, err, sizeof(err));
+	if (!src)
+		return NULL; /* the replay itself will say what is wrong with the file */
+	int64_t run = f.run_id;
+	if (run == XS_SRC_RUN_LATEST) {
+		struct xs_exit_record r;
+		if (xs_exit_source_next(src, &r, &run) <= 0)
+			run = 1;
+	}
+	struct xs_symtab *t_ = NULL;
+	const char *guest = xs_exit_source_meta(src, run, "run.guest");
+	if (guest && strncmp(guest, "image:", 6)) {
+		char name[32];
+		snprintf(name, sizeof(name), "%s", guest);
+		const char *mode = xs_exit_source_meta(src, run, "run.mode");
+		t_ = xs_guest_symbols_builtin(name, mode ? xs_mode_parse(mode) : 64);
+	}
+	xs_exit_source_close(src);
+	return t_;
 }
 
 static int cmd_top(int argc, char **argv)
@@ -542,12 +584,17 @@ static int cmd_top(int argc, char **argv)
 		return bad("%s", "--vcpus, --mem, --mode, --iterations, --param and --control(s) go with --run");
 	if (t.run_id && !t.replay)
 		return bad("%s", "--run-id goes with --replay");
+	if (xs_guest_symbols_load(&t.syms, "top"))
+		return XS_EXIT_FAILURE;
+	struct xs_symtab *builtin = NULL;
+	t.opt.symbols = t.syms.table ? t.syms.table : (builtin = guest_symbols_of(&t));
 	struct tui_source *src = t.replay	  ? replay_source(t.replay, t.speed, (int64_t)t.run_id)
 				 : t.launch.guest ? launch_source(&t.launch, argc, argv)
 						  : live_source((uint32_t)t.pid, t.backend);
-	if (!src)
-		return XS_EXIT_FAILURE;
-	return tui_run(src, &t.opt);
+	int rc = src ? tui_run(src, &t.opt) : XS_EXIT_FAILURE;
+	xs_symtab_free(builtin);
+	xs_guest_symbols_free(&t.syms);
+	return rc;
 }
 
 XS_COMMAND(top, "live dashboard of VM exits (ncurses)", cmd_top);

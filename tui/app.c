@@ -379,6 +379,8 @@ int tui_run(struct tui_source *src, const struct tui_options *opt)
 	a->opt = opt;
 	a->start_ns = xs_now_ns();
 	tui_model_init(&a->live);
+	if (opt->symbols)
+		tui_model_set_symbols(&a->live, opt->symbols);
 	tui_ui_init(&a->ui, &opt->view, opt->interval_s);
 	memset(&a->ui.view.filter, 0, sizeof(a->ui.view.filter));
 	tui_vmnames_init(&a->names, src->live);

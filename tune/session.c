@@ -249,12 +249,16 @@ static int run_once(struct xs_tune_session *s, const struct xs_tune_request *req
 	rep->recorded = c.recorded;
 	const char *why;
 	enum xs_launch_end end = xs_launcher_end(l, &why);
-	bool clean_stop = end == XS_END_STOPPED && !res->timed_out;
-	rep->completed = end == XS_END_DONE || clean_stop;
+	/* stopped at its duration: complete only when it was meant to run until then (iterations = 0) */
+	bool planned_stop = end == XS_END_STOPPED && !res->timed_out && cfg->iterations == 0;
+	rep->completed = end == XS_END_DONE || planned_stop;
 	if (rep->completed)
 		snprintf(rep->status, sizeof(rep->status), "ok");
 	else if (res->timed_out)
 		snprintf(rep->status, sizeof(rep->status), "timeout");
+	else if (end == XS_END_STOPPED)
+		snprintf(rep->status, sizeof(rep->status), "stopped after %gs before finishing %u iterations",
+			 req->duration, cfg->iterations);
 	else
 		snprintf(rep->status, sizeof(rep->status), "%s: %s", xs_launch_end_name(end),
 			 why		   ? why

@@ -94,10 +94,13 @@ static int cmd_tune(int argc, char **argv)
 	int rc = xs_tune_lua_run(L, script, NULL, argc - optind - 1, argv + optind + 1, err, sizeof(err));
 	xs_tune_lua_close(L);
 	fflush(stdout);
+	/* one line either way; on an error it also says what the store kept */
 	if (rc)
-		xs_err("tune: %s", err);
-	fprintf(stderr, "tune: session store %s: %zu run%s kept (SELECT * FROM tune_runs)\n", s.path, s.runs_kept,
-		s.runs_kept == 1 ? "" : "s");
+		xs_err("tune: %s (session store %s keeps the %zu finished run%s)", err, s.path, s.runs_kept,
+		       s.runs_kept == 1 ? "" : "s");
+	else
+		fprintf(stderr, "tune: session store %s: %zu run%s (SELECT * FROM tune_runs)\n", s.path, s.runs_kept,
+			s.runs_kept == 1 ? "" : "s");
 	xs_tune_session_close(&s);
 	return rc ? XS_EXIT_FAILURE : XS_EXIT_OK;
 }

@@ -155,6 +155,8 @@ static uint64_t meta_u64(sqlite3 *db, int64_t id, const char *key)
 int xs_rundiff_side_load(sqlite3 *db, const int64_t *ids, size_t n, struct xs_rundiff_side *s, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < n; i++) {
+		if (run_exists(db, ids[i], err, errlen))
+			return -1;
 		uint64_t iterations = meta_u64(db, ids[i], "run.iterations") * meta_u64(db, ids[i], "run.vcpus");
 		if (xs_rundiff_side_begin_run(s, ids[i], iterations)) {
 			snprintf(err, errlen, "at most %d runs per side", XS_RUNDIFF_MAX_RUNS);

@@ -178,22 +178,10 @@ static size_t read_controls(lua_State *L, const char *fn, const char *what, int 
 	return n;
 }
 
-static const char *const run_fields[] = {"backend",
-					 "cpu_model",
-					 "guest",
-					 "image",
-					 "mode",
-					 "controls",
-					 "params",
-					 "iterations",
-					 "repeat",
-					 "repeats",
-					 "duration",
-					 "no_default_controls",
-					 "allow_unsupported",
-					 "allow_failure",
-					 "label",
-					 NULL};
+static const char *const run_fields[] = {
+	"backend",	     "cpu_model",     "guest",	    "image",  "entry",	 "load",     "mode",
+	"controls",	     "params",	      "iterations", "repeat", "repeats", "duration", "no_default_controls",
+	"allow_unsupported", "allow_failure", "label",	    NULL};
 
 static void check_fields(lua_State *L, const char *fn, int t, const char *const *known)
 {
@@ -257,6 +245,10 @@ static void parse_request(lua_State *L, int t, int keep, struct xs_tune_request 
 	lua_pop(L, 1);
 	if (req->iterations_set && req->iterations == 0 && !(req->duration > 0))
 		fail(L, fn, "iterations = 0 runs until stopped: give a duration too");
+	req->entry = (uint64_t)field_int(L, fn, t, "entry", 0, INT64_MAX, 0, &req->entry_set);
+	req->load = (uint64_t)field_int(L, fn, t, "load", 0, INT64_MAX, 0, &req->load_set);
+	if ((req->entry_set || req->load_set) && !req->image)
+		fail(L, fn, "entry and load are for images");
 	req->no_default_controls = field_bool(L, fn, t, "no_default_controls");
 	req->allow_unsupported = field_bool(L, fn, t, "allow_unsupported");
 	*allow_failure = field_bool(L, fn, t, "allow_failure");
@@ -775,12 +767,16 @@ static int message_handler(lua_State *L)
 		return 1;
 	if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
 		return 1;
+	/* the innermost Lua function on the stack (error() itself is a C function) */
 	lua_Debug ar;
-	if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "Sl", &ar) && ar.currentline > 0)
-		lua_pushfstring(L, "%s:%d: error object is a %s value", ar.short_src, ar.currentline,
-				luaL_typename(L, 1));
-	else
-		lua_pushfstring(L, "error object is a %s value", luaL_typename(L, 1));
+	for (int level = 1; lua_getstack(L, level, &ar); level++) {
+		if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
+			lua_pushfstring(L, "%s:%d: error object is a %s value", ar.short_src, ar.currentline,
+					luaL_typename(L, 1));
+			return 1;
+		}
+	}
+	lua_pushfstring(L, "error object is a %s value", luaL_typename(L, 1));
 	return 1;
 }
 

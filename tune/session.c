@@ -93,6 +93,10 @@ static int configure(const struct xs_tune_request *req, struct xs_launch_config 
 	if (req->mode)
 		cfg->mode = req->mode;
 	cfg->image_path = req->image;
+	cfg->entry_set = req->entry_set;
+	cfg->entry = req->entry;
+	cfg->load_set = req->load_set;
+	cfg->load = req->load;
 	if (req->iterations_set)
 		cfg->iterations = req->iterations;
 	else if (req->duration > 0)

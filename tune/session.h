@@ -37,6 +37,8 @@ struct xs_tune_request {
 	const char *cpu_model; /* NULL: the backend's default */
 	const char *guest;     /* built-in guest, or NULL with image */
 	const char *image;
+	bool entry_set, load_set; /* images: entry point and load address (as `exitscope run --entry/--load`) */
+	uint64_t entry, load;
 	unsigned int mode;   /* 0: the guest's default */
 	uint32_t iterations; /* 0 with duration: until then */
 	bool iterations_set;

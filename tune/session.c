@@ -28,7 +28,9 @@ static const char tune_runs_sql[] =
 	" controls TEXT NOT NULL," /* the run's controls as a control file */
 	" repeat_index INTEGER NOT NULL, repeats INTEGER NOT NULL,"
 	" status TEXT NOT NULL, completed INTEGER NOT NULL,"
-	" exits INTEGER NOT NULL, wall_ns INTEGER NOT NULL, cpu_ns INTEGER NOT NULL,"
+	" exits INTEGER NOT NULL," /* exits the launcher handled */
+	" recorded INTEGER NOT NULL," /* of those, the records stored (record.* filters leave some out) */
+	" wall_ns INTEGER NOT NULL, cpu_ns INTEGER NOT NULL,"
 	" refusals TEXT);";
 
 int xs_tune_session_open(struct xs_tune_session *s, const char *path, const char *script, int argc, char **argv,
@@ -146,8 +148,8 @@ static int record_tune_run(struct xs_tune_session *s, const struct xs_tune_reque
 	if (xs_sql_prepare(
 		    s->db,
 		    "INSERT OR REPLACE INTO tune_runs(run_id, session, script, args, label, backend, guest, mode,"
-		    " iterations, vcpus, controls, repeat_index, repeats, status, completed, exits, wall_ns,"
-		    " cpu_ns, refusals) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		    " iterations, vcpus, controls, repeat_index, repeats, status, completed, exits, recorded,"
+		    " wall_ns, cpu_ns, refusals) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 		    &st, msg, sizeof(msg)))
 		return ERR("session store: %s", msg);
 	char *refusals = NULL;
@@ -173,6 +175,7 @@ static int record_tune_run(struct xs_tune_session *s, const struct xs_tune_reque
 	sqlite3_bind_text(st, i++, rep->status, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, i++, rep->completed);
 	sqlite3_bind_int64(st, i++, (int64_t)rep->exits);
+	sqlite3_bind_int64(st, i++, (int64_t)rep->recorded);
 	sqlite3_bind_int64(st, i++, (int64_t)(rep->wall_s * 1e9));
 	sqlite3_bind_int64(st, i++, (int64_t)(rep->cpu_s * 1e9));
 	sqlite3_bind_text(st, i++, refusals, -1, SQLITE_TRANSIENT);

@@ -8,6 +8,14 @@
 #define CHUNK_META 2
 #define CHUNK_END 3
 
+/* COM1 unless the image chose another channel (xsr_stream_set_writer). */
+static void (*stream_write)(const void *buf, unsigned long n) = serial_write;
+
+void xsr_stream_set_writer(void (*write)(const void *buf, unsigned long n))
+{
+	stream_write = write;
+}
+
 static u8 batch[XSR_STREAM_BATCH * XS_RECORD_FULL_SIZE];
 static u32 batch_bytes;
 static u64 written;
@@ -30,7 +38,7 @@ static void chunk_header(u32 type, u32 length)
 
 	put_u32(h, type);
 	put_u32(h + 4, length);
-	serial_write(h, sizeof(h));
+	stream_write(h, sizeof(h));
 }
 
 void xsr_stream_begin(void)
@@ -44,7 +52,7 @@ void xsr_stream_begin(void)
 	h[19] = (u8)(XS_RECORD_CORE_SIZE >> 8);
 	h[20] = (u8)XS_RECORD_FULL_SIZE;
 	h[21] = (u8)(XS_RECORD_FULL_SIZE >> 8);
-	serial_write(h, sizeof(h));
+	stream_write(h, sizeof(h));
 }
 
 void xsr_stream_meta(const char *key, const char *value)
@@ -52,8 +60,8 @@ void xsr_stream_meta(const char *key, const char *value)
 	u32 kl = (u32)kvmx_strlen(key), vl = (u32)kvmx_strlen(value);
 
 	chunk_header(CHUNK_META, kl + 1 + vl + 1);
-	serial_write(key, kl + 1);
-	serial_write(value, vl + 1);
+	stream_write(key, kl + 1);
+	stream_write(value, vl + 1);
 }
 
 void xsr_stream_metaf(const char *key, const char *fmt, ...)
@@ -72,7 +80,7 @@ void xsr_stream_flush(void)
 	if (!batch_bytes)
 		return;
 	chunk_header(CHUNK_RECORDS, batch_bytes);
-	serial_write(batch, batch_bytes);
+	stream_write(batch, batch_bytes);
 	batch_bytes = 0;
 }
 
@@ -95,7 +103,7 @@ void xsr_stream_end(u64 dropped)
 	put_u64(p, written);
 	put_u64(p + 8, dropped);
 	chunk_header(CHUNK_END, sizeof(p));
-	serial_write(p, sizeof(p));
+	stream_write(p, sizeof(p));
 }
 
 u64 xsr_stream_written(void)

@@ -1,12 +1,12 @@
 -- minimize-exits.lua: the control set with the fewest exits per guest iteration that still shows what you need.
 --
---   exitscope tune scripts/minimize-exits.lua [backend=kvm] [guest=mixed] [mode=long] [iterations=300]
---        [repeats=2] [require=port:0x3f8,msr:0x174,reason:HLT,vector:3] [out=minimal.ctl] [max_steps=8]
---        [duration=30]
+--   exitscope tune scripts/minimize-exits.lua [backend=kvm] [guest=mixed | image=FILE entry=ADDR] [mode=long]
+--        [iterations=300] [repeats=2] [require=port:0x3f8,msr:0x174,reason:HLT,vector:3] [out=minimal.ctl]
+--        [max_steps=8] [only=KEY,KEY] [param.NAME=VALUE] [set.KEY=VALUE] [duration=30] [cpu_model=NAME]
 --
 -- Greedy descent from the guest's default controls: at each step every supported control (record.* left out:
 -- they change what is recorded, not the exits taken) is tried at its "off" value and at its example value on
--- top of the current set; the candidate with the fewest exits per iteration wins if it keeps every
+-- top of the current set (only=: just these controls); the candidate with the fewest exits per iteration wins if it keeps every
 -- requirement, the guest still completes its iterations, and xs.diff calls it significantly fewer exits than
 -- the current set. It stops when no candidate improves. Prints the path taken and writes the winning set as a
 -- control file for `exitscope run --controls`.
@@ -15,16 +15,10 @@
 -- reason:NAME (exits of that reason still happen), vector:N (vector N still exits). The guest completing its
 -- iterations is always required.
 
-local opt = {backend = "kvm", guest = "mixed", iterations = 300, repeats = 2, out = "minimal.ctl", max_steps = 8,
-             duration = 30, require = ""}
-for _, a in ipairs(arg) do
-  local k, v = a:match("^([%w_]+)=(.*)$")
-  if not k then error("argument '" .. a .. "': expected NAME=VALUE") end
-  opt[k] = v
-end
-for _, k in ipairs{"iterations", "repeats", "max_steps", "duration"} do
-  opt[k] = math.tointeger(tonumber(opt[k])) or error(k .. " '" .. tostring(opt[k]) .. "': not a whole number")
-end
+local xa = dofile((arg[0]:match("^(.*/)") or "./") .. "xsargs.lua")
+local opt, params, fixed = xa.parse{backend = "kvm", guest = "mixed", iterations = 300, repeats = 2,
+                                    out = "minimal.ctl", max_steps = 8, duration = 30, require = ""}
+local only = xa.set_of(opt.only)
 
 local requirements = {}
 for item in opt.require:gmatch("[^,]+") do
@@ -49,9 +43,7 @@ local function holds(r)
 end
 
 local function run(controls, label)
-  return xs.run{backend = opt.backend, guest = opt.guest, mode = opt.mode, iterations = opt.iterations,
-                repeats = opt.repeats, controls = controls, duration = opt.duration, allow_failure = true,
-                label = label}
+  return xa.try_run(xa.run_spec(opt, params, fixed, controls, label))
 end
 
 local function copy(t)
@@ -72,14 +64,15 @@ end
 -- candidate values per control: off, then the example
 local candidates = {}
 for _, c in ipairs(xs.controls(opt.backend, opt.cpu_model)) do
-  if c.supported and not c.name:match("^record%.") then
+  if c.supported and not c.name:match("^record%.") and (not only or only[c.name]) then
     local off = c.kind == "switch" and "off" or "none"
-    candidates[#candidates + 1] = {name = c.name, values = {off, c.example}}
+    candidates[#candidates + 1] = {name = c.name, values = c.example == off and {off} or {off, c.example}}
   end
 end
 
 local changes = {}
-local current = run(changes, "start")
+local current, refused = run(changes, "start")
+if not current then error("the starting set is refused: " .. refused) end
 local ok, why = holds(current)
 if not ok then error("the guest's default controls already break a requirement: " .. why) end
 print(string.format("start: %s: %.4g exits per iteration", describe(changes), current.per_iteration))
@@ -97,8 +90,9 @@ for step = 1, opt.max_steps do
       if changes[c.name] ~= value and current.controls[c.name] ~= value then
         local trial = copy(changes)
         trial[c.name] = value
-        local r = run(trial, "step " .. step .. ": " .. c.name .. "=" .. value)
-        local keeps, broken = holds(r)
+        local r, why_refused = run(trial, "step " .. step .. ": " .. c.name .. "=" .. value)
+        local keeps, broken = false, why_refused
+        if r then keeps, broken = holds(r) end
         if not keeps then
           xs.log(string.format("step %d: %s=%s rejected: %s", step, c.name, value, broken))
         elseif not best or r.per_iteration < best.per_iteration then

@@ -1,8 +1,8 @@
 -- sweep.lua: sweep one numeric exit control and print the curve (table, CSV, terminal chart).
 --
 --   exitscope tune scripts/sweep.lua control=KEY [format=TEMPLATE] (values=A,B,C | from=A to=B [step=S | factor=F])
---        [backend=kvm] [guest=mixed] [mode=long] [iterations=300] [repeats=2] [param.NAME=VALUE ...]
---        [set.KEY=VALUE ...] [expect=increasing|decreasing] [csv=FILE] [duration=30]
+--        [backend=kvm] [guest=mixed | image=FILE entry=ADDR] [mode=long] [iterations=300] [repeats=2]
+--        [param.NAME=VALUE ...] [set.KEY=VALUE ...] [expect=increasing|decreasing] [csv=FILE] [duration=30]
 --
 -- For each value N the control is set to TEMPLATE with %d replaced by N (default "%d"), e.g.
 --   control=vmx.preemption_timer format=%d from=1000 to=64000 factor=2
@@ -12,22 +12,15 @@
 -- the table gives exits per iteration (mean and sd) and the reasons that make up the change. With expect=,
 -- the script fails unless the curve is monotonic in that direction (non-strictly, beyond each point's noise).
 
-local opt = {backend = "kvm", guest = "mixed", iterations = 300, repeats = 2, format = "%d", duration = 30}
-local params, fixed = {}, {}
-for _, a in ipairs(arg) do
-  local k, v = a:match("^([%w_.]+)=(.*)$")
-  if not k then error("argument '" .. a .. "': expected NAME=VALUE") end
-  if k:match("^param%.") then params[k:sub(7)] = v
-  elseif k:match("^set%.") then fixed[k:sub(5)] = v
-  else opt[k] = v end
-end
+local xa = dofile((arg[0]:match("^(.*/)") or "./") .. "xsargs.lua")
+local opt, params, fixed = xa.parse{backend = "kvm", guest = "mixed", iterations = 300, repeats = 2,
+                                    format = "%d", duration = 30}
 if not opt.control then error("give control=KEY (the control to sweep)") end
 local function whole(name)
   local n = math.tointeger(tonumber(opt[name]))
   if not n then error(name .. " '" .. tostring(opt[name]) .. "': not a whole number") end
   return n
 end
-opt.iterations, opt.repeats, opt.duration = whole("iterations"), whole("repeats"), whole("duration")
 
 local points = {}
 if opt.values then
@@ -52,13 +45,10 @@ end
 
 local curve = {}
 for _, n in ipairs(points) do
-  local controls = {}
-  for k, v in pairs(fixed) do controls[k] = v end
-  controls[opt.control] = opt.format:gsub("%%d", tostring(n))
-  local r = xs.run{backend = opt.backend, guest = opt.guest, mode = opt.mode, iterations = opt.iterations,
-                   repeats = opt.repeats, controls = controls, params = params, duration = opt.duration,
-                   label = opt.control .. "=" .. controls[opt.control]}
-  curve[#curve + 1] = {n = n, value = controls[opt.control], r = r}
+  local value = opt.format:gsub("%%d", tostring(n))
+  local spec = xa.run_spec(opt, params, fixed, {[opt.control] = value}, opt.control .. "=" .. value)
+  spec.allow_failure = false -- a point whose guest fails has no exits per iteration to plot
+  curve[#curve + 1] = {n = n, value = value, r = xs.run(spec)}
 end
 
 -- the reasons that vary along the curve

@@ -16,13 +16,22 @@ struct xs_tune_control {
 	const char *name, *kind, *values, *example;
 	bool supported;
 	char why[600]; /* when not supported */
+	bool owned;    /* name is malloc'd */
 };
 
 /* The backends xs.run{backend=} takes; NULL-terminated. */
 const char *const *xs_tune_backends(void);
 
-/* The controls of a backend, probed; *out malloc'd (free it). -1 and a message for an unknown backend. */
+/*
+ * The controls of a backend; *out is freed with xs_tune_controls_free. kvm: the KVM keys, each probed on this
+ * host. vmx: the launcher's list for the CPU model (xs_launch_list_controls), with examples. -1 and a message
+ * for an unknown backend or model.
+ */
 int xs_tune_controls(const char *backend, const char *cpu_model, struct xs_tune_control **out, size_t *n, char *err,
 		     size_t errlen);
+void xs_tune_controls_free(struct xs_tune_control *list, size_t n);
+
+/* "auto" or NULL as a run resolves it: kvm when the KVM device opens, else vmx; other names as given. */
+const char *xs_tune_backend_resolve(const char *backend);
 
 #endif

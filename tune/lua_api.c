@@ -496,7 +496,7 @@ static int l_controls(lua_State *L)
 			set_str(L, "why", list[i].why);
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
-	free(list);
+	xs_tune_controls_free(list, n);
 	return 1;
 }
 

@@ -86,10 +86,6 @@ bool xs_tune_session_expired(const struct xs_tune_session *s)
 static int configure(const struct xs_tune_request *req, struct xs_launch_config *cfg, char *err, size_t errlen)
 {
 	const char *guest = req->image ? NULL : req->guest ? req->guest : "mixed";
-	if (req->backend && strcmp(req->backend, "kvm") && strcmp(req->backend, "auto"))
-		return ERR("backend '%s': this exitscope has the kvm backend only", req->backend);
-	if (req->cpu_model)
-		return ERR("cpu_model '%s': the kvm backend runs on the host's CPU", req->cpu_model);
 	if (xs_launch_config_init(cfg, guest, err, errlen))
 		return -1;
 	if (req->mode)
@@ -113,6 +109,8 @@ static int configure(const struct xs_tune_request *req, struct xs_launch_config 
 		if (xs_controls_set(&cfg->controls, req->control_keys[i], req->control_values[i], err, errlen))
 			return -1;
 	cfg->allow_unsupported = req->allow_unsupported;
+	cfg->backend = req->backend;
+	cfg->cpu_model = req->cpu_model;
 	const char *device = getenv("EXITSCOPE_KVM");
 	if (device && *device)
 		cfg->kvm_path = device;
@@ -276,6 +274,7 @@ static int run_once(struct xs_tune_session *s, const struct xs_tune_request *req
 			 : errors.first[0] ? errors.first
 					   : "no message");
 	keep_refusals(res, l);
+	snprintf(res->backend, sizeof(res->backend), "%s", xs_launcher_backend_name(l));
 	xs_launcher_destroy(l);
 	struct xs_store_sink_info info;
 	int crc = xs_store_sink_close_info(sink, &info);
@@ -310,7 +309,6 @@ int xs_tune_run(struct xs_tune_session *s, const struct xs_tune_request *req, st
 	struct xs_launch_config cfg;
 	if (configure(req, &cfg, err, errlen))
 		return -1;
-	snprintf(res->backend, sizeof(res->backend), "kvm");
 	snprintf(res->guest, sizeof(res->guest), "%s", cfg.guest ? cfg.guest : cfg.image_path);
 	snprintf(res->mode, sizeof(res->mode), "%s", xs_mode_name(cfg.mode));
 	res->iterations = cfg.iterations;

@@ -182,6 +182,17 @@ int xs_vmx_build_controls(const struct xs_launch_config *cfg, const struct xs_co
 	}
 	if (xs_vmx_controls_apply(c, k, err, errlen))
 		return -1;
+	/* The launcher's own ports (0x500-0x503: done, vector reports, results, failures) always exit. */
+	if (k->io_bitmaps) {
+		if (k->n_io == KVMX_MAX_IO_RANGES)
+			return ERR(
+				"control vmx.io_bitmap: at most %d ranges (one more is the launcher's ports 0x%x-0x%x)",
+				KVMX_MAX_IO_RANGES - 1, XS_PORT_DONE, XS_PORT_FAIL);
+		k->io[k->n_io++] = (struct kvmx_io_range){XS_PORT_DONE, XS_PORT_FAIL - XS_PORT_DONE + 1};
+	}
+	/* External interrupts come from the runner's LAPIC timer; acknowledged on exit, or they would repeat. */
+	if (k->extint_exiting)
+		k->ack_interrupt_on_exit = true;
 	if (!k->ept)
 		return ERR("control vmx.ept: the vmx backend needs EPT on (guest memory is not the runner's)");
 	if (cfg->mode != 64 && !k->unrestricted_guest)

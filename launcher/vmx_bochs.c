@@ -549,8 +549,9 @@ static uint32_t get_u32(const uint8_t *p)
 }
 
 /* Parse whatever complete chunks buf holds; returns bytes consumed (the header stays at the front). */
-static size_t parse_stream(struct vmx_run *r, uint8_t *buf, size_t have, bool *ended, bool *broken)
+static size_t parse_stream(struct vmx_run *r, uint8_t *buf, size_t *havep, bool *ended, bool *broken)
 {
+	size_t have = *havep;
 	size_t pos = XSR_HEADER_SIZE;
 	if (have < XSR_HEADER_SIZE)
 		return 0;
@@ -561,10 +562,26 @@ static size_t parse_stream(struct vmx_run *r, uint8_t *buf, size_t have, bool *e
 		return 0;
 	}
 	while (have - pos >= 8) {
+		/*
+		 * Bochs' own lines ("(0).[t] [addr] ...: insn", "Next at t=...") on the same stdout, between whole
+		 * chunks: a chunk starts with its type (1-3, little-endian), a line with printable text.
+		 */
+		if (buf[pos] >= 0x20) {
+			uint8_t *nl = memchr(buf + pos, '\n', have - pos);
+			if (!nl)
+				break;
+			size_t skip = (size_t)(nl + 1 - (buf + pos));
+			memmove(buf + pos, nl + 1, have - pos - skip);
+			have -= skip;
+			*havep = have;
+			continue;
+		}
 		uint32_t type = get_u32(buf + pos), len = get_u32(buf + pos + 4);
 		if (len > XSR_MAX_CHUNK) {
 			*broken = true;
-			snprintf(r->message, sizeof(r->message), "the runner's record stream has a %u-byte chunk", len);
+			snprintf(r->message, sizeof(r->message),
+				 "the runner's record stream has a %u-byte chunk [%.40s]", len,
+				 (const char *)buf + pos);
 			return pos - XSR_HEADER_SIZE;
 		}
 		if (have - pos - 8 < len)
@@ -608,7 +625,7 @@ static void *reader_thread(void *arg)
 					if (!synced)
 						continue;
 				}
-				size_t used = parse_stream(r, buf, have, &ended, &broken);
+				size_t used = parse_stream(r, buf, &have, &ended, &broken);
 				if (used) {
 					memmove(buf + XSR_HEADER_SIZE, buf + XSR_HEADER_SIZE + used,
 						have - XSR_HEADER_SIZE - used);

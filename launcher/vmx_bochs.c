@@ -744,6 +744,7 @@ static int vmx_create(const struct xs_launch_config *cfg, struct xs_sink *sink, 
 	d->entry = lg.entry;
 	d->iterations = cfg->iterations;
 	d->own_exceptions = lg.own_exceptions;
+	d->core_records = r->ctl.guest_state == XS_GS_OFF;
 	if (xs_vmx_build_controls(cfg, &r->ctl, &d->ctl, err, errlen) ||
 	    check_model(model, &d->ctl, cfg->mode, err, errlen) || build_injections(&r->ctl, d, err, errlen))
 		goto fail_loaded;

@@ -343,6 +343,10 @@ static enum kvmx_stop handler(struct kvmx_vcpu *v, struct xs_exit_record *rec, v
 		R.end = END_LIMIT;
 	R.held = *rec;
 	R.have_held = true;
+	if (R.d->core_records && (R.held.flags & XS_F_GUEST_STATE)) { /* record.guest_state = off */
+		R.held.flags &= (u16)~XS_F_GUEST_STATE;
+		R.held.size = XS_RECORD_CORE_SIZE;
+	}
 	return R.end == END_RUNNING ? KVMX_STOP_NONE : KVMX_STOP_REQUESTED;
 }
 
@@ -380,7 +384,13 @@ static int load_guest_ram(void)
 {
 	const struct run_desc *d = R.d;
 	u8 *base = (u8 *)(__UINTPTR_TYPE__)RUN_GUEST_BASE;
-	kvmx_memset(base, 0, d->mem_bytes); /* the BIOS may have left tables in this RAM */
+	/*
+	 * Zero the guest's RAM (the BIOS may have used it) with one REP STOSQ: a byte loop over 16 MiB took
+	 * 48 million emulated instructions, most of the time to the first record.
+	 */
+	u64 *q = (u64 *)base;
+	unsigned long words = d->mem_bytes / 8;
+	__asm__ volatile("cld; rep stosq" : "+D"(q), "+c"(words) : "a"(0ul) : "memory");
 	for (unsigned int i = 0; i < d->n_segments && i < RUN_MAX_SEGMENTS; i++) {
 		if (d->segment[i].gpa + d->segment[i].len > d->mem_bytes ||
 		    ata_read(d->segment[i].lba, d->segment[i].len / 512, base + d->segment[i].gpa))

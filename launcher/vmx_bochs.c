@@ -182,6 +182,17 @@ int xs_vmx_build_controls(const struct xs_launch_config *cfg, const struct xs_co
 	}
 	if (xs_vmx_controls_apply(c, k, err, errlen))
 		return -1;
+	/* The launcher's own ports (0x500-0x503: done, vector reports, results, failures) always exit. */
+	if (k->io_bitmaps) {
+		if (k->n_io == KVMX_MAX_IO_RANGES)
+			return ERR(
+				"control vmx.io_bitmap: at most %d ranges (one more is the launcher's ports 0x%x-0x%x)",
+				KVMX_MAX_IO_RANGES - 1, XS_PORT_DONE, XS_PORT_FAIL);
+		k->io[k->n_io++] = (struct kvmx_io_range){XS_PORT_DONE, XS_PORT_FAIL - XS_PORT_DONE + 1};
+	}
+	/* External interrupts come from the runner's LAPIC timer; acknowledged on exit, or they would repeat. */
+	if (k->extint_exiting)
+		k->ack_interrupt_on_exit = true;
 	if (!k->ept)
 		return ERR("control vmx.ept: the vmx backend needs EPT on (guest memory is not the runner's)");
 	if (cfg->mode != 64 && !k->unrestricted_guest)
@@ -538,8 +549,9 @@ static uint32_t get_u32(const uint8_t *p)
 }
 
 /* Parse whatever complete chunks buf holds; returns bytes consumed (the header stays at the front). */
-static size_t parse_stream(struct vmx_run *r, uint8_t *buf, size_t have, bool *ended, bool *broken)
+static size_t parse_stream(struct vmx_run *r, uint8_t *buf, size_t *havep, bool *ended, bool *broken)
 {
+	size_t have = *havep;
 	size_t pos = XSR_HEADER_SIZE;
 	if (have < XSR_HEADER_SIZE)
 		return 0;
@@ -550,10 +562,26 @@ static size_t parse_stream(struct vmx_run *r, uint8_t *buf, size_t have, bool *e
 		return 0;
 	}
 	while (have - pos >= 8) {
+		/*
+		 * Bochs' own lines ("(0).[t] [addr] ...: insn", "Next at t=...") on the same stdout, between whole
+		 * chunks: a chunk starts with its type (1-3, little-endian), a line with printable text.
+		 */
+		if (buf[pos] >= 0x20) {
+			uint8_t *nl = memchr(buf + pos, '\n', have - pos);
+			if (!nl)
+				break;
+			size_t skip = (size_t)(nl + 1 - (buf + pos));
+			memmove(buf + pos, nl + 1, have - pos - skip);
+			have -= skip;
+			*havep = have;
+			continue;
+		}
 		uint32_t type = get_u32(buf + pos), len = get_u32(buf + pos + 4);
 		if (len > XSR_MAX_CHUNK) {
 			*broken = true;
-			snprintf(r->message, sizeof(r->message), "the runner's record stream has a %u-byte chunk", len);
+			snprintf(r->message, sizeof(r->message),
+				 "the runner's record stream has a %u-byte chunk [%.40s]", len,
+				 (const char *)buf + pos);
 			return pos - XSR_HEADER_SIZE;
 		}
 		if (have - pos - 8 < len)
@@ -597,7 +625,7 @@ static void *reader_thread(void *arg)
 					if (!synced)
 						continue;
 				}
-				size_t used = parse_stream(r, buf, have, &ended, &broken);
+				size_t used = parse_stream(r, buf, &have, &ended, &broken);
 				if (used) {
 					memmove(buf + XSR_HEADER_SIZE, buf + XSR_HEADER_SIZE + used,
 						have - XSR_HEADER_SIZE - used);
@@ -716,6 +744,7 @@ static int vmx_create(const struct xs_launch_config *cfg, struct xs_sink *sink, 
 	d->entry = lg.entry;
 	d->iterations = cfg->iterations;
 	d->own_exceptions = lg.own_exceptions;
+	d->core_records = r->ctl.guest_state == XS_GS_OFF;
 	if (xs_vmx_build_controls(cfg, &r->ctl, &d->ctl, err, errlen) ||
 	    check_model(model, &d->ctl, cfg->mode, err, errlen) || build_injections(&r->ctl, d, err, errlen))
 		goto fail_loaded;

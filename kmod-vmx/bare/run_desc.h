@@ -44,7 +44,8 @@ struct run_desc {
 	struct {
 		u64 lo, hi; /* inclusive guest-physical range the EPT maps read-only */
 	} readonly[RUN_MAX_READONLY];
-	u32 n_segments, pad;
+	u32 n_segments;
+	u32 core_records; /* send records without the guest-state block (record.guest_state = off) */
 	struct {
 		u64 gpa, len; /* 4 KiB multiples */
 		u64 lba;      /* where the bytes start on the disk */

@@ -49,7 +49,7 @@ printf '\177ELF\002\001\001' >"$LWORK/bad.elf"
 expect_error badelf "bad ELF image: ELF header cut short" --image "$LWORK/bad.elf" --mode long
 
 # --- guests, options and controls ---
-expect_error guest "unknown guest 'nosuch' (built-in guests: io, mmio, msr, cpuid, hlt, cr, debug, mixed)" --guest nosuch
+expect_error guest "unknown guest 'nosuch' (built-in guests: io, mmio, msr, cpuid, hlt, cr, debug, mixed, insns)" --guest nosuch
 expect_error ctl "inject: 'irq:7@hlt': interrupt vectors are 32-255" --guest hlt --control inject=irq:7@hlt
 expect_error ctl2 "unknown control 'exits.enable'" --guest hlt --control exits.enable=hlt
 expect_error ctl3 "--control 'inject': expected KEY=VALUE" --guest hlt --control inject

@@ -80,16 +80,22 @@ refused:
  * for the guest's memory map, every I/O and HLT exiting as under KVM, MSR bitmaps so only listed MSRs exit,
  * unrestricted guest below long mode): a switch that is on by default is flipped off, any other on.
  */
-static const char *const vmx_default_on[] = {"vmx.ept", "vmx.uncond_io_exiting", "vmx.hlt_exiting",
-					     "vmx.msr_bitmaps", "vmx.unrestricted_guest"};
+static const char *const vmx_default_on[] = {"vmx.ept", "vmx.uncond_io_exiting", "vmx.hlt_exiting", "vmx.msr_bitmaps",
+					     "vmx.unrestricted_guest"};
 
 /* Examples for the vmx.* fields, by name. io_bitmap keeps the launcher's own ports (0x500-0x503) exiting. */
 static const struct {
 	const char *name, *example;
 } vmx_examples[] = {
-	{"vmx.io_bitmap", "0x3f8,0x500-0x503"}, {"vmx.msr_bitmap.read", "0x10"}, {"vmx.msr_bitmap.write", "0x10"},
-	{"vmx.exception_bitmap", "bp,ud"},	{"vmx.cr0_mask", "0x20"},	 {"vmx.cr0_shadow", "0x20"},
-	{"vmx.cr4_mask", "0x80"},		{"vmx.cr4_shadow", "0x80"},	 {"vmx.cr3_targets", "0x90000"},
+	{"vmx.io_bitmap", "0x3f8,0x500-0x503"},
+	{"vmx.msr_bitmap.read", "0x10"},
+	{"vmx.msr_bitmap.write", "0x10"},
+	{"vmx.exception_bitmap", "bp,ud"},
+	{"vmx.cr0_mask", "0x20"},
+	{"vmx.cr0_shadow", "0x20"},
+	{"vmx.cr4_mask", "0x80"},
+	{"vmx.cr4_shadow", "0x80"},
+	{"vmx.cr3_targets", "0x90000"},
 	{"vmx.preemption_timer", "100000"},
 };
 
@@ -122,7 +128,7 @@ static void collect_vmx(void *ctx, const char *name, const char *kind, const cha
 	for (size_t i = 0; i < c->n; i++)
 		if (!strcmp(c->list[i].name, name))
 			return; /* listed twice */
-	if (strchr(name, '[')) /* cpuid.LEAF[.SUBLEAF].REG: a family of keys, not one */
+	if (strchr(name, '['))	/* cpuid.LEAF[.SUBLEAF].REG: a family of keys, not one */
 		return;
 	c->list = xs_realloc(c->list, (c->n + 1) * sizeof(*c->list));
 	struct xs_tune_control *t = &c->list[c->n++];

@@ -28,7 +28,7 @@ static const char tune_runs_sql[] =
 	" controls TEXT NOT NULL," /* the run's controls as a control file */
 	" repeat_index INTEGER NOT NULL, repeats INTEGER NOT NULL,"
 	" status TEXT NOT NULL, completed INTEGER NOT NULL,"
-	" exits INTEGER NOT NULL," /* exits the launcher handled */
+	" exits INTEGER NOT NULL,"    /* exits the launcher handled */
 	" recorded INTEGER NOT NULL," /* of those, the records stored (record.* filters leave some out) */
 	" wall_ns INTEGER NOT NULL, cpu_ns INTEGER NOT NULL,"
 	" refusals TEXT);";

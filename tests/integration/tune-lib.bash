@@ -57,3 +57,9 @@ $(cat "$TWORK/$1.out")"
 sql() {
 	"$EXITSCOPE" query "$TWORK/$1" "$2" --format csv | tail -n 1
 }
+
+# The vmx backend runs the kmod-vmx core inside Bochs: it needs bochs-bin and the runner image.
+require_bochs() {
+	command -v bochs-bin >/dev/null || skip "bochs-bin is not installed (scripts/deps.sh vmx)"
+	[ -f "$BUILD/kmod-vmx/vmx-runner.img" ] || skip "no $BUILD/kmod-vmx/vmx-runner.img (make vmx-image)"
+}

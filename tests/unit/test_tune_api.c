@@ -4,7 +4,7 @@
  * in every argument position, and xs.run with every field of every wrong type, must fail with one line
  * "test.lua:LINE: xs.FN: ..." and never crash; then random argument lists (a property test with a fixed seed):
  * whatever the values, the call returns or fails with a message that names the script's line. The KVM device
- * is pointed at a path that does not exist, so well-typed runs fail cleanly too.
+ * and the vmx backend's runner image are pointed at paths that do not exist, so well-typed runs fail cleanly too.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -36,6 +36,7 @@ static int setup(void **state)
 		return -1;
 	snprintf(f->store, sizeof(f->store), "%s/s.db", f->dir);
 	setenv("EXITSCOPE_KVM", "/nonexistent/kvm", 1);
+	setenv("EXITSCOPE_VMX_RUNNER", "/nonexistent/vmx-runner.img", 1); /* no Bochs from a unit test */
 	char err[512];
 	if (xs_tune_session_open(&f->s, f->store, "test.lua", 0, NULL, 0, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
@@ -174,7 +175,8 @@ static void test_run_fields(void **state)
 	expect_error(f, "xs.run{params = {nope = 1}}", "params.nope");
 	expect_error(f, "xs.run{backend = 'warp'}", "backend 'warp'");
 	/* well-typed: the launcher's own message (no KVM device here) */
-	expect_error(f, "xs.run{guest = 'io', iterations = 1}", "/nonexistent/kvm");
+	expect_error(f, "xs.run{backend = 'kvm', guest = 'io', iterations = 1}", "/nonexistent/kvm");
+	expect_error(f, "xs.run{backend = 'vmx', guest = 'io', iterations = 1}", "/nonexistent/vmx-runner.img");
 	expect_error(f, "xs.diff({runs = {}}, {runs = {1}})", "must list 1-");
 	expect_error(f, "xs.diff({runs = {'x'}}, {runs = {1}})", "not a run id");
 	expect_error(f, "xs.diff({runs = {999}}, {runs = {1}})", "no run 999");

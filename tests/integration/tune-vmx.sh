@@ -33,6 +33,18 @@ has mixed "impact: vmx.io_bitmap=0x3f8,0x500-0x503 delta=-1 verdict=fewer reason
 io_ports=$(sql impact.db "SELECT group_concat(DISTINCT printf('0x%x', io_port)) FROM (SELECT io_port FROM exits e JOIN tune_runs t USING(run_id) WHERE t.label = 'vmx.io_bitmap=0x3f8,0x500-0x503' AND io_port IS NOT NULL ORDER BY io_port)")
 [ "$io_ports" = '"0x3f8,0x500,0x501"' ] || [ "$io_ports" = "0x3f8,0x500,0x501" ] ||
 	fail "with the I/O bitmap the ports that exit are $io_ports (want 0x3f8 and the launcher's 0x500/0x501)"
+# exitscope diff on these stored vmx runs: the baseline's repeats against the I/O bitmap's
+base=$(sql impact.db "SELECT group_concat(run_id) FROM tune_runs WHERE label = 'baseline' AND guest = 'mixed'")
+iob=$(sql impact.db "SELECT group_concat(run_id) FROM tune_runs WHERE label = 'vmx.io_bitmap=0x3f8,0x500-0x503'")
+base=${base//\"/} iob=${iob//\"/}
+"$EXITSCOPE" diff --json "$TWORK/impact.db:$base" "$TWORK/impact.db:$iob" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+rows = {r["key"]: r for r in d["rows"]}
+assert rows["port 0x3fd"]["verdict"] == "fewer" and rows["port 0x3fd"]["rate_b"] == 0, rows["port 0x3fd"]
+assert rows["port 0x3f8"]["verdict"] == "same" and rows["port 0x3f8"]["method"] == "exact", rows["port 0x3f8"]
+assert rows["vmx IO_INSTRUCTION"]["delta"] == -1 and d["significant"] == 2, d' ||
+	fail "exitscope diff $base vs $iob on the vmx runs"
 grep -E '^impact: vmx.hlt_exiting=off reasons=-vmx_HLT guest=failed status="stopped after' "$TWORK/mixed.out" >/dev/null ||
 	fail "vmx.hlt_exiting=off: $(grep hlt_exiting "$TWORK/mixed.out")"
 

@@ -53,6 +53,7 @@ void xs_run_meta_start(struct xs_kvm_launcher *l)
 {
 	const struct xs_launch_config *cfg = &l->cfg;
 	meta(l, "run.source", "launcher");
+	meta(l, "run.backend", "kvm");
 	metaf(l, "run.started_ns", "%llu", (unsigned long long)l->started_ns);
 	int rc = xs_meta_host_facts(l->sink);
 	if (rc)

@@ -87,6 +87,10 @@ int mmio_decode(const u8 *code, unsigned int avail, unsigned int mode, struct mm
 	}
 	u8 modrm = code[i];
 	out->len = i + (unsigned int)m;
+	if (out->len > avail) { /* found by fuzz_kmodvmx_decode: a displacement past the bytes given */
+		kvmx_snprintf(why, whylen, "instruction bytes run past the readable page");
+		return -1;
+	}
 	out->write = op == 0x88 || op == 0x89;
 	out->reg = ((modrm >> 3) & 7) | ((rex & 4) ? 8 : 0);
 	out->high_byte = false;

@@ -65,7 +65,7 @@ guest_main:
 	ITER_END
 	ret
 
-	.data
+	/* the monitored line, away from the code: in .text, as every guest keeps its data (one flat image) */
 	.balign 64
 insns_line:
 	.long 0

@@ -30,7 +30,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: exitscope top [-p PID] [--backend auto|bpf|perf] [OPTIONS]\n"
 		"       exitscope top --replay FILE [--speed X] [--run-id N] [OPTIONS]\n"
-		"       exitscope top --run GUEST [--vcpus N] [--iterations N] [--control KEY=VALUE]... [OPTIONS]\n"
+		"       exitscope top --run GUEST [--backend kvm|vmx|auto] [--cpu-model NAME] [--iterations N]\n"
+		"                     [--control KEY=VALUE]... [OPTIONS]\n"
 		"\n"
 		"Show VM exits live: a table of exit reasons (count, rate, share, latency, the last 60 s), a per-vCPU\n"
 		"table, the latest exits decoded, and the detail of any exit with its guest state. Press h for keys.\n"
@@ -42,8 +43,10 @@ static void usage(FILE *out)
 		"      --replay FILE         a record file (*.xsr) or an exitscope database\n"
 		"      --speed X             X times the recorded pace (default 1; 0: as fast as the screen takes)\n"
 		"      --run-id N            which run of a database (default: the newest)\n"
-		"Launch a built-in guest under KVM (`exitscope run --list-guests` lists them):\n"
+		"Launch a built-in guest (`exitscope run --list-guests` lists them):\n"
 		"      --run GUEST           run it until you quit (or for --iterations)\n"
+		"      --backend B           kvm, vmx (the kmod-vmx VT-x core, in Bochs without its module) or auto\n"
+		"      --cpu-model NAME      vmx: the emulated CPU (`exitscope run --list-cpu-models`)\n"
 		"      --vcpus N  --mem MB  --mode real|protected|long  --iterations N  --param NAME=VALUE\n"
 		"      --control KEY=VALUE  --controls FILE  --no-default-controls  --allow-unsupported\n"
 		"                            as for `exitscope run` (docs/controls.md)\n"
@@ -212,6 +215,7 @@ struct launch_args {
 	unsigned int mode;
 	uint64_t vcpus, mem_mb, iterations;
 	bool iterations_set, no_defaults, allow;
+	const char *backend, *cpu_model; /* the launcher's: kvm, vmx, auto */
 	const char *settings[64];
 	char kinds[64];
 	size_t n;
@@ -239,6 +243,11 @@ static struct tui_source *launch_source(const struct launch_args *a, int argc, c
 	s->cfg.mem_mb = a->mem_mb;
 	s->cfg.iterations = a->iterations_set ? (uint32_t)a->iterations : 0; /* default: until you quit */
 	s->cfg.allow_unsupported = a->allow;
+	s->cfg.backend = a->backend;
+	s->cfg.cpu_model = a->cpu_model;
+	const char *device = getenv("EXITSCOPE_KVM"); /* another KVM device node, as for `exitscope run` */
+	if (device && *device)
+		s->cfg.kvm_path = device;
 	s->cfg.error = launch_error;
 	s->cfg.error_ctx = s;
 	s->cfg.cmdline = xs_join_args("exitscope", argc, argv);
@@ -371,6 +380,7 @@ enum {
 	OPT_NO_COLOR,
 	OPT_BATCH,
 	OPT_QUEUE_MB,
+	OPT_CPU_MODEL,
 };
 
 static const struct option longopts[] = {
@@ -397,6 +407,7 @@ static const struct option longopts[] = {
 	{"batch", no_argument, NULL, OPT_BATCH},
 	{"count", required_argument, NULL, 'n'},
 	{"queue-mb", required_argument, NULL, OPT_QUEUE_MB},
+	{"cpu-model", required_argument, NULL, OPT_CPU_MODEL},
 	{"help", no_argument, NULL, 'h'},
 	XS_GUEST_SYMBOL_OPTIONS,
 	{NULL, 0, NULL, 0},
@@ -433,7 +444,15 @@ static int take_option(struct top_args *t, int c, const char *arg)
 		t->live_given = true;
 		return xs_parse_range(arg, 1, UINT32_MAX, &t->pid) ? 0 : bad("--pid '%s' is not a process id", arg);
 	case OPT_BACKEND:
-		t->live_given = true;
+		if (!strcmp(arg, "kvm") || !strcmp(arg, "vmx")) { /* the launcher's (--run) */
+			t->launch_given = true;
+			l->backend = arg;
+			return 0;
+		}
+		if (strcmp(arg, "auto"))
+			t->live_given = true;
+		else
+			l->backend = arg; /* auto for the collector and for --run alike */
 		if (!strcmp(arg, "auto"))
 			t->backend = XS_COL_AUTO;
 		else if (!strcmp(arg, "bpf"))
@@ -441,7 +460,7 @@ static int take_option(struct top_args *t, int c, const char *arg)
 		else if (!strcmp(arg, "perf"))
 			t->backend = XS_COL_PERF;
 		else
-			return bad("--backend '%s': auto, bpf or perf", arg);
+			return bad("--backend '%s': auto, bpf or perf (with --run: auto, kvm or vmx)", arg);
 		return 0;
 	case OPT_REPLAY:
 		t->replay = arg;
@@ -450,6 +469,10 @@ static int take_option(struct top_args *t, int c, const char *arg)
 		return xs_parse_seconds(arg, &t->speed) && t->speed <= 1e6
 			       ? 0
 			       : bad("--speed '%s': give a factor up to 1000000 (0: full speed)", arg);
+	case OPT_CPU_MODEL:
+		t->launch_given = true;
+		l->cpu_model = arg;
+		return 0;
 	case OPT_RUN_ID:
 		return xs_parse_range(arg, 1, INT64_MAX, &t->run_id) ? 0 : bad("--run-id '%s': give a run number", arg);
 	case OPT_RUN:

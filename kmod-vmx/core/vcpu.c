@@ -339,6 +339,7 @@ enum kvmx_stop kvmx_vcpu_run(struct kvmx_vcpu *v, kvmx_exit_handler handler, voi
 			kvmx_write_cr8(v->tpr);
 			v->tpr_dirty = false;
 		}
+		v->entry_ts = v->plat->now(v->plat->ctx);
 		int rc = kvmx_vmenter(&v->gprs, v->launched);
 		u64 ts = v->plat->now(v->plat->ctx);
 		v->guest_cr2 = kvmx_read_cr2();

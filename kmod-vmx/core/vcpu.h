@@ -96,6 +96,7 @@ struct kvmx_vcpu {
 	struct kvmx_ring_header *ring;
 	u64 seq; /* sequence number of the next record; a caller may start it where an earlier vCPU stopped */
 	u64 exits, failed_entries;
+	u64 entry_ts; /* platform time just before the latest VM entry: exit-to-entry latency of the exit before it */
 	struct xs_exit_record rec; /* the last exit */
 	u32 insn_error;		   /* VM-instruction error of the last VMfailValid */
 	u64 guest_cr2;		   /* CR2 as the guest left it at the last exit (CR2 is not in the VMCS) */

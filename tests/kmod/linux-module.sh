@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # kmod_vmx.ko on a real Linux kernel with VT-x: Debian's kernel booted ONCE in Bochs (an Intel model with EPT),
-# the module built against exactly that kernel's headers (tests/kmod/lib/fetch-kernel.sh), and inside it
+# the module built against exactly that kernel's headers (tests/lib/debian-kernel.sh), and inside it
 # (tests/kmod/lib/init): the refusal while KVM is loaded, the capability MSRs, refused controls, the
 # CPUID/RDTSC/OUT/HLT guest with exact exit counts from the mmapped ring (kvmx-test), a bounded ioctl fuzzer
 # (kvmx-fuzz), unload refused while a VM is open and then done, and a kernel log without warnings, oopses or
@@ -22,7 +22,8 @@ for t in kvmx-test kvmx-fuzz; do
 	[ -x "$BUILD/kmod-vmx/$t" ] || fail "$BUILD/kmod-vmx/$t is missing: run make kmod-tools"
 done
 rm -rf "$work" && mkdir -p "$work" "$cache"
-kdir=$(tests/kmod/lib/fetch-kernel.sh "$cache") || fail "fetching Debian's kernel and headers failed"
+kdir=$(tests/lib/debian-kernel.sh "$cache" --headers irqbypass kvm kvm-intel) ||
+	fail "fetching Debian's kernel and headers failed"
 kver=$(cat "$kdir/version")
 headers=$(cd "$kdir/headers/usr/src/linux-headers-$kver" && pwd)
 

@@ -272,8 +272,8 @@ static void act_run(struct vm *v)
 	ensure_vcpu(v);
 	if (v->vcpu < 0)
 		return;
-	if (below(2)) {
-		/* a runnable 64-bit guest with random controls, so that runs get past the checks */
+	if (below(4)) {
+		/* a runnable 64-bit guest with random controls, so that most runs get past the checks */
 		struct kvmx_regs r;
 		struct kvmx_control_req c;
 		kvmx_dev_long_mode_regs(&r, KVMX_GUEST_CODE + below(256));
@@ -283,10 +283,11 @@ static void act_run(struct vm *v)
 		c.exception_bitmap = below(2) ? (uint32_t)rnd() : 0;
 		c.preemption_timer_value = (uint32_t)below(10000);
 		count(ioctl(v->vcpu, KVMX_SET_REGS, &r));
-		/* refused combinations are frequent: fall back to a plain set now and then */
-		if (count(ioctl(v->vcpu, KVMX_SET_CONTROLS, &c)) < 0 && below(2)) {
+		/* random sets are mostly refused (a control the CPU lacks, a dependency): then a plain one */
+		if (count(ioctl(v->vcpu, KVMX_SET_CONTROLS, &c)) < 0) {
 			c.on &= (1ull << KVMX_CTL_BIT_HLT_EXITING) | (1ull << KVMX_CTL_BIT_RDTSC_EXITING) |
-				(1ull << KVMX_CTL_BIT_INVLPG_EXITING) | (1ull << KVMX_CTL_BIT_CR3_LOAD_EXITING);
+				(1ull << KVMX_CTL_BIT_INVLPG_EXITING) | (1ull << KVMX_CTL_BIT_CR3_LOAD_EXITING) |
+				(1ull << KVMX_CTL_BIT_PREEMPTION_TIMER) | (1ull << KVMX_CTL_BIT_MOV_DR_EXITING);
 			count(ioctl(v->vcpu, KVMX_SET_CONTROLS, &c));
 		}
 	}
@@ -294,7 +295,7 @@ static void act_run(struct vm *v)
 		random_bytes(v->mem + KVMX_GUEST_CODE, 512); /* random guest code where RIP points */
 	memset(&run, 0, sizeof(run));
 	run.max_exits = 1 + below(64);
-	if (!below(4))
+	if (!below(8))
 		run.flags = (uint32_t)below(8);
 	if (run.flags & KVMX_RUN_INJECT) {
 		run.inject_info = below(2) ? (uint32_t)rnd() : (0x80000000u | (uint32_t)below(0x800));

@@ -44,7 +44,7 @@ cp tests/kmod/lib/init "$root/init"
 chmod 755 "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd.gz"
 
-tests/kmod/lib/boot-bochs.sh "$work" "$kdir/vmlinuz" "$work/initrd.gz" "${XS_KMOD_TIMEOUT:-1200}" 'xs-kmod: done' \
+tests/kmod/lib/boot-bochs.sh "$work" "$kdir/vmlinuz" "$work/initrd.gz" "${XS_KMOD_TIMEOUT:-800}" 'xs-kmod: done' \
 	"xs_kmod_n=$N xs_kmod_fuzz=$FUZZ" || fail "the Bochs test host did not finish"
 log=$work/console.log
 tr -d '\r' <"$log" >"$work/console.txt"

@@ -11,6 +11,8 @@
  *   kvmx-test run N                     the CPUID/RDTSC/OUT/HLT guest for N iterations, RDTSC exiting on and
  *                                       off: exact exit counts per reason from the mmapped ring, decoded
  *                                       fields, sequence numbers, no drops
+ *   kvmx-test msr-cr N                  the RDMSR/WRMSR/MOV CR3/MOV CR8 guest, CR3 and CR8 exiting on: exact
+ *                                       counts, the MSR index and written values, the CR numbers
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +28,7 @@
 #include "kmod-vmx/tools/kvmx_dev.h"
 
 extern const uint8_t kvmx_guest_start[], kvmx_guest_end[], kvmx_guest_cpuid[], kvmx_guest_rdtsc[], kvmx_guest_out[],
-	kvmx_guest_hlt[], kvmx_guest_vmcall[];
+	kvmx_guest_hlt[], kvmx_guest_vmcall[], kvmx_guest2_start[], kvmx_guest2_end[];
 
 static int failures;
 
@@ -232,6 +234,77 @@ static void run_guest(unsigned int n, int rdtsc_exiting)
 	kvmx_dev_close(&d);
 }
 
+static void run_msr_cr(unsigned int n)
+{
+	struct kvmx_control_req req;
+	struct kvmx_regs regs;
+	struct kvmx_run run;
+	struct kvmx_dev d;
+	struct xs_exit_record r;
+	struct kvmx_err err;
+	uint64_t by_reason[128] = {0}, bad = 0, msr_wrong = 0, cr_by_nr[16] = {0}, records = 0;
+	uint64_t expect_write = n;
+
+	if (kvmx_dev_open(&d, 4096) || kvmx_dev_vcpu(&d)) {
+		check(0, "msr-cr: VM: %s", d.msg);
+		kvmx_dev_close(&d);
+		return;
+	}
+	memcpy(d.mem + KVMX_GUEST_CODE, kvmx_guest2_start, (size_t)(kvmx_guest2_end - kvmx_guest2_start));
+	kvmx_dev_long_mode_regs(&regs, KVMX_GUEST_CODE);
+	regs.gpr[12] = n;
+	check(ioctl(d.vcpu, KVMX_SET_REGS, &regs) == 0, "msr-cr: KVMX_SET_REGS");
+	memset(&req, 0, sizeof(req));
+	req.on = (1ull << KVMX_CTL_CR3_LOAD_EXITING) | (1ull << KVMX_CTL_CR3_STORE_EXITING) |
+		 (1ull << KVMX_CTL_CR8_LOAD_EXITING);
+	int rc = ioctl(d.vcpu, KVMX_SET_CONTROLS, &req);
+	check(rc == 0, "msr-cr: KVMX_SET_CONTROLS%s%s", rc ? ": " : "", rc ? req.msg : "");
+	for (int i = 0; i < 1000; i++) {
+		memset(&run, 0, sizeof(run));
+		if (ioctl(d.vcpu, KVMX_RUN, &run) < 0) {
+			check(0, "msr-cr: KVMX_RUN: %s", strerror(errno));
+			break;
+		}
+		if (run.stop == KVMX_RUN_STOP_SIGNAL)
+			continue;
+		check(run.stop == KVMX_RUN_STOP_VMCALL, "msr-cr: the guest ends with VMCALL (stop %u, reason 0x%x%s%s)",
+		      run.stop, run.exit_reason, run.msg[0] ? ": " : "", run.msg);
+		break;
+	}
+	while ((rc = kvmx_ring_pop(d.ring, d.ring_bytes, &r, &bad, &err)) != 0) {
+		if (rc < 0)
+			break;
+		records++;
+		uint32_t basic = XS_VMX_BASIC_REASON(r.reason);
+		if (basic < 128)
+			by_reason[basic]++;
+		if (basic == 31 || basic == 32) {
+			msr_wrong += r.detail_kind != XS_D_MSR || r.detail.msr.index != 0x174 ||
+				     r.detail.msr.is_write != (basic == 32);
+			if (basic == 32)
+				msr_wrong += r.detail.msr.value != expect_write--;
+		}
+		if (basic == 28 && r.detail_kind == XS_D_CR && r.detail.cr.cr < 16)
+			cr_by_nr[r.detail.cr.cr]++;
+	}
+	check(by_reason[31] == n && by_reason[32] == n, "msr-cr: RDMSR %llu, WRMSR %llu exits (want %u each)",
+	      (unsigned long long)by_reason[31], (unsigned long long)by_reason[32], n);
+	check(by_reason[28] == 3ull * n && cr_by_nr[3] == 2ull * n && cr_by_nr[8] == n,
+	      "msr-cr: CR_ACCESS %llu exits: CR3 %llu, CR8 %llu (want %u, %u, %u)", (unsigned long long)by_reason[28],
+	      (unsigned long long)cr_by_nr[3], (unsigned long long)cr_by_nr[8], 3 * n, 2 * n, n);
+	check(msr_wrong == 0, "msr-cr: MSR records name 0x174, reads and writes, the written values (%llu off)",
+	      (unsigned long long)msr_wrong);
+	uint64_t other = records - by_reason[1] - by_reason[28] - by_reason[31] - by_reason[32] - by_reason[18];
+	check(by_reason[18] == 1 && other == 0 && bad == 0 && run.ring_dropped == 0,
+	      "msr-cr: one VMCALL, no other exits but host interrupts (%llu), none dropped or malformed",
+	      (unsigned long long)other);
+	for (unsigned int i = 0; i < 128; i++)
+		if (by_reason[i])
+			printf("count msr-cr %s %llu\n", xs_reason_name(XS_ISA_VMX, i),
+			       (unsigned long long)by_reason[i]);
+	kvmx_dev_close(&d);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "caps"))
@@ -244,8 +317,11 @@ int main(int argc, char **argv)
 		unsigned int n = (unsigned int)strtoul(argv[2], NULL, 0);
 		run_guest(n, 1);
 		run_guest(n, 0);
+	} else if (argc == 3 && !strcmp(argv[1], "msr-cr")) {
+		run_msr_cr((unsigned int)strtoul(argv[2], NULL, 0));
 	} else {
-		fprintf(stderr, "usage: kvmx-test caps | refused-vm TEXT | refused-control KEY TEXT | run N\n");
+		fprintf(stderr,
+			"usage: kvmx-test caps | refused-vm TEXT | refused-control KEY TEXT | run N | msr-cr N\n");
 		return 2;
 	}
 	return failures > 100 ? 100 : failures;

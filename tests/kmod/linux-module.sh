@@ -2,7 +2,7 @@
 # kmod_vmx.ko on a real Linux kernel with VT-x: Debian's kernel booted ONCE in Bochs (an Intel model with EPT),
 # the module built against exactly that kernel's headers (tests/lib/debian-kernel.sh), and inside it
 # (tests/kmod/lib/init): the refusal while KVM is loaded, the capability MSRs, refused controls, the
-# CPUID/RDTSC/OUT/HLT guest with exact exit counts from the mmapped ring (kvmx-test), a bounded ioctl fuzzer
+# CPUID/RDTSC/OUT/HLT and MSR/CR guests with exact exit counts from the mmapped ring (kvmx-test), a bounded ioctl fuzzer
 # (kvmx-fuzz), unload refused while a VM is open and then done, and a kernel log without warnings, oopses or
 # leaks. Needs $BUILD/kmod-vmx/kvmx-test and kvmx-fuzz (make kmod-tools). Exit 0 pass, 77 skip, else fail.
 set -uo pipefail
@@ -84,6 +84,7 @@ step_ok "a control the model lacks is refused by name" \
 step_ok "the I/O bitmaps are refused (they would hand over host ports)" \
 	"kvmx-test refused-control io_bitmaps control 'use I/O bitmaps' would give the guest every host I/O port"
 step_ok "CPUID/RDTSC/OUT/HLT guest, exact counts with RDTSC exiting on and off" "kvmx-test run $N"
+step_ok "RDMSR/WRMSR/MOV CR3/MOV CR8 guest, exact counts, MSR index and values" "kvmx-test msr-cr $N"
 step_ok "the ioctl fuzzer ran ${FUZZ}s and survived" "kvmx-fuzz $FUZZ 0x5eed"
 step_ok "the module still runs a guest after the fuzzer" "kvmx-test run 3"
 fuzz_runs=$(sed -n 's/^kvmx-fuzz: .* succeeded, \([0-9]*\) runs .*/\1/p' "$log")

@@ -1,11 +1,14 @@
-# kmod-vmx/: the VT-x core (core/), the bare-metal Bochs test kernel (bare/) and its record checker (tools/).
+# kmod-vmx/: the VT-x core (core/), the bare-metal Bochs test kernel (bare/), the Linux module (linux/) and
+# the tools that test them (tools/).
 #
 # The core builds three ways:
 #   - freestanding, linked into the bare test kernel image  $(BUILD)/kmod-vmx/vmx-test.img
 #   - its pure parts as host objects for unit tests and fuzzers  $(BUILD)/libkmodvmx-host.a
-#   - (part 2) inside a Linux module
+#   - inside the Linux module kmod_vmx.ko (kmod-vmx/linux, kbuild)
 #
 #   make test-vmx     build the image and run tests/vmx/*.sh (Bochs on several CPU models)
+#   make kmod         build kmod_vmx.ko against KDIR (default: the running kernel's build directory)
+#   make test-kmod    boot Debian's kernel in Bochs with VT-x, load the module there and run tests/kmod
 
 KVMX_BUILD := $(BUILD)/kmod-vmx
 KVMX_IMAGE := $(KVMX_BUILD)/vmx-test.img
@@ -84,6 +87,37 @@ $(KVMX_RUNNER): $(KVMX_BUILD)/runner.elf
 $(KVMX_XSR_CHECK): $(O)/kmod-vmx/tools/xsr_check.o $(addprefix $(O)/common/,xsr.o sink.o util.o)
 	@mkdir -p $(@D)
 	$(CC) $(OPTFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# ---- the Linux module and its test tools (statically linked: they run in the Bochs Linux test host) ----
+KDIR ?= /lib/modules/$(shell uname -r)/build
+KVMX_TEST := $(KVMX_BUILD)/kvmx-test
+KVMX_FUZZ := $(KVMX_BUILD)/kvmx-fuzz
+KVMX_TOOL_OBJS := $(O)/kmod-vmx/tools/kvmx_dev.o $(O)/kmod-vmx/tools/kvmx_guest.o
+
+$(O)/kmod-vmx/tools/%.o: kmod-vmx/tools/%.S
+	@mkdir -p $(@D)
+	$(CC) -c $< -o $@
+
+# the decoder names the reasons it counts
+$(KVMX_TEST): $(O)/kmod-vmx/tools/kvmx_test.o $(KVMX_TOOL_OBJS) $(KVMX_HOST_LIB) $(DECODER_CORE_SRCS:%.c=$(O)/%.o)
+	@mkdir -p $(@D)
+	$(CC) -static $(OPTFLAGS) $^ -o $@
+
+$(KVMX_FUZZ): $(O)/kmod-vmx/tools/kvmx_fuzz.o $(KVMX_TOOL_OBJS) $(KVMX_HOST_LIB)
+	@mkdir -p $(@D)
+	$(CC) -static $(OPTFLAGS) $^ -o $@
+
+.PHONY: kmod kmod-tools test-kmod
+kmod:
+	$(MAKE) -C kmod-vmx/linux KDIR=$(KDIR) OUT=$(abspath $(KVMX_BUILD))/module
+
+kmod-tools: $(KVMX_TEST) $(KVMX_FUZZ)
+ALL_EXTRA += kmod-tools
+TEST_PREP += kmod-tools
+
+test-kmod: deps
+	$(SUB_MAKE) kmod-tools
+	BUILD=$(BUILD) tests/run.sh kmod
 
 .PHONY: vmx-image test-vmx
 vmx-image: $(KVMX_IMAGE) $(KVMX_XSR_CHECK) $(KVMX_RUNNER)

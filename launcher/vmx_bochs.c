@@ -483,6 +483,15 @@ static void take_record(struct vmx_run *r, struct xs_exit_record *rec)
 		rec->flags &= (uint16_t)~XS_F_GUEST_STATE;
 		rec->size = XS_RECORD_CORE_SIZE;
 		memset(&rec->gs, 0, sizeof(rec->gs));
+	} else if (r->ctl.guest_state == XS_GS_REGS && (rec->flags & XS_F_GUEST_STATE)) {
+		/* what "regs" means on KVM too: GPRs, RIP, RFLAGS; the rest of the block is not kept */
+		struct xs_guest_state regs;
+		memset(&regs, 0, sizeof(regs));
+		memcpy(regs.gpr, rec->gs.gpr, sizeof(regs.gpr));
+		regs.rip = rec->gs.rip;
+		regs.rflags = rec->gs.rflags;
+		regs.valid = rec->gs.valid & (XS_GS_GPRS | XS_GS_RIP | XS_GS_RFLAGS);
+		rec->gs = regs;
 	}
 	pthread_mutex_lock(&r->lock);
 	if (!r->first_record_ns)

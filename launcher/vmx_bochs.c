@@ -36,6 +36,7 @@
 
 #define ERR(...) (snprintf(err, errlen, __VA_ARGS__), -1)
 #define VMX_MAX_MEM_MB 1024
+#define VMX_HANG_NS 2000000000ull /* no exit for this long before a --duration stop: the guest hangs */
 
 extern char **environ;
 
@@ -66,6 +67,9 @@ struct vmx_run {
 
 	atomic_uint_fast64_t exits, recorded, filtered, lost, sink_errors, injected, delivered, overflow;
 	uint64_t first_record_ns;
+	/* host time of the guest's start and of its latest exit: a --duration stop after a silence is a hang */
+	atomic_uint_fast64_t guest_started_ns, last_exit_ns;
+	double hung_s;
 	char *unsupported[1];
 };
 
@@ -472,6 +476,7 @@ static bool filtered(const struct vmx_run *r, const struct xs_exit_record *rec)
 static void take_record(struct vmx_run *r, struct xs_exit_record *rec)
 {
 	atomic_fetch_add(&r->exits, 1);
+	atomic_store(&r->last_exit_ns, xs_now_ns());
 	if (filtered(r, rec)) {
 		atomic_fetch_add(&r->filtered, 1);
 		return;
@@ -483,6 +488,15 @@ static void take_record(struct vmx_run *r, struct xs_exit_record *rec)
 		rec->flags &= (uint16_t)~XS_F_GUEST_STATE;
 		rec->size = XS_RECORD_CORE_SIZE;
 		memset(&rec->gs, 0, sizeof(rec->gs));
+	} else if (r->ctl.guest_state == XS_GS_REGS && (rec->flags & XS_F_GUEST_STATE)) {
+		/* what "regs" means on KVM too: GPRs, RIP, RFLAGS; the rest of the block is not kept */
+		struct xs_guest_state regs;
+		memset(&regs, 0, sizeof(regs));
+		memcpy(regs.gpr, rec->gs.gpr, sizeof(regs.gpr));
+		regs.rip = rec->gs.rip;
+		regs.rflags = rec->gs.rflags;
+		regs.valid = rec->gs.valid & (XS_GS_GPRS | XS_GS_RIP | XS_GS_RFLAGS);
+		rec->gs = regs;
 	}
 	pthread_mutex_lock(&r->lock);
 	if (!r->first_record_ns)
@@ -500,7 +514,9 @@ static void take_record(struct vmx_run *r, struct xs_exit_record *rec)
 static void take_meta(struct vmx_run *r, const char *key, const char *value)
 {
 	if (!strncmp(key, "runner.", 7)) {
-		if (!strcmp(key, "runner.end"))
+		if (!strcmp(key, "runner.started"))
+			atomic_store(&r->guest_started_ns, xs_now_ns());
+		else if (!strcmp(key, "runner.end"))
 			snprintf(r->runner_end, sizeof(r->runner_end), "%s", value);
 		else if (!strcmp(key, "runner.message"))
 			snprintf(r->message, sizeof(r->message), "%s", value);
@@ -871,8 +887,17 @@ static void vmx_stop(void *impl, const char *why)
 {
 	struct vmx_run *r = impl;
 	pthread_mutex_lock(&r->lock);
-	if (!r->stop_why)
+	if (!r->stop_why) {
 		r->stop_why = why ? why : "interrupted";
+		/*
+		 * --duration ending a guest that has made no exit for a while: it hangs (or runs without exiting),
+		 * which the run reports instead of passing it off as a planned end.
+		 */
+		uint64_t started = atomic_load(&r->guest_started_ns), last = atomic_load(&r->last_exit_ns);
+		uint64_t since = last > started ? last : started, now = xs_now_ns();
+		if (!strcmp(r->stop_why, "duration") && started && now - since >= VMX_HANG_NS)
+			r->hung_s = (double)(now - since) / 1e9;
+	}
 	pid_t pid = r->reader_done ? 0 : r->bochs;
 	pthread_mutex_unlock(&r->lock);
 	/* The records already out of the emulator are in the sink; Bochs has nothing more to say. */
@@ -894,6 +919,14 @@ static void decide_end(struct vmx_run *r)
 		r->end = !strcmp(r->runner_end, "exit-limit") ? XS_END_DONE : XS_END_HOST_ERROR;
 		if (!r->message[0])
 			snprintf(r->message, sizeof(r->message), "the runner ended with %s", r->runner_end);
+		return;
+	}
+	if (r->stop_why && r->hung_s > 0) {
+		r->end = XS_END_GUEST_ERROR;
+		snprintf(r->message, sizeof(r->message),
+			 "vcpu 0: the guest made no VM exit in the last %.1f s before --duration ended the run: it "
+			 "hangs or runs without exiting",
+			 r->hung_s);
 		return;
 	}
 	if (r->stop_why) {
@@ -942,6 +975,8 @@ static int vmx_join(void *impl)
 		break;
 	default:
 		xs_sink_metaf(r->sink, "run.exit_status", "%s: %s", xs_launch_end_name(r->end), r->message);
+		if (r->stop_why)
+			meta(r, "run.stopped_by", r->stop_why);
 		break;
 	}
 	struct xs_launch_counters c;

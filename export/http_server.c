@@ -179,6 +179,25 @@ static void serve_connection(struct xs_http_server *s, int fd)
 	free(body);
 }
 
+static void drain(int fd)
+{
+	char buf[4096];
+	uint64_t deadline = xs_now_ns() + 200000000ull;
+	size_t total = 0;
+	while (total < (1u << 20)) {
+		uint64_t now = xs_now_ns();
+		if (now >= deadline)
+			return;
+		struct pollfd p = {fd, POLLIN, 0};
+		if (poll(&p, 1, (int)((deadline - now) / 1000000 + 1)) <= 0)
+			return;
+		ssize_t r = recv(fd, buf, sizeof(buf), 0);
+		if (r <= 0)
+			return;
+		total += (size_t)r;
+	}
+}
+
 static void *server_main(void *arg)
 {
 	struct xs_http_server *s = arg;
@@ -198,8 +217,11 @@ static void *server_main(void *arg)
 		if (fd < 0)
 			continue; /* EAGAIN, a connection reset before accept, EMFILE: the next poll retries */
 		serve_connection(s, fd);
-		/* Tell the client we are done writing, then close. */
+		/* Tell the client we are done writing, and read what it still sends for a moment before closing:
+		 * closing with unread input resets the connection, and the client could lose our answer (a 431
+		 * to a client still sending its oversized head). */
 		shutdown(fd, SHUT_WR);
+		drain(fd);
 		close(fd);
 	}
 	return NULL;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "common/util.h"
 #include "decoder/decoder.h"
@@ -266,8 +267,11 @@ static void render_exits(struct xs_metrics *m, FILE *out)
 			fputs("pid=\"other\",vm=\"other\",vcpu=\"other\",", out);
 		} else {
 			const char *name = m->vm_name ? m->vm_name(m->vm_name_arg, s[i].pid) : NULL;
-			if (!name || !*name)
-				name = m->guest[0] ? m->guest : "";
+			/* A guest launched by this process is named by the run, not by our own command line. */
+			if (m->guest[0] && (!name || !*name || s[i].pid == (uint32_t)getpid()))
+				name = m->guest;
+			if (!name)
+				name = "";
 			fprintf(out, "pid=\"%u\",vm=\"", s[i].pid);
 			label_value(out, name);
 			if (s[i].vcpu_slot == UINT32_MAX)

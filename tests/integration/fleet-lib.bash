@@ -78,3 +78,56 @@ assert d["status"] == "success", d
 for r in d["data"]["result"]:
     print(r["metric"].get(label, ""), r["value"][1])' "${2:-reason}"
 }
+
+# Start ClickHouse with its data in $tmp/ch (or restart it there: same ports); sets CH_URL, CH_PID.
+start_clickhouse() {
+	local dir=$tmp/ch
+	need_cmd clickhouse-server
+	mkdir -p "$dir"
+	if [ ! -f "$dir/config.xml" ]; then
+		CH_HTTP_PORT=$(free_port)
+		CH_TCP_PORT=$(free_port)
+		cat >"$dir/config.xml" <<EOC
+<?xml version="1.0"?>
+<yandex>
+  <logger><level>warning</level><log>$dir/server.log</log><errorlog>$dir/error.log</errorlog></logger>
+  <http_port>$CH_HTTP_PORT</http_port>
+  <tcp_port>$CH_TCP_PORT</tcp_port>
+  <listen_host>127.0.0.1</listen_host>
+  <path>$dir/data/</path>
+  <tmp_path>$dir/tmp/</tmp_path>
+  <user_files_path>$dir/user_files/</user_files_path>
+  <format_schema_path>$dir/format_schemas/</format_schema_path>
+  <users_config>$dir/users.xml</users_config>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <mark_cache_size>104857600</mark_cache_size>
+  <mlock_executable>false</mlock_executable>
+</yandex>
+EOC
+		cat >"$dir/users.xml" <<EOC
+<?xml version="1.0"?>
+<yandex>
+  <profiles><default><max_memory_usage>2000000000</max_memory_usage></default></profiles>
+  <users><default><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile>
+    <quota>default</quota></default></users>
+  <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors>
+    <result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
+</yandex>
+EOC
+	fi
+	clickhouse-server --config-file="$dir/config.xml" >>"$dir/stdout.log" 2>&1 &
+	CH_PID=$!
+	cleanup_hooks+=("stop_pid $CH_PID")
+	CH_URL=http://127.0.0.1:$CH_HTTP_PORT
+	for _ in $(seq 300); do
+		[ "$(curl -s "$CH_URL/?query=SELECT%201")" = 1 ] && return 0
+		kill -0 "$CH_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "ClickHouse did not start: $(tail -3 "$dir/error.log" "$dir/stdout.log" 2>/dev/null)"
+	exit 1
+}
+
+# A query's TabSeparated result.
+chq() { curl -s "$CH_URL/" --data-binary "$1 FORMAT TabSeparated"; }

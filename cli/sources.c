@@ -204,12 +204,40 @@ struct live_source {
 
 /* The collector's loss counters as run metadata while it runs (it writes the final ones when it stops), so the
  * header's "dropped" includes the ring's losses as they happen. */
+#define LOSS_CPUS 1024
+
+/* "CPU:COUNT,..." for the CPUs with losses; the value's size is bounded: CPUs past what fits are summed last as
+ * "other:COUNT". */
+static void per_cpu_list(const uint64_t *v, char *buf, size_t len)
+{
+	size_t o = 0;
+	uint64_t other = 0;
+	buf[0] = 0;
+	for (unsigned int c = 0; c < LOSS_CPUS; c++) {
+		if (!v[c])
+			continue;
+		if (o + 48 < len)
+			o += (size_t)snprintf(buf + o, len - o, "%s%u:%llu", o ? "," : "", c, (unsigned long long)v[c]);
+		else
+			other += v[c];
+	}
+	if (other)
+		snprintf(buf + o, len - o, "%sother:%llu", o ? "," : "", (unsigned long long)other);
+}
+
 static void publish_losses(struct live_source *s)
 {
 	struct xs_col_counters k;
 	xs_collector_get_counters(s->c, &k);
 	xs_sink_metaf(s->sink, "counter.dropped.ring", "%llu", (unsigned long long)k.dropped_ring);
 	xs_sink_metaf(s->sink, "counter.lost.perf", "%llu", (unsigned long long)k.lost_perf);
+	static uint64_t ring[LOSS_CPUS], lost[LOSS_CPUS]; /* only the collector thread publishes */
+	char list[1024];
+	xs_collector_get_cpu_losses(s->c, ring, lost, LOSS_CPUS);
+	per_cpu_list(ring, list, sizeof(list));
+	xs_sink_meta(s->sink, "counter.dropped.ring.per_cpu", list);
+	per_cpu_list(lost, list, sizeof(list));
+	xs_sink_meta(s->sink, "counter.lost.perf.per_cpu", list);
 }
 
 static void *live_main(void *arg)

@@ -156,8 +156,8 @@ int xs_ch_query(struct xs_ch *c, const char *sql, const char *query_id, const ch
 		if (code >= 0)
 			snprintf(err, errlen, "ClickHouse %s", line);
 		else
-			snprintf(err, errlen, "%s does not answer like ClickHouse's HTTP interface (HTTP %ld: %s)", c->url,
-				 out->status, line);
+			snprintf(err, errlen, "%s does not answer like ClickHouse's HTTP interface (HTTP %ld: %s)",
+				 c->url, out->status, line);
 		return -1;
 	}
 	return 0;

@@ -76,6 +76,31 @@ static int sink_write(struct xs_sink *s, const struct xs_exit_record *recs, size
 	return 0;
 }
 
+/* "CPU:COUNT,...,other:COUNT" (cli/sources.c) into per_cpu; entries that do not parse are skipped. Called with
+ * the lock held. */
+static void parse_per_cpu(struct xs_metrics *m, const char *value, uint64_t *per_cpu)
+{
+	memset(per_cpu, 0, (XS_METRICS_CPUS + 1) * sizeof(*per_cpu));
+	char item[64];
+	for (const char *p = value; *p;) {
+		size_t n = strcspn(p, ",");
+		snprintf(item, sizeof(item), "%.*s", (int)(n < sizeof(item) ? n : sizeof(item) - 1), p);
+		p += n + (p[n] == ',');
+		char *colon = strchr(item, ':');
+		uint64_t cpu, count;
+		if (!colon)
+			continue;
+		*colon = 0;
+		if (!xs_parse_u64(colon + 1, &count))
+			continue;
+		if (!strcmp(item, "other"))
+			per_cpu[XS_METRICS_CPUS] += count;
+		else if (xs_parse_u64(item, &cpu))
+			per_cpu[cpu < XS_METRICS_CPUS ? cpu : XS_METRICS_CPUS] += count;
+	}
+	m->have_cpu_losses = 1;
+}
+
 static int sink_meta(struct xs_sink *s, const char *key, const char *value)
 {
 	struct xs_metrics *m = of_sink(s);
@@ -87,6 +112,10 @@ static int sink_meta(struct xs_sink *s, const char *key, const char *value)
 		m->meta_ring_full = v;
 	else if (!strcmp(key, "counter.lost.perf") && xs_parse_u64(value, &v))
 		m->meta_lost = v;
+	else if (!strcmp(key, "counter.dropped.ring.per_cpu"))
+		parse_per_cpu(m, value, m->cpu_ring_full);
+	else if (!strcmp(key, "counter.lost.perf.per_cpu"))
+		parse_per_cpu(m, value, m->cpu_lost);
 	pthread_mutex_unlock(&m->lock);
 	return 0;
 }
@@ -104,21 +133,6 @@ struct xs_sink *xs_metrics_sink(struct xs_metrics *m)
 	m->sink.ops = &metrics_sink_ops;
 	m->sink.name = "metrics";
 	return &m->sink;
-}
-
-void xs_metrics_set_cpu_losses(struct xs_metrics *m, unsigned int cpu, uint64_t ring_full, uint64_t lost)
-{
-	pthread_mutex_lock(&m->lock);
-	unsigned int i = cpu < XS_METRICS_CPUS ? cpu : XS_METRICS_CPUS;
-	if (i == XS_METRICS_CPUS) { /* CPUs past the table share one slot: add, as a caller reports each once */
-		m->cpu_ring_full[i] += ring_full;
-		m->cpu_lost[i] += lost;
-	} else {
-		m->cpu_ring_full[i] = ring_full;
-		m->cpu_lost[i] = lost;
-	}
-	m->have_cpu_losses = 1;
-	pthread_mutex_unlock(&m->lock);
 }
 
 void xs_metrics_set_running(struct xs_metrics *m, int running)

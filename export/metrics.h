@@ -34,13 +34,10 @@ void xs_metrics_free(struct xs_metrics *m);
 
 /*
  * A sink adding every record to the metrics (thread-safe; it does not own m). Run metadata it understands:
- * run.guest (names the VMs /proc cannot), counter.dropped.ring and counter.lost.perf (totals, when no
- * per-CPU figures are given).
+ * run.guest (names the VMs /proc cannot), counter.dropped.ring and counter.lost.perf (totals, shown when no
+ * per-CPU figures come), counter.dropped.ring.per_cpu and counter.lost.perf.per_cpu ("CPU:COUNT,...").
  */
 struct xs_sink *xs_metrics_sink(struct xs_metrics *m);
-
-/* Loss counters of one host CPU, absolute (a later call replaces the earlier figures). */
-void xs_metrics_set_cpu_losses(struct xs_metrics *m, unsigned int cpu, uint64_t ring_full, uint64_t lost);
 
 /* Whether the source still runs (the exitscope_source_running gauge). */
 void xs_metrics_set_running(struct xs_metrics *m, int running);

@@ -2,4 +2,4 @@
 # `exitscope serve` and the ClickHouse shipper of `exitscope ship`. Consumers only: records, the decoder,
 # the aggregation and the store; never a producer.
 LIB_SRCS += $(wildcard export/*.c)
-LDLIBS += -lcurl
+LDLIBS += -lcurl -lz

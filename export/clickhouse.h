@@ -34,8 +34,9 @@ void xs_ch_close(struct xs_ch *c);
 /*
  * Run sql (its data in body, body_len bytes, or none). 0 when the server answered 200; else -1 and one line in
  * err (unreachable, timed out, refused, or the server's own exception). timeout_s bounds the whole request.
+ * With gzip the body travels gzip-compressed (Content-Encoding: gzip, which ClickHouse decodes).
  */
-int xs_ch_query(struct xs_ch *c, const char *sql, const char *query_id, const char *body, size_t body_len,
+int xs_ch_query(struct xs_ch *c, const char *sql, const char *query_id, const char *body, size_t body_len, int gzip,
 		long timeout_s, struct xs_ch_reply *out, char *err, size_t errlen);
 
 void xs_ch_wire(const struct xs_ch *c, struct xs_ch_wire *out);

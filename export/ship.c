@@ -285,17 +285,17 @@ static int check_table(struct xs_ch *ch, const char *table, long timeout, char *
 	char sql[4096], dbname[128];
 	snprintf(dbname, sizeof(dbname), "%.*s", (int)(dot - table), table);
 	snprintf(sql, sizeof(sql), "CREATE DATABASE IF NOT EXISTS %s", dbname);
-	if (xs_ch_query(ch, sql, NULL, NULL, 0, timeout, &rep, err, errlen))
+	if (xs_ch_query(ch, sql, NULL, NULL, 0, 0, timeout, &rep, err, errlen))
 		return -1;
 	xs_ship_create_sql(sql, sizeof(sql), table);
-	if (xs_ch_query(ch, sql, NULL, NULL, 0, timeout, &rep, err, errlen))
+	if (xs_ch_query(ch, sql, NULL, NULL, 0, 0, timeout, &rep, err, errlen))
 		return -1;
 	snprintf(sql, sizeof(sql), "SELECT name, type FROM system.columns WHERE database = ");
 	xs_ch_quote(sql, sizeof(sql), dbname);
 	strcat(sql, " AND table = ");
 	xs_ch_quote(sql, sizeof(sql), dot + 1);
 	strcat(sql, " FORMAT TabSeparated");
-	if (xs_ch_query(ch, sql, NULL, NULL, 0, timeout, &rep, err, errlen))
+	if (xs_ch_query(ch, sql, NULL, NULL, 0, 0, timeout, &rep, err, errlen))
 		return -1;
 	size_t rows = xs_ch_tsv_rows(rep.body, rep.len);
 	for (size_t i = 0; i < NCOLS || i < rows; i++) {
@@ -338,7 +338,7 @@ static int wait_quiet(struct xs_ch *ch, const char *host, long timeout, char *er
 	for (int i = 0; i < 600; i++) {
 		struct xs_ch_reply rep;
 		uint64_t n;
-		if (xs_ch_query(ch, sql, NULL, NULL, 0, timeout, &rep, err, errlen))
+		if (xs_ch_query(ch, sql, NULL, NULL, 0, 0, timeout, &rep, err, errlen))
 			return -1;
 		if (!xs_ch_tsv_u64(rep.body, rep.len, 0, 0, &n)) {
 			snprintf(err, errlen, "ClickHouse's answer to a count is not a number: '%.40s'", rep.body);
@@ -371,7 +371,7 @@ static int remote_state(struct xs_ch *ch, const char *table, const struct run *r
 	run_filter(sql, sizeof(sql), r);
 	strcat(sql, " FORMAT TabSeparated");
 	struct xs_ch_reply rep;
-	if (xs_ch_query(ch, sql, NULL, NULL, 0, timeout, &rep, err, errlen))
+	if (xs_ch_query(ch, sql, NULL, NULL, 0, 0, timeout, &rep, err, errlen))
 		return -1;
 	if (!xs_ch_tsv_u64(rep.body, rep.len, 0, 0, count) || !xs_ch_tsv_u64(rep.body, rep.len, 0, 1, max_id)) {
 		snprintf(err, errlen, "ClickHouse's answer to a count is not two numbers: '%.60s'", rep.body);
@@ -537,7 +537,8 @@ static int ship_run(struct shipper *s, const struct run *r, bool first_pass, cha
 		snprintf(qid, sizeof(qid), "%s%lld-%llu", prefix, (long long)r->id, (unsigned long long)after + 1);
 		struct xs_ch_reply rep;
 		char why[512];
-		if (xs_ch_query(s->ch, sql, qid, s->buf.p, s->buf.len, o->timeout_s, &rep, why, sizeof(why))) {
+		if (xs_ch_query(s->ch, sql, qid, s->buf.p, s->buf.len, !o->no_gzip, o->timeout_s, &rep, why,
+				sizeof(why))) {
 			snprintf(err, errlen,
 				 "%s; run %lld: %llu exits acknowledged before this batch, the local store is "
 				 "unchanged: "
@@ -591,7 +592,8 @@ int xs_ship(const struct xs_ship_opts *o, struct xs_ship_result *res, char *err,
 		goto out;
 	snprintf(s.dest, sizeof(s.dest), "%s %s", o->url, o->table);
 	struct xs_ch_reply rep;
-	if (xs_ch_query(s.ch, "SELECT version() FORMAT TabSeparated", NULL, NULL, 0, o->timeout_s, &rep, err, errlen))
+	if (xs_ch_query(s.ch, "SELECT version() FORMAT TabSeparated", NULL, NULL, 0, 0, o->timeout_s, &rep, err,
+			errlen))
 		goto out;
 	if (rep.len < 2 || rep.body[0] < '0' || rep.body[0] > '9' || !strchr(rep.body, '.')) {
 		char line[200];

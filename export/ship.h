@@ -33,6 +33,7 @@ struct xs_ship_opts {
 	double poll_s;	   /* with follow: how often to look for new exits */
 	atomic_int *stop;  /* set by a signal handler: finish the current batch and return */
 	bool quiet;	   /* no progress lines on stderr */
+	bool no_gzip;	   /* send the rows uncompressed (default: gzip) */
 	long timeout_s;	   /* per request */
 	uint64_t max_rows; /* stop after this many rows in this call (0: no limit); tests cut a ship short */
 };

@@ -28,6 +28,8 @@ struct xs_metrics {
 	int running;
 	uint64_t scrapes;
 	double last_render_s;
+	uint32_t named[256]; /* pids whose name was looked up (direct-mapped by pid): at first sight, while the
+				process still exists, not only at the next scrape */
 	struct xs_sink sink;
 };
 
@@ -69,8 +71,14 @@ static int sink_write(struct xs_sink *s, const struct xs_exit_record *recs, size
 {
 	struct xs_metrics *m = of_sink(s);
 	pthread_mutex_lock(&m->lock);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		xs_agg_add(m->agg, &recs[i]);
+		uint32_t pid = recs[i].pid, slot = (pid * 2654435761u) >> 24;
+		if (m->vm_name && m->named[slot] != pid) {
+			m->named[slot] = pid;
+			m->vm_name(m->vm_name_arg, pid); /* the callee caches the name */
+		}
+	}
 	s->written += n;
 	pthread_mutex_unlock(&m->lock);
 	return 0;

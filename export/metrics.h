@@ -23,7 +23,8 @@
 #define XS_METRICS_MAX_VCPUS_DEFAULT 64
 #define XS_METRICS_CPUS 1024 /* per-CPU loss counters kept for CPUs below this; the rest summed as cpu="other" */
 
-/* The VM name of pid (from its command line, or the run's guest), or NULL. Called under the metrics lock. */
+/* The VM name of pid (from its command line, or the run's guest), or NULL. Called under the metrics lock: when a
+ * pid is first seen (the callee caches what it finds, while the process still exists) and at each scrape. */
 typedef const char *(*xs_metrics_vm_name_fn)(void *arg, uint32_t pid);
 
 struct xs_metrics;

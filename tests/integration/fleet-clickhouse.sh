@@ -82,6 +82,17 @@ start_clickhouse
 check "after the server is back, a re-run ships the rest" "$X" ship "$tmp/big.db" --clickhouse "$CH_URL" --quiet
 exact "after the server went away and came back"
 
+# ---- the server refuses part-way (a quota of 12 queries), then a re-run as another user ----
+chq "DROP TABLE $T" >/dev/null
+rm -f "$tmp/big.db.shipped"
+expect_fail "a server that refuses part-way: one line, status 1" 1 "Quota for user" \
+	"$X" ship "$tmp/big.db" --clickhouse "$CH_URL/?user=limited" --batch 100000 --quiet
+n=$(chq "SELECT count() FROM $T")
+[ "$(wc -l <"$tmp/err")" = 1 ] && grep -q "re-run to send the rest" "$tmp/err" && [ "$n" -gt 0 ] && [ "$n" -lt 1000000 ] &&
+	ok "... after $n exits, saying so: $(cat "$tmp/err")" || bad "refused part-way: $n exits, $(cat "$tmp/err")"
+check "a re-run (another user) ships the rest" "$X" ship "$tmp/big.db" --clickhouse "$CH_URL" --quiet
+exact "after a refusal part-way"
+
 # ---- --follow: runs added while it ships ----
 "$TOP_SYNTH" -o "$tmp/a.xsr" --count 3000 --rate 1000 --vcpus 2 >/dev/null
 "$TOP_SYNTH" -o "$tmp/b.xsr" --count 5000 --rate 1000 --vcpus 3 >/dev/null

@@ -79,7 +79,9 @@ for r in d["data"]["result"]:
     print(r["metric"].get(label, ""), r["value"][1])' "${2:-reason}"
 }
 
-# Start ClickHouse with its data in $tmp/ch (or restart it there: same ports); sets CH_URL, CH_PID.
+# Start ClickHouse with its data in $tmp/ch (or restart it there: same ports); sets CH_URL, CH_PID. User
+# `limited` may run 12 queries a year (a long interval: it must not roll over during a test): a server that
+# starts refusing part-way.
 start_clickhouse() {
 	local dir=$tmp/ch
 	need_cmd clickhouse-server
@@ -110,9 +112,13 @@ EOC
 <yandex>
   <profiles><default><max_memory_usage>2000000000</max_memory_usage></default></profiles>
   <users><default><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile>
-    <quota>default</quota></default></users>
+    <quota>default</quota></default>
+    <limited><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile>
+    <quota>few</quota></limited></users>
   <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors>
-    <result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
+    <result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default>
+    <few><interval><duration>31536000</duration><queries>12</queries><errors>0</errors>
+    <result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></few></quotas>
 </yandex>
 EOC
 	fi

@@ -32,7 +32,7 @@ static void usage(FILE *out)
 		"Serve the exits of a source as Prometheus metrics at http://ADDR:PORT/metrics: exits per VM (pid and\n"
 		"name), vCPU and reason, exit-to-entry latency histograms per reason, ring losses per CPU, this\n"
 		"process's CPU time. When the source ends its summary is printed and the endpoint keeps answering\n"
-		"(until Ctrl-C / SIGTERM, or --linger S).\n"
+		"(until Ctrl-C / SIGTERM, or --linger S); when the source fails, serve exits with status 1.\n"
 		"\n"
 		"%s"
 		"Metrics:\n"
@@ -205,7 +205,7 @@ static int cmd_serve(int argc, char **argv)
 	else
 		fprintf(stderr, "exitscope: serve: %s\n", msg ? msg : "interrupted");
 
-	if (!atomic_load(&interrupted)) {
+	if (!atomic_load(&interrupted) && end != TUI_SOURCE_FAILED) { /* a failure ends serve at once */
 		uint64_t until = a.linger < 0 ? UINT64_MAX : xs_now_ns() + (uint64_t)(a.linger * 1e9);
 		while (!atomic_load(&interrupted) && xs_now_ns() < until)
 			sleep_ms(50);

@@ -326,6 +326,7 @@ static int cmd_record(int argc, char **argv)
 	struct xs_collector *col = xs_collector_open(&a.col, sink, err, sizeof(err));
 	if (!col) {
 		xs_err("record: %s", err);
+		xs_sink_meta(sink, XS_META_RUN_FAILED, err); /* the output must not hold a 'complete' run */
 		goto out;
 	}
 	if (xs_collector_fallback_reason(col))
@@ -342,6 +343,8 @@ static int cmd_record(int argc, char **argv)
 		xs_err("record: draining the collector failed: %s", strerror(-e));
 	xs_sink_meta(sink, "run.exit_status", !strcmp(end, "error") || e < 0 ? "error" : "ok");
 	xs_sink_meta(sink, "run.end", end);
+	if (!strcmp(end, "error") || e < 0)
+		xs_sink_meta(sink, XS_META_RUN_FAILED, "the collector failed");
 	int frc = xs_sink_flush(sink);
 	if (frc)
 		xs_err("record: writing the output failed: %s", strerror(-frc));

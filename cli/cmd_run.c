@@ -406,13 +406,16 @@ static int run_launcher(const struct run_args *a, struct xs_launch_config *cfg)
 	uint64_t t0 = xs_now_ns();
 	if (xs_launcher_create(cfg, sink, &l, err, sizeof(err))) {
 		xs_err("run: %s", err);
+		xs_sink_meta(sink, XS_META_RUN_FAILED, err); /* the output must not hold a 'complete' run */
 		goto out;
 	}
 	uint64_t t_start = xs_now_ns();
-	if (xs_launcher_start(l, err, sizeof(err)))
+	if (xs_launcher_start(l, err, sizeof(err))) {
 		xs_err("run: %s", err);
-	else
+		xs_sink_meta(sink, XS_META_RUN_FAILED, err);
+	} else {
 		supervise(l, &stop_signals, a->duration);
+	}
 	int rc = xs_launcher_join(l);
 	double seconds = (double)(xs_now_ns() - t0) / 1e9;
 	double run_seconds = (double)(xs_now_ns() - t_start) / 1e9; /* the vCPU threads' lifetime */

@@ -9,8 +9,11 @@
 #include <string.h>
 
 #include "cli/command.h"
+#include "cli/exit_source.h"
+#include "cli/guest_symbols.h"
 #include "cli/sources.h"
 #include "common/util.h"
+#include "launcher/guests.h"
 #include "tui/app.h"
 #include "tui/ui.h"
 
@@ -34,6 +37,9 @@ static void usage(FILE *out)
 		"      --batch               print text snapshots to stdout instead of drawing the screen\n"
 		"  -n, --count N             with --batch: stop after N snapshots (default: when the source ends)\n"
 		"      --queue-mb N          the record queue in front of the dashboard (default %u MiB)\n"
+		"Guest symbols (a SYMBOL column, the y and H screens; built-in guests need no flag):\n"
+		"      --guest-symbols FILE  an ELF with a symbol table, a System.map, a kallsyms dump or guest:NAME\n"
+		"      --guest-kaslr-offset N  added to a vmlinux's or System.map's addresses\n"
 		"  -h, --help                this text\n",
 		xs_source_usage, TUI_INTERVAL_MIN, TUI_INTERVAL_MAX, TUI_QUEUE_DEFAULT >> 20);
 }
@@ -55,6 +61,7 @@ static const struct option longopts[] = {
 	{"count", required_argument, NULL, 'n'},
 	{"queue-mb", required_argument, NULL, OPT_QUEUE_MB},
 	{"help", no_argument, NULL, 'h'},
+	XS_GUEST_SYMBOL_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
 
@@ -62,6 +69,7 @@ struct top_args {
 	struct tui_options opt;
 	struct xs_source_args src;
 	bool count_given;
+	struct xs_guest_symbols syms;
 };
 
 static int bad(const char *fmt, const char *arg)
@@ -111,9 +119,45 @@ static int take_option(struct top_args *t, int c, const char *arg)
 	case 'h':
 		usage(stdout);
 		return -1;
+	case XS_OPT_GUEST_SYMBOLS:
+	case XS_OPT_GUEST_KASLR:
+		return xs_guest_symbols_option(&t->syms, c, arg, "top") ? 0 : XS_EXIT_USAGE;
 	default:
 		return bad("unknown or incomplete option '%s'", arg);
 	}
+}
+
+/* Without --guest-symbols: the built-in guest being launched, or the one the replayed run ran. */
+static struct xs_symtab *guest_symbols_of(const struct top_args *t)
+{
+	const struct xs_source_args *a = &t->src;
+	if (a->launch.guest) {
+		const struct xs_guest *g = xs_guest_find(a->launch.guest);
+		return g ? xs_guest_symbols_builtin(g->name, a->launch.mode ? a->launch.mode : g->default_mode) : NULL;
+	}
+	if (!a->replay)
+		return NULL;
+	char err[512];
+	struct xs_exit_filter f = {.run_id = a->run_id ? (int64_t)a->run_id : XS_SRC_RUN_LATEST, .to_s = -1};
+	struct xs_exit_source *src = xs_exit_source_open(a->replay, &f, false, err, sizeof(err));
+	if (!src)
+		return NULL; /* the replay itself will say what is wrong with the file */
+	int64_t run = f.run_id;
+	if (run == XS_SRC_RUN_LATEST) {
+		struct xs_exit_record r;
+		if (xs_exit_source_next(src, &r, &run) <= 0)
+			run = 1;
+	}
+	struct xs_symtab *t_ = NULL;
+	const char *guest = xs_exit_source_meta(src, run, "run.guest");
+	if (guest && strncmp(guest, "image:", 6)) {
+		char name[32];
+		snprintf(name, sizeof(name), "%s", guest);
+		const char *mode = xs_exit_source_meta(src, run, "run.mode");
+		t_ = xs_guest_symbols_builtin(name, mode ? xs_mode_parse(mode) : 64);
+	}
+	xs_exit_source_close(src);
+	return t_;
 }
 
 static int cmd_top(int argc, char **argv)
@@ -135,11 +179,18 @@ static int cmd_top(int argc, char **argv)
 		return bad("unexpected argument '%s'", argv[optind]);
 	if (t.count_given && !t.opt.batch)
 		return bad("%s", "--count only applies to --batch");
-	int status;
-	struct tui_source *src = xs_source_open(&t.src, "top", argc, argv, &status);
-	if (!src)
+	int status = xs_source_check(&t.src, "top");
+	if (status)
 		return status;
-	return tui_run(src, &t.opt);
+	if (xs_guest_symbols_load(&t.syms, "top"))
+		return XS_EXIT_FAILURE;
+	struct xs_symtab *builtin = NULL;
+	t.opt.symbols = t.syms.table ? t.syms.table : (builtin = guest_symbols_of(&t));
+	struct tui_source *src = xs_source_open(&t.src, "top", argc, argv, &status);
+	int rc = src ? tui_run(src, &t.opt) : status;
+	xs_symtab_free(builtin);
+	xs_guest_symbols_free(&t.syms);
+	return rc;
 }
 
 XS_COMMAND(top, "live dashboard of VM exits (ncurses)", cmd_top);

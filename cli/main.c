@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* exitscope: one binary, one subcommand per cli/cmd_<name>.c. */
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,9 +37,8 @@ static void usage(FILE *out)
 	free(sorted);
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
-	xs_set_progname("exitscope");
 	if (argc < 2) {
 		usage(stderr);
 		return XS_EXIT_USAGE;
@@ -57,4 +58,29 @@ int main(int argc, char **argv)
 	}
 	xs_err("unknown command '%s' (see exitscope --help)", name);
 	return XS_EXIT_USAGE;
+}
+
+/*
+ * Every command's standard output is checked here, in one place: a full device, a closed pipe's EIO or a
+ * write error anywhere (ferror) fails the command with a message, whatever the command itself checked.
+ */
+static int check_stdout(int status)
+{
+	errno = 0;
+	bool failed = fflush(stdout) != 0 || ferror(stdout);
+	int err = errno;
+	if (fclose(stdout) != 0 && !failed) {
+		failed = true;
+		err = errno;
+	}
+	if (!failed || status != XS_EXIT_OK)
+		return status; /* a command that failed has said why already */
+	xs_err("writing the output failed: %s", err ? strerror(err) : "write error");
+	return status == XS_EXIT_OK ? XS_EXIT_FAILURE : status;
+}
+
+int main(int argc, char **argv)
+{
+	xs_set_progname("exitscope");
+	return check_stdout(run(argc, argv));
 }

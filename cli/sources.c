@@ -22,7 +22,11 @@
 
 /* ---- replay ---- */
 
-/* A record file starts with "XSRECORD"; anything else is taken for a database (the store says if it is not). */
+/*
+ * A record file starts with "XSRECORD", or is named *.xsr (then a damaged one is read as a record file and its
+ * damage named, not called "not an SQLite database"); anything else is taken for a database (the store says
+ * if it is not).
+ */
 static int is_record_file(const char *path)
 {
 	char magic[8];
@@ -31,7 +35,9 @@ static int is_record_file(const char *path)
 		return -errno;
 	ssize_t n = read(fd, magic, sizeof(magic));
 	close(fd);
-	return n == (ssize_t)sizeof(magic) && !memcmp(magic, "XSRECORD", sizeof(magic));
+	size_t len = strlen(path);
+	return (n == (ssize_t)sizeof(magic) && !memcmp(magic, "XSRECORD", sizeof(magic))) ||
+	       (len > 4 && !strcmp(path + len - 4, ".xsr"));
 }
 
 struct tui_source *xs_replay_source(const char *cmd, const char *path, double speed, int64_t run_id)
@@ -425,22 +431,23 @@ int xs_source_option(struct xs_source_args *t, const char *cmd, int c, const cha
 	}
 }
 
+int xs_source_check(const struct xs_source_args *t, const char *cmd)
+{
+	if (!!t->replay + !!t->launch.guest + t->live_given > 1)
+		return xs_usage_error(cmd, "%s", "give one source: -p/--backend (live), --replay or --run");
+	if (t->launch_given && !t->launch.guest)
+		return xs_usage_error(cmd, "%s",
+				      "--vcpus, --mem, --mode, --iterations, --param and --control(s) go with --run");
+	if (t->run_id && !t->replay)
+		return xs_usage_error(cmd, "%s", "--run-id goes with --replay");
+	return 0;
+}
+
 struct tui_source *xs_source_open(const struct xs_source_args *t, const char *cmd, int argc, char **argv, int *status)
 {
-	*status = XS_EXIT_USAGE;
-	if (!!t->replay + !!t->launch.guest + t->live_given > 1) {
-		xs_usage_error(cmd, "%s", "give one source: -p/--backend (live), --replay or --run");
+	*status = xs_source_check(t, cmd);
+	if (*status)
 		return NULL;
-	}
-	if (t->launch_given && !t->launch.guest) {
-		xs_usage_error(cmd, "%s",
-			       "--vcpus, --mem, --mode, --iterations, --param and --control(s) go with --run");
-		return NULL;
-	}
-	if (t->run_id && !t->replay) {
-		xs_usage_error(cmd, "%s", "--run-id goes with --replay");
-		return NULL;
-	}
 	*status = XS_EXIT_FAILURE;
 	return t->replay	 ? xs_replay_source(cmd, t->replay, t->speed, (int64_t)t->run_id)
 	       : t->launch.guest ? xs_launch_source(cmd, &t->launch, argc, argv)

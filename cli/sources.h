@@ -85,7 +85,9 @@ int xs_usage_error(const char *cmd, const char *fmt, const char *arg);
 void xs_source_args_init(struct xs_source_args *a);
 /* One option: 0 when taken, XS_EXIT_USAGE after a message naming cmd, or -1 when it is no source option. */
 int xs_source_option(struct xs_source_args *a, const char *cmd, int c, const char *arg);
-/* The source the options name (after the cross-option checks); NULL after a one-line message. */
+/* The checks across source options: 0, or XS_EXIT_USAGE after a one-line message. */
+int xs_source_check(const struct xs_source_args *a, const char *cmd);
+/* The source the options name (after xs_source_check); NULL after a one-line message, *status the exit status. */
 struct tui_source *xs_source_open(const struct xs_source_args *a, const char *cmd, int argc, char **argv, int *status);
 
 struct tui_source *xs_replay_source(const char *cmd, const char *path, double speed, int64_t run_id);

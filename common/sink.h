@@ -12,6 +12,9 @@
  *  - flush() makes everything written so far durable or visible; close() flushes, frees, and returns the
  *    first error seen. Every call returns 0 or a negative errno.
  *  - Sinks are not thread-safe: a producer with several threads wraps its sink in xs_sink_locked().
+ *  - A producer that fails (no KVM, a guest that could not start, a collector that died) says so with the
+ *    meta key XS_META_RUN_FAILED before close(): the store ends the run 'failed' rather than 'complete', and a
+ *    record file gets no END chunk, so no reader takes what it holds for a whole recording.
  */
 #ifndef EXITSCOPE_SINK_H
 #define EXITSCOPE_SINK_H
@@ -22,6 +25,9 @@
 #include "exitscope/record.h"
 
 struct xs_sink;
+
+/* The meta key of a failed run; its value says why. */
+#define XS_META_RUN_FAILED "run.failed"
 
 struct xs_sink_ops {
 	int (*write)(struct xs_sink *s, const struct xs_exit_record *recs, size_t n);

@@ -134,7 +134,9 @@ bool xs_parse_seconds(const char *s, double *out)
 	errno = 0;
 	char *end = NULL;
 	double v = strtod(s, &end);
-	if (errno || !end || *end || !isfinite(v) || v < 0)
+	/* Bounded so that every caller may turn it into ns in 64 bits (1e9 s * 1e9 < 2^64): an unbounded
+	 * value once overflowed the conversion and stopped a run at once. */
+	if (errno || !end || *end || !isfinite(v) || v < 0 || v > XS_SECONDS_MAX)
 		return false;
 	*out = v;
 	return true;

@@ -36,7 +36,8 @@ char *xs_join_args(const char *prog, int argc, char **argv);
 bool xs_parse_u64(const char *s, uint64_t *out);
 /* As xs_parse_u64, and the value must lie in [min, max]. */
 bool xs_parse_range(const char *s, uint64_t min, uint64_t max, uint64_t *out);
-/* A non-negative duration in seconds, fractions allowed ("2.5"). */
+/* A non-negative duration in seconds, fractions allowed ("2.5"), at most XS_SECONDS_MAX (~31 years). */
+#define XS_SECONDS_MAX 1e9
 bool xs_parse_seconds(const char *s, double *out);
 
 /* CLOCK_MONOTONIC in ns: the clock exit records use. */

@@ -49,7 +49,10 @@ struct xsr_item {
 
 struct xsr_reader;
 
-/* Open a file, or a buffer in memory (not copied: keep it alive). NULL with a message in err on failure. */
+/*
+ * Open a file (read with pread, never mapped: a file that shrinks while read is an error, not a SIGBUS), or a
+ * buffer in memory (not copied: keep it alive). NULL with a message in err on failure.
+ */
 struct xsr_reader *xsr_open(const char *path, char *err, size_t errlen);
 struct xsr_reader *xsr_open_mem(const void *buf, size_t len, char *err, size_t errlen);
 
@@ -60,8 +63,23 @@ struct xsr_reader *xsr_open_mem(const void *buf, size_t len, char *err, size_t e
 int xsr_next(struct xsr_reader *r, struct xsr_item *item);
 
 const char *xsr_error(const struct xsr_reader *r);    /* last problem seen, or NULL */
-uint64_t xsr_bad_records(const struct xsr_reader *r); /* records skipped as invalid */
+uint64_t xsr_bad_records(const struct xsr_reader *r); /* places where a bad record made the reader skip */
 bool xsr_complete(const struct xsr_reader *r);	      /* an END chunk was seen */
+
+/*
+ * What a reader of the whole file concludes (after xsr_next returned 0 or -1): every reader of record files
+ * (import, top --replay) gives this one verdict for the same file. Records lost are counted exactly when the
+ * END chunk says how many were written; otherwise lost_known is false and the message says it is unknown
+ * (bytes skipped after a bad record hold records of varying sizes: their number is never guessed).
+ */
+struct xsr_verdict {
+	bool damaged;
+	bool lost_known;
+	uint64_t lost; /* records written but not read; valid when lost_known */
+	char message[512];
+};
+/* True (and *v filled) when the file was damaged or cut short. */
+bool xsr_verdict(const struct xsr_reader *r, struct xsr_verdict *v);
 void xsr_close(struct xsr_reader *r);
 
 #endif

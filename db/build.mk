@@ -2,6 +2,8 @@
 # loadable SQLite extension build/exitscope_sqlite.so with the SQL functions for the stock sqlite3 shell.
 LIB_SRCS += $(filter-out db/extension.c,$(wildcard db/*.c))
 LDLIBS += -lsqlite3
+# `import` identifies a record file by its SHA-256 (libcrypto) to refuse importing it twice.
+LDLIBS += -lcrypto
 
 # The extension: db/sqlfuncs.c and the decoder built position-independent, calling SQLite through the
 # host program's API table (XS_SQLITE_EXTENSION).

@@ -4,8 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/text.h"
 #include "common/util.h"
 #include "db/reader.h"
+#include "db/runs.h"
 #include "db/sqlutil.h"
 #include "decoder/decoder.h"
 
@@ -194,7 +196,9 @@ static void describe_run(sqlite3 *db, int64_t run_id, struct xs_report *rep)
 			 sqlite3_column_text(st, 0), guest ? ", guest " : "", guest ? guest : "",
 			 sqlite3_column_text(st, 2), from ? ", imported from " : "", from ? from : "",
 			 state && strcmp(state, "complete")
-				 ? (strcmp(state, "recording") ? " (failed)" : " (writer did not finish)")
+				 ? (strcmp(state, "recording")		   ? " (failed)"
+				    : xs_run_writer_alive(db, run_id) == 1 ? " (still recording)"
+									   : " (incomplete: the writer did not finish)")
 				 : "");
 	}
 	sqlite3_finalize(st);
@@ -234,6 +238,8 @@ int xs_report_build(sqlite3 *db, const struct xs_report_opts *opts, struct xs_re
 	free(cap.slots);
 	if (fail)
 		return -1;
+	if (!rep->runs && rep->run_id == XS_REPORT_ALL)
+		return xs_sql_fail(err, errlen, "no runs in this store yet");
 	if (!rep->runs)
 		return xs_sql_fail(err, errlen, "no run %lld in this store (see exitscope runs)",
 				   (long long)rep->run_id);
@@ -301,7 +307,8 @@ static const char *const dim_titles[XS_DIM_COUNT] = {"reason", "vcpu", "I/O port
 
 void xs_report_print_text(FILE *out, const struct xs_report *rep)
 {
-	fprintf(out, "%s\n", rep->title);
+	char safe[sizeof(rep->title) * 4];
+	fprintf(out, "%s\n", xs_text_safe(rep->title, safe, sizeof(safe))); /* the title holds outside text */
 	fprintf(out, "%llu exits, %llu dropped", (unsigned long long)rep->exits, (unsigned long long)rep->dropped);
 	if (rep->by != XS_DIM_REASON && rep->by != XS_DIM_VCPU)
 		fprintf(out, "; %llu with a%s %s", (unsigned long long)rep->grouped.count,
@@ -343,16 +350,7 @@ void xs_report_print_text(FILE *out, const struct xs_report *rep)
 
 static void json_str(FILE *out, const char *s)
 {
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', out);
-		if ((unsigned char)*s < 0x20)
-			fprintf(out, "\\u%04x", (unsigned char)*s);
-		else
-			fputc(*s, out);
-	}
-	fputc('"', out);
+	xs_json_fputs(out, s);
 }
 
 void xs_report_print_json(FILE *out, const struct xs_report *rep)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/text.h"
 #include "common/util.h"
 #include "db/sqlutil.h"
 
@@ -45,7 +46,8 @@ static char *cell_text(sqlite3_stmt *st, int c)
 		return s;
 	}
 	default:
-		return xs_strdup((const char *)sqlite3_column_text(st, c));
+		/* Cells hold outside text (host names, command lines): no raw escape reaches the terminal. */
+		return xs_text_safe_dup((const char *)sqlite3_column_text(st, c));
 	}
 }
 
@@ -66,32 +68,7 @@ static void csv_field(FILE *out, const char *s)
 
 static void json_string(FILE *out, const char *s)
 {
-	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"':
-			fputs("\\\"", out);
-			break;
-		case '\\':
-			fputs("\\\\", out);
-			break;
-		case '\n':
-			fputs("\\n", out);
-			break;
-		case '\r':
-			fputs("\\r", out);
-			break;
-		case '\t':
-			fputs("\\t", out);
-			break;
-		default:
-			if (*p < 0x20)
-				fprintf(out, "\\u%04x", *p);
-			else
-				fputc(*p, out);
-		}
-	}
-	fputc('"', out);
+	xs_json_fputs(out, s); /* valid UTF-8 whatever the cell holds */
 }
 
 static void json_cell(FILE *out, sqlite3_stmt *st, int c)

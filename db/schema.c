@@ -138,6 +138,11 @@ int xs_schema_version(sqlite3 *db, char *err, size_t errlen)
 	int64_t v;
 	if (xs_sql_int(db, "PRAGMA user_version", &v, err, errlen))
 		return -1;
+	/* user_version is a signed 32-bit field anybody can set: no exitscope ever wrote a negative one. */
+	if (v < 0 || v > INT32_MAX)
+		return xs_sql_fail(err, errlen,
+				   "schema version (PRAGMA user_version) %lld was not written by exitscope",
+				   (long long)v);
 	return (int)v;
 }
 
@@ -244,8 +249,16 @@ int xs_schema_migrate(sqlite3 *db, int target, char *err, size_t errlen)
 		goto fail;
 	for (int step = v; step < target; step++) {
 		char sql[64];
-		if (steps[step](db, err, errlen))
+		if (steps[step](db, err, errlen)) {
+			/* Tables of a later version under an older user_version: say that, not "table exists". */
+			char why[256];
+			snprintf(why, sizeof(why), "%s", err);
+			xs_sql_fail(
+				err, errlen,
+				"cannot migrate schema version %d to %d: %s (the tables do not match user_version %d)",
+				step, step + 1, why, v);
 			goto fail;
+		}
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", step + 1);
 		if (xs_sql_exec(db, sql, err, errlen))
 			goto fail;
@@ -345,19 +358,27 @@ static int fill_names(sqlite3 *db, char *err, size_t errlen)
 	return rc;
 }
 
-int xs_schema_refresh_names(sqlite3 *db, char *err, size_t errlen)
+bool xs_schema_names_stale(sqlite3 *db)
 {
-	char want[24];
+	char want[24], have[24] = "";
 	snprintf(want, sizeof(want), "%016llx", (unsigned long long)xs_schema_names_fingerprint());
-	char have[24] = "";
 	sqlite3_stmt *st;
-	if (xs_sql_prepare(db, "SELECT value FROM db_info WHERE key = 'names.fingerprint'", &st, err, errlen))
-		return -1;
+	if (sqlite3_prepare_v2(db, "SELECT value FROM db_info WHERE key = 'names.fingerprint'", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return true;
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
 		snprintf(have, sizeof(have), "%s", (const char *)sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
-	if (!strcmp(have, want))
+	return strcmp(have, want) != 0;
+}
+
+int xs_schema_refresh_names(sqlite3 *db, char *err, size_t errlen)
+{
+	if (!xs_schema_names_stale(db))
 		return 0;
+	char want[24];
+	snprintf(want, sizeof(want), "%016llx", (unsigned long long)xs_schema_names_fingerprint());
+	sqlite3_stmt *st;
 	if (xs_sql_exec(db, "BEGIN IMMEDIATE", err, errlen))
 		return -1;
 	if (fill_names(db, err, errlen) ||

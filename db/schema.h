@@ -29,6 +29,9 @@ int xs_schema_version(sqlite3 *db, char *err, size_t errlen);
  */
 int xs_schema_migrate(sqlite3 *db, int target, char *err, size_t errlen);
 
+/* True when the stored name tables were not filled from this decoder's tables (or cannot be read). */
+bool xs_schema_names_stale(sqlite3 *db);
+
 /* Refill the lookup tables (isa, source, detail kind and reason names) if the decoder's tables changed. */
 int xs_schema_refresh_names(sqlite3 *db, char *err, size_t errlen);
 

@@ -9,6 +9,9 @@
  *   exit_decode(isa, reason, qualification [, info2 [, intr_info]])
  *                                                  every decoded field as the decoder's JSON object
  *   exit_isa(isa)                                  'vmx', 'svm', 'kvm', 'host'
+ * A reason may be given by name too. NULL for unknown inputs (a NULL argument, an unknown code, a field that
+ * depends on an absent info2/intr_info); an error for an argument that cannot be what it stands for (a
+ * reason over 32 bits, a fraction, a blob, text with a NUL). Never a wrong value (docs/schema.md).
  * exitscope registers them on every connection it opens; the loadable extension (db/extension.c) registers
  * the same functions in any SQLite program.
  */

@@ -13,13 +13,25 @@
 #include "db/sqlite_api.h"
 
 enum xs_store_mode {
-	XS_STORE_READ,	 /* read only; an older schema is migrated if the file is writable, else refused */
-	XS_STORE_WRITE,	 /* read and write an existing store */
-	XS_STORE_CREATE, /* as WRITE, creating the file when absent */
+	/*
+	 * Read only: a read-only connection (mode=ro, or immutable=1 where no -shm file can be made), so a
+	 * reader never takes a write lock nor waits for a writer, and reads stores on read-only media. An
+	 * older schema is migrated first if the file is writable, else refused.
+	 */
+	XS_STORE_READ,
+	XS_STORE_WRITE,	  /* read and write an existing store */
+	XS_STORE_CREATE,  /* as WRITE, creating the file when absent */
+	XS_STORE_REFRESH, /* as WRITE, but never waits for a lock: a reader's refresh of the name tables */
 };
 
 /* NULL with a one-line message ("exits.db: not an SQLite database") in err. */
 sqlite3 *xs_store_open(const char *path, enum xs_store_mode mode, char *err, size_t errlen);
 void xs_store_close(sqlite3 *db);
+
+/*
+ * Make a connection refuse every statement that is not a read (query_only and an authorizer that denies
+ * writes, schema changes, ATTACH and pragmas that set something). XS_STORE_READ connections come so.
+ */
+int xs_store_read_only(sqlite3 *db, char *err, size_t errlen);
 
 #endif

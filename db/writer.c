@@ -68,6 +68,8 @@ struct store_sink {
 	/* written by the writer thread; read under the lock or after join */
 	int error; /* first negative errno */
 	char errmsg[256];
+	bool state_written;
+	bool producer_failed; /* XS_META_RUN_FAILED was given: the run ends 'failed' */
 	uint64_t committed, batches;
 	double busy_s, cpu_s;
 	atomic_uint_fast64_t lost;	/* records the writer could not store */
@@ -372,6 +374,8 @@ static int store_meta(struct xs_sink *sink, const char *key, const char *value)
 {
 	struct store_sink *s = (struct store_sink *)sink;
 	pthread_mutex_lock(&s->lock);
+	if (!strcmp(key, XS_META_RUN_FAILED))
+		s->producer_failed = true;
 	/* A later value for the same key replaces the queued one. */
 	size_t i = 0;
 	while (i < s->nmeta && strcmp(s->meta[i].key, key))
@@ -440,27 +444,53 @@ static void free_sink(struct store_sink *s)
 	free(s);
 }
 
-/* After the writer stopped: the run's own counters and final state, in one last transaction. */
+/* The run's own counters and final state, in one transaction. */
+static int write_final(struct store_sink *s, char *err, size_t errlen)
+{
+	char dropped[32], stalls[32];
+	snprintf(dropped, sizeof(dropped), "%llu", (unsigned long long)s->base.dropped);
+	snprintf(stalls, sizeof(stalls), "%llu", (unsigned long long)s->stalls);
+	int rc = xs_sql_exec(s->db, "BEGIN IMMEDIATE", err, errlen);
+	if (!rc)
+		rc = xs_run_set_meta(s->db, s->run_id, "counter.dropped.store", dropped, err, errlen);
+	if (!rc)
+		rc = xs_run_set_meta(s->db, s->run_id, "counter.store.stalls", stalls, err, errlen);
+	if (!rc)
+		rc = xs_run_finish(s->db, s->run_id, s->error || s->producer_failed ? "failed" : "complete", err,
+				   errlen);
+	if (!rc)
+		rc = xs_sql_exec(s->db, "COMMIT", err, errlen);
+	if (rc)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+/*
+ * After the writer stopped: the final state. On a full disk the first try can fail for want of a few pages;
+ * folding the write-ahead log into the database and truncating it frees its space when the database file has
+ * room for the log's pages, so a second try can still mark the run failed. When even that is impossible the
+ * row keeps 'recording', the error says so, and readers show the run as 'incomplete' once this process has
+ * exited (db/runs.h: the writer's identity is stored with the run).
+ */
 static void finish_run(struct store_sink *s)
 {
 	char err[256];
 	sync_counters(s);
-	char dropped[32], stalls[32];
-	snprintf(dropped, sizeof(dropped), "%llu", (unsigned long long)s->base.dropped);
-	snprintf(stalls, sizeof(stalls), "%llu", (unsigned long long)s->stalls);
-	int rc = xs_sql_exec(s->db, "BEGIN IMMEDIATE", err, sizeof(err));
-	if (!rc)
-		rc = xs_run_set_meta(s->db, s->run_id, "counter.dropped.store", dropped, err, sizeof(err));
-	if (!rc)
-		rc = xs_run_set_meta(s->db, s->run_id, "counter.store.stalls", stalls, err, sizeof(err));
-	if (!rc)
-		rc = xs_run_finish(s->db, s->run_id, s->error ? "failed" : "complete", err, sizeof(err));
-	if (!rc)
-		rc = xs_sql_exec(s->db, "COMMIT", err, sizeof(err));
-	if (rc) {
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-		set_error(s, -EIO, err);
-		return;
+	s->state_written = true;
+	if (write_final(s, err, sizeof(err))) {
+		sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+		if (write_final(s, err, sizeof(err))) {
+			bool had_error = s->error != 0;
+			set_error(s, -EIO, err);
+			if (!had_error && !write_final(s, err, sizeof(err)))
+				return;
+			/* Not even that fits: the row keeps 'recording'; readers show it 'incomplete' once we exit. */
+			s->state_written = false;
+			size_t n = strlen(s->errmsg);
+			snprintf(s->errmsg + n, sizeof(s->errmsg) - n, "; the run could not be marked %s (%s)",
+				 had_error ? "failed" : "complete", err);
+			return;
+		}
 	}
 	/* Leave one self-contained file behind: fold the WAL into the database. */
 	sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
@@ -477,6 +507,7 @@ static void fill_info(struct store_sink *s, struct xs_store_sink_info *info)
 	info->writer_cpu_s = s->cpu_s;
 	info->writer_busy_s = s->busy_s;
 	snprintf(info->error, sizeof(info->error), "%s", s->errmsg);
+	info->state_written = s->state_written;
 }
 
 static int close_sink(struct store_sink *s, struct xs_store_sink_info *info)
@@ -487,7 +518,7 @@ static int close_sink(struct store_sink *s, struct xs_store_sink_info *info)
 	finish_run(s);
 	if (info)
 		fill_info(s, info);
-	if (s->error)
+	if (s->error && !info)
 		xs_err("store %s: %s", s->path, s->errmsg);
 	int rc = s->error;
 	free_sink(s);

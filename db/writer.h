@@ -10,6 +10,7 @@
 #ifndef EXITSCOPE_DB_WRITER_H
 #define EXITSCOPE_DB_WRITER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,10 +41,14 @@ struct xs_store_sink_info {
 	double writer_cpu_s;  /* CPU time of the writer thread (after close: all of it) */
 	double writer_busy_s; /* wall time the writer spent in transactions */
 	char error[256];      /* the first error, or "" */
+	bool state_written;   /* after close: the run's final state ('complete' or 'failed') is stored */
 };
 void xs_store_sink_info(struct xs_sink *s, struct xs_store_sink_info *info);
 
-/* close() that also reports the final figures (the writer thread's whole CPU time, say). */
+/*
+ * close() that also reports the final figures (the writer thread's whole CPU time, say). Unlike close() it
+ * prints nothing: the caller says what went wrong (info->error) in its own words.
+ */
 int xs_store_sink_close_info(struct xs_sink *s, struct xs_store_sink_info *info);
 
 #endif

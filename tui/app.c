@@ -379,6 +379,8 @@ int tui_run(struct tui_source *src, const struct tui_options *opt)
 	a->opt = opt;
 	a->start_ns = xs_now_ns();
 	tui_model_init(&a->live);
+	if (opt->symbols)
+		tui_model_set_symbols(&a->live, opt->symbols);
 	tui_ui_init(&a->ui, &opt->view, opt->interval_s);
 	memset(&a->ui.view.filter, 0, sizeof(a->ui.view.filter));
 	tui_vmnames_init(&a->names, src->live);
@@ -432,9 +434,10 @@ int tui_run(struct tui_source *src, const struct tui_options *opt)
 		src->ops->stop(src);
 		const char *msg;
 		if (tui_source_state(src, &msg) == TUI_SOURCE_FAILED) {
+			/* A failed source (a damaged record file, a collector that died) fails the command, on
+			 * screen as in batch mode: the same file gives `import` and `top --replay` one verdict. */
 			xs_err("top: %s", msg);
-			if (opt->batch)
-				status = EXIT_FAILED;
+			status = EXIT_FAILED;
 		}
 		if (a->pending_filter) {
 			xs_err("top: filter '%s': no such VM had exits", a->pending_filter);

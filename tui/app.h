@@ -14,17 +14,19 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "analysis/symtab.h"
 #include "tui/frame.h"
 #include "tui/source.h"
 
 struct tui_options {
-	double interval_s;    /* refresh interval, TUI_INTERVAL_MIN..TUI_INTERVAL_MAX */
-	bool batch;	      /* text snapshots on stdout instead of the screen */
-	unsigned long count;  /* --batch: snapshots to print; 0 = until the source ends */
-	bool colour;	      /* use colour when the terminal has it */
-	struct tui_view view; /* initial table and sort (the filter comes from `filter`) */
-	const char *filter;   /* initial filter text (tui/filter.h), or NULL */
-	size_t queue_bytes;   /* 0: TUI_QUEUE_DEFAULT */
+	double interval_s;		 /* refresh interval, TUI_INTERVAL_MIN..TUI_INTERVAL_MAX */
+	bool batch;			 /* text snapshots on stdout instead of the screen */
+	unsigned long count;		 /* --batch: snapshots to print; 0 = until the source ends */
+	bool colour;			 /* use colour when the terminal has it */
+	struct tui_view view;		 /* initial table and sort (the filter comes from `filter`) */
+	const char *filter;		 /* initial filter text (tui/filter.h), or NULL */
+	size_t queue_bytes;		 /* 0: TUI_QUEUE_DEFAULT */
+	const struct xs_symtab *symbols; /* guest symbols (not owned), or NULL */
 };
 
 #define TUI_QUEUE_DEFAULT (32u << 20)

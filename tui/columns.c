@@ -124,17 +124,22 @@ const char *tui_column_title(const struct tui_column *c, enum tui_time t)
 	return c->title;
 }
 
-void tui_latest_title(int width, enum tui_time t, char *buf, size_t len)
+#define SYMBOL_WIDTH 24
+
+void tui_latest_title(int width, enum tui_time t, const struct xs_symtab *syms, char *buf, size_t len)
 {
-	if (wide_latest(width))
+	if (wide_latest(width) && syms)
+		snprintf(buf, len, "%-12s %7s %4s %-26s %8s %-12s %-*s %s", "TIME", "PID", "VCPU", "REASON",
+			 t == TUI_TIME_HANDLER ? "HANDLER" : "LATENCY", "RIP", SYMBOL_WIDTH, "SYMBOL", "DECODED");
+	else if (wide_latest(width))
 		snprintf(buf, len, "%-12s %7s %4s %-26s %8s %-12s %s", "TIME", "PID", "VCPU", "REASON",
 			 t == TUI_TIME_HANDLER ? "HANDLER" : "LATENCY", "RIP", "DECODED");
 	else
 		snprintf(buf, len, "%-12s %7s %4s %-26s %s", "TIME", "PID", "VCPU", "REASON", "DECODED");
 }
 
-void tui_latest_line(const struct xs_exit_record *r, uint64_t base_ts, enum tui_time t, int width, char *buf,
-		     size_t len)
+void tui_latest_line(const struct xs_exit_record *r, uint64_t base_ts, enum tui_time t, const struct xs_symtab *syms,
+		     int width, char *buf, size_t len)
 {
 	char when[24], reason[64], fields[512];
 	if (r->flags & XS_F_TS_TSC)
@@ -162,8 +167,17 @@ void tui_latest_line(const struct xs_exit_record *r, uint64_t base_ts, enum tui_
 			tui_fmt_ns(lat, sizeof(lat), (double)r->latency_ns, r->flags & XS_F_LATENCY);
 		if (r->flags & XS_F_RIP)
 			snprintf(rip, sizeof(rip), "%llx", (unsigned long long)r->guest_rip);
-		snprintf(buf, len, "%-12s %7u %4u %-26.26s %8s %-12s %s", when, r->pid, r->vcpu, reason, lat, rip,
-			 fields);
+		if (syms) {
+			char sym[XS_SYM_NAME_MAX + 32];
+			xs_symtab_format(syms, r->flags & XS_F_RIP, r->guest_rip, sym, sizeof(sym));
+			if (strstr(sym, "(no symbol)"))
+				snprintf(sym, sizeof(sym), "(no symbol)");
+			snprintf(buf, len, "%-12s %7u %4u %-26.26s %8s %-12s %-*.*s %s", when, r->pid, r->vcpu, reason,
+				 lat, rip, SYMBOL_WIDTH, SYMBOL_WIDTH, sym, fields);
+		} else {
+			snprintf(buf, len, "%-12s %7u %4u %-26.26s %8s %-12s %s", when, r->pid, r->vcpu, reason, lat,
+				 rip, fields);
+		}
 	} else {
 		snprintf(buf, len, "%-12s %7u %4u %-26.26s %s", when, r->pid, r->vcpu, reason, fields);
 	}

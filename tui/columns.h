@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "analysis/symtab.h"
 #include "tui/frame.h"
 
 enum tui_col {
@@ -50,9 +51,12 @@ void tui_cell(const struct tui_frame *f, const struct tui_row *row, enum tui_col
 /* A column's title for a frame timed by t ("HDL MEAN" for the launcher's handler times). */
 const char *tui_column_title(const struct tui_column *c, enum tui_time t);
 
-/* The latest-exits pane: its title line and one exit per line, both for `width` characters. */
-void tui_latest_title(int width, enum tui_time t, char *buf, size_t len);
-void tui_latest_line(const struct xs_exit_record *r, uint64_t base_ts, enum tui_time t, int width, char *buf,
-		     size_t len);
+/*
+ * The latest-exits pane: its title line and one exit per line, both for `width` characters. With guest symbols
+ * (syms not NULL) wide terminals add a SYMBOL column after RIP ("guest_main+0x2c", "(no symbol)").
+ */
+void tui_latest_title(int width, enum tui_time t, const struct xs_symtab *syms, char *buf, size_t len);
+void tui_latest_line(const struct xs_exit_record *r, uint64_t base_ts, enum tui_time t, const struct xs_symtab *syms,
+		     int width, char *buf, size_t len);
 
 #endif

@@ -9,13 +9,7 @@
 #include "decoder/decoder.h"
 #include "tui/format.h"
 
-struct out {
-	struct tui_line *lines;
-	size_t n, max;
-};
-
-static void add(struct out *o, enum tui_line_style style, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void add(struct out *o, enum tui_line_style style, const char *fmt, ...)
+void tui_lines_add(struct tui_lines *o, enum tui_line_style style, const char *fmt, ...)
 {
 	if (o->n >= o->max)
 		return;
@@ -28,7 +22,7 @@ static void add(struct out *o, enum tui_line_style style, const char *fmt, ...)
 }
 
 /* Words of text (separated by single spaces) onto lines of the detail width, indented by two. */
-static void add_wrapped(struct out *o, const char *text)
+static void add_wrapped(struct tui_lines *o, const char *text)
 {
 	char line[TUI_DETAIL_WIDTH + 1] = "";
 	size_t used = 0;
@@ -36,7 +30,7 @@ static void add_wrapped(struct out *o, const char *text)
 		const char *sp = strchr(text, ' ');
 		size_t w = sp ? (size_t)(sp - text) : strlen(text);
 		if (used && used + 1 + w > TUI_DETAIL_WIDTH - 2) {
-			add(o, TUI_LINE_TEXT, "  %s", line);
+			tui_lines_add(o, TUI_LINE_TEXT, "  %s", line);
 			used = 0;
 		}
 		if (w > TUI_DETAIL_WIDTH - 2)
@@ -45,10 +39,10 @@ static void add_wrapped(struct out *o, const char *text)
 		text += sp ? (size_t)(sp - text) + 1 : strlen(text);
 	}
 	if (used)
-		add(o, TUI_LINE_TEXT, "  %s", line);
+		tui_lines_add(o, TUI_LINE_TEXT, "  %s", line);
 }
 
-static void add_flags(struct out *o, uint16_t flags)
+static void add_flags(struct tui_lines *o, uint16_t flags)
 {
 	/* The record's own flag bits (include/exitscope/record.h), not exit meaning: the decoder has no table. */
 	static const char *const names[16] = {"GUEST_STATE",   "LATENCY",    "RUN_TIMES",    "TS_TSC",	  "INSN",
@@ -71,34 +65,34 @@ static void add_flags(struct out *o, uint16_t flags)
 	add_wrapped(o, buf);
 }
 
-static void add_raw(struct out *o, const struct xs_exit_record *r)
+static void add_raw(struct tui_lines *o, const struct xs_exit_record *r)
 {
 	char a[16], b[16], c[16];
-	add(o, TUI_LINE_HEADING, "Exit information");
-	add(o, TUI_LINE_TEXT, "  qualification 0x%016llx   info2 0x%llx", (unsigned long long)r->qualification,
-	    (unsigned long long)r->info2);
+	tui_lines_add(o, TUI_LINE_HEADING, "Exit information");
+	tui_lines_add(o, TUI_LINE_TEXT, "  qualification 0x%016llx   info2 0x%llx",
+		      (unsigned long long)r->qualification, (unsigned long long)r->info2);
 	if (r->flags & XS_F_INTR_INFO || r->intr_info || r->error_code)
-		add(o, TUI_LINE_TEXT, "  intr_info 0x%08x   error_code 0x%x", r->intr_info, r->error_code);
+		tui_lines_add(o, TUI_LINE_TEXT, "  intr_info 0x%08x   error_code 0x%x", r->intr_info, r->error_code);
 	if (r->flags & XS_F_INSN)
-		add(o, TUI_LINE_TEXT, "  insn_len %u   insn_info 0x%08x", r->insn_len, r->insn_info);
+		tui_lines_add(o, TUI_LINE_TEXT, "  insn_len %u   insn_info 0x%08x", r->insn_len, r->insn_info);
 	if (r->flags & XS_F_IDT_VECTORING)
-		add(o, TUI_LINE_TEXT, "  idt_vectoring_info 0x%08x   error 0x%x", r->idt_vectoring_info,
-		    r->idt_vectoring_error);
+		tui_lines_add(o, TUI_LINE_TEXT, "  idt_vectoring_info 0x%08x   error 0x%x", r->idt_vectoring_info,
+			      r->idt_vectoring_error);
 	if (r->flags & XS_F_RIP)
-		add(o, TUI_LINE_TEXT, "  guest RIP 0x%llx", (unsigned long long)r->guest_rip);
+		tui_lines_add(o, TUI_LINE_TEXT, "  guest RIP 0x%llx", (unsigned long long)r->guest_rip);
 	if (r->flags & (XS_F_GUEST_PHYS | XS_F_GUEST_LINEAR)) {
 		char phys[24] = "?", linear[24] = "?";
 		if (r->flags & XS_F_GUEST_PHYS)
 			snprintf(phys, sizeof(phys), "0x%llx", (unsigned long long)r->guest_phys);
 		if (r->flags & XS_F_GUEST_LINEAR)
 			snprintf(linear, sizeof(linear), "0x%llx", (unsigned long long)r->guest_linear);
-		add(o, TUI_LINE_TEXT, "  guest phys %s   guest linear %s", phys, linear);
+		tui_lines_add(o, TUI_LINE_TEXT, "  guest phys %s   guest linear %s", phys, linear);
 	}
 	if (r->flags & (XS_F_LATENCY | XS_F_RUN_TIMES))
-		add(o, TUI_LINE_TEXT, "  exit-to-entry %s   in KVM_RUN %s   handler %s",
-		    tui_fmt_ns(a, sizeof(a), (double)r->latency_ns, r->flags & XS_F_LATENCY),
-		    tui_fmt_ns(b, sizeof(b), (double)r->run_ns, r->flags & XS_F_RUN_TIMES),
-		    tui_fmt_ns(c, sizeof(c), (double)r->handler_ns, r->flags & XS_F_RUN_TIMES));
+		tui_lines_add(o, TUI_LINE_TEXT, "  exit-to-entry %s   in KVM_RUN %s   handler %s",
+			      tui_fmt_ns(a, sizeof(a), (double)r->latency_ns, r->flags & XS_F_LATENCY),
+			      tui_fmt_ns(b, sizeof(b), (double)r->run_ns, r->flags & XS_F_RUN_TIMES),
+			      tui_fmt_ns(c, sizeof(c), (double)r->handler_ns, r->flags & XS_F_RUN_TIMES));
 }
 
 size_t tui_detail_summary(const struct xs_exit_record *r, char *buf, size_t len)
@@ -181,16 +175,16 @@ size_t tui_detail_summary(const struct xs_exit_record *r, char *buf, size_t len)
 	return n > 0 ? (size_t)n : 0;
 }
 
-static void add_detail_union(struct out *o, const struct xs_exit_record *r)
+static void add_detail_union(struct tui_lines *o, const struct xs_exit_record *r)
 {
 	char text[256];
 	if (r->detail_kind == XS_D_NONE)
 		return;
-	add(o, TUI_LINE_HEADING, "Detail (%s)", xs_detail_kind_name(r->detail_kind));
+	tui_lines_add(o, TUI_LINE_HEADING, "Detail (%s)", xs_detail_kind_name(r->detail_kind));
 	if (tui_detail_summary(r, text, sizeof(text)))
 		add_wrapped(o, text);
 	else
-		add(o, TUI_LINE_DIM, "  (unknown detail kind %u)", r->detail_kind);
+		tui_lines_add(o, TUI_LINE_DIM, "  (unknown detail kind %u)", r->detail_kind);
 }
 
 /* The decoder names ES..GS; LDTR and TR are places of the guest-state block only. */
@@ -210,16 +204,16 @@ static const char *reg(char *buf, size_t len, const struct xs_guest_state *gs, u
 	return buf;
 }
 
-static void add_guest_state(struct out *o, const struct xs_exit_record *r)
+static void add_guest_state(struct tui_lines *o, const struct xs_exit_record *r)
 {
 	if (!(r->flags & XS_F_GUEST_STATE)) {
-		add(o, TUI_LINE_HEADING, "Guest state");
-		add(o, TUI_LINE_DIM, "  not captured with this exit (source %s)", xs_source_name(r->source));
+		tui_lines_add(o, TUI_LINE_HEADING, "Guest state");
+		tui_lines_add(o, TUI_LINE_DIM, "  not captured with this exit (source %s)", xs_source_name(r->source));
 		return;
 	}
 	const struct xs_guest_state *gs = &r->gs;
 	char a[24], b[24], c[24];
-	add(o, TUI_LINE_HEADING, "Guest state (? = not read at this exit)");
+	tui_lines_add(o, TUI_LINE_HEADING, "Guest state (? = not read at this exit)");
 	for (int i = 0; i < XS_GPR_COUNT; i += 3) {
 		char line[96];
 		size_t used = 0;
@@ -227,19 +221,19 @@ static void add_guest_state(struct out *o, const struct xs_exit_record *r)
 			used += (size_t)snprintf(line + used, sizeof(line) - used, "  %-3s %s",
 						 xs_gpr_name((unsigned int)j),
 						 reg(a, sizeof(a), gs, XS_GS_GPR(j), gs->gpr[j]));
-		add(o, TUI_LINE_TEXT, "%s", line);
+		tui_lines_add(o, TUI_LINE_TEXT, "%s", line);
 	}
-	add(o, TUI_LINE_TEXT, "  RIP %s  RFL %s", reg(a, sizeof(a), gs, XS_GS_RIP, gs->rip),
-	    reg(b, sizeof(b), gs, XS_GS_RFLAGS, gs->rflags));
-	add(o, TUI_LINE_TEXT, "  CR0 %s  CR2 %s  CR3 %s", reg(a, sizeof(a), gs, XS_GS_CR0, gs->cr0),
-	    reg(b, sizeof(b), gs, XS_GS_CR2, gs->cr2), reg(c, sizeof(c), gs, XS_GS_CR3, gs->cr3));
-	add(o, TUI_LINE_TEXT, "  CR4 %s  CR8 %s  EFER %s", reg(a, sizeof(a), gs, XS_GS_CR4, gs->cr4),
-	    reg(b, sizeof(b), gs, XS_GS_CR8, gs->cr8), reg(c, sizeof(c), gs, XS_GS_EFER, gs->efer));
-	add(o, TUI_LINE_TEXT, "  DR6 %s  DR7 %s", reg(a, sizeof(a), gs, XS_GS_DR6, gs->dr6),
-	    reg(b, sizeof(b), gs, XS_GS_DR7, gs->dr7));
+	tui_lines_add(o, TUI_LINE_TEXT, "  RIP %s  RFL %s", reg(a, sizeof(a), gs, XS_GS_RIP, gs->rip),
+		      reg(b, sizeof(b), gs, XS_GS_RFLAGS, gs->rflags));
+	tui_lines_add(o, TUI_LINE_TEXT, "  CR0 %s  CR2 %s  CR3 %s", reg(a, sizeof(a), gs, XS_GS_CR0, gs->cr0),
+		      reg(b, sizeof(b), gs, XS_GS_CR2, gs->cr2), reg(c, sizeof(c), gs, XS_GS_CR3, gs->cr3));
+	tui_lines_add(o, TUI_LINE_TEXT, "  CR4 %s  CR8 %s  EFER %s", reg(a, sizeof(a), gs, XS_GS_CR4, gs->cr4),
+		      reg(b, sizeof(b), gs, XS_GS_CR8, gs->cr8), reg(c, sizeof(c), gs, XS_GS_EFER, gs->efer));
+	tui_lines_add(o, TUI_LINE_TEXT, "  DR6 %s  DR7 %s", reg(a, sizeof(a), gs, XS_GS_DR6, gs->dr6),
+		      reg(b, sizeof(b), gs, XS_GS_DR7, gs->dr7));
 	uint64_t segbits = XS_GS_SEG_SEL | XS_GS_SEG_BASE | XS_GS_SEG_LIMIT | XS_GS_SEG_AR;
 	if (gs->valid & segbits) {
-		add(o, TUI_LINE_TEXT, "  %-4s %-6s %-16s %-10s %s", "seg", "sel", "base", "limit", "access");
+		tui_lines_add(o, TUI_LINE_TEXT, "  %-4s %-6s %-16s %-10s %s", "seg", "sel", "base", "limit", "access");
 		for (int s = 0; s < XS_SEG_COUNT; s++) {
 			char sel[8] = "?", lim[12] = "?", ar[24] = "?";
 			if (gs->valid & XS_GS_SEG_SEL)
@@ -249,43 +243,46 @@ static void add_guest_state(struct out *o, const struct xs_exit_record *r)
 			if (gs->valid & XS_GS_SEG_AR)
 				snprintf(ar, sizeof(ar), "0x%05x%s", gs->seg_ar[s],
 					 gs->seg_ar[s] & 0x10000 ? " unusable" : "");
-			add(o, TUI_LINE_TEXT, "  %-4s %-6s %s %-10s %s", segment_name(s), sel,
-			    reg(a, sizeof(a), gs, XS_GS_SEG_BASE, gs->seg_base[s]), lim, ar);
+			tui_lines_add(o, TUI_LINE_TEXT, "  %-4s %-6s %s %-10s %s", segment_name(s), sel,
+				      reg(a, sizeof(a), gs, XS_GS_SEG_BASE, gs->seg_base[s]), lim, ar);
 		}
 	}
 	if (gs->valid & (XS_GS_GDTR | XS_GS_IDTR))
-		add(o, TUI_LINE_TEXT, "  GDTR %s/%04x  IDTR %s/%04x", reg(a, sizeof(a), gs, XS_GS_GDTR, gs->gdtr_base),
-		    gs->gdtr_limit, reg(b, sizeof(b), gs, XS_GS_IDTR, gs->idtr_base), gs->idtr_limit);
+		tui_lines_add(o, TUI_LINE_TEXT, "  GDTR %s/%04x  IDTR %s/%04x",
+			      reg(a, sizeof(a), gs, XS_GS_GDTR, gs->gdtr_base), gs->gdtr_limit,
+			      reg(b, sizeof(b), gs, XS_GS_IDTR, gs->idtr_base), gs->idtr_limit);
 }
 
 size_t tui_detail_build(const struct xs_exit_record *r, uint64_t base_ts, const char *vm, struct tui_line *lines,
 			size_t max)
 {
-	struct out o = {lines, 0, max};
+	struct tui_lines o = {lines, 0, max};
 	char reason[64];
 	tui_fmt_reason(reason, sizeof(reason), r->isa, r->reason);
 	const char *desc = xs_reason_description(r->isa, r->reason);
-	add(&o, TUI_LINE_HEADING, "%s (%u)%s%s", reason,
-	    r->isa == XS_ISA_VMX ? XS_VMX_BASIC_REASON(r->reason) : r->reason, desc ? ": " : "", desc ? desc : "");
-	add(&o, TUI_LINE_TEXT, "  pid %u%s%s%s  tid %u  vCPU %u  host CPU %u  seq %llu  source %s", r->pid,
-	    vm ? " (" : "", vm ? vm : "", vm ? ")" : "", r->tid, r->vcpu, r->cpu, (unsigned long long)r->seq,
-	    xs_source_name(r->source));
+	tui_lines_add(&o, TUI_LINE_HEADING, "%s (%u)%s%s", reason,
+		      r->isa == XS_ISA_VMX ? XS_VMX_BASIC_REASON(r->reason) : r->reason, desc ? ": " : "",
+		      desc ? desc : "");
+	tui_lines_add(&o, TUI_LINE_TEXT, "  pid %u%s%s%s  tid %u  vCPU %u  host CPU %u  seq %llu  source %s", r->pid,
+		      vm ? " (" : "", vm ? vm : "", vm ? ")" : "", r->tid, r->vcpu, r->cpu, (unsigned long long)r->seq,
+		      xs_source_name(r->source));
 	if (r->flags & XS_F_TS_TSC)
-		add(&o, TUI_LINE_TEXT, "  time %llu TSC ticks", (unsigned long long)r->ts);
+		tui_lines_add(&o, TUI_LINE_TEXT, "  time %llu TSC ticks", (unsigned long long)r->ts);
 	else
-		add(&o, TUI_LINE_TEXT, "  time +%.9f s (CLOCK_MONOTONIC %llu ns)",
-		    r->ts >= base_ts ? (double)(r->ts - base_ts) / 1e9 : 0.0, (unsigned long long)r->ts);
+		tui_lines_add(&o, TUI_LINE_TEXT, "  time +%.9f s (CLOCK_MONOTONIC %llu ns)",
+			      r->ts >= base_ts ? (double)(r->ts - base_ts) / 1e9 : 0.0, (unsigned long long)r->ts);
 	add_flags(&o, r->flags);
 
 	struct xs_decoded d;
 	xs_decode(r, &d);
-	add(&o, TUI_LINE_HEADING, "Decoded%s%s", d.format ? " qualification: " : "", d.format ? d.format : "");
+	tui_lines_add(&o, TUI_LINE_HEADING, "Decoded%s%s", d.format ? " qualification: " : "",
+		      d.format ? d.format : "");
 	char text[1024];
 	xs_decoded_fields_text(&d, text, sizeof(text));
 	if (text[0])
 		add_wrapped(&o, text);
 	else
-		add(&o, TUI_LINE_DIM, "  (no fields for this reason)");
+		tui_lines_add(&o, TUI_LINE_DIM, "  (no fields for this reason)");
 
 	add_raw(&o, r);
 	add_detail_union(&o, r);

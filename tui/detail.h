@@ -22,6 +22,16 @@ struct tui_line {
 	char text[TUI_DETAIL_WIDTH + 1];
 };
 
+/* Lines being filled: lines[0..n) used, at most max. */
+struct tui_lines {
+	struct tui_line *lines;
+	size_t n, max;
+};
+
+/* Append one formatted line (dropped when the array is full). */
+void tui_lines_add(struct tui_lines *o, enum tui_line_style style, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /*
  * Fill lines[] (up to max) for record r; base_ts is the time the dashboard counts from, vm the VM's name or
  * NULL. Returns the number of lines (never more than max; TUI_DETAIL_MAX_LINES always suffices).

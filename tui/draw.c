@@ -15,6 +15,7 @@
 
 #include "tui/columns.h"
 #include "tui/detail.h"
+#include "tui/views.h"
 #include "tui/format.h"
 
 enum pair { P_HEADER = 1, P_TITLE, P_SELECT, P_SPARK, P_ERROR, P_HEADING, P_STATE, P_DIM };
@@ -248,7 +249,7 @@ static void draw_latest(const struct tui_frame *f, const struct tui_ui *ui)
 {
 	const struct tui_layout *l = &ui->layout;
 	char line[1024];
-	tui_latest_title(COLS, f->time, line, sizeof(line));
+	tui_latest_title(COLS, f->time, f->symbols, line, sizeof(line));
 	bar(l->latest_y, attr(P_TITLE), line);
 	for (int i = 0; i < l->latest_rows; i++) {
 		size_t r = ui->latest_scroll + (size_t)i;
@@ -258,7 +259,7 @@ static void draw_latest(const struct tui_frame *f, const struct tui_ui *ui)
 				put(y, 1, "(no exits yet)");
 			continue;
 		}
-		tui_latest_line(&f->latest[r], f->base_ts, f->time, COLS, line, sizeof(line));
+		tui_latest_line(&f->latest[r], f->base_ts, f->time, f->symbols, COLS, line, sizeof(line));
 		if (r == ui->latest_sel && ui->focus == TUI_PANE_LATEST)
 			bar(y, attr(P_SELECT), line);
 		else
@@ -310,6 +311,39 @@ static void draw_main(const struct tui_header *h, const struct tui_frame *f, con
 			"Enter detail");
 }
 
+/* Lines of text from `scroll` on, between the title bar and the footer, styled. */
+static void draw_lines(const struct tui_line *lines, size_t n, size_t scroll)
+{
+	for (int y = 1; y < LINES - 1; y++) {
+		size_t i = scroll + (size_t)(y - 1);
+		if (i >= n)
+			break;
+		attr_t a = lines[i].style == TUI_LINE_HEADING ? attr(P_HEADING)
+			   : lines[i].style == TUI_LINE_DIM   ? attr(P_DIM)
+							      : A_NORMAL;
+		attron(a);
+		put(y, 0, lines[i].text);
+		attroff(a);
+	}
+}
+
+/* The symbols and histogram screens: a title and scrolled lines, as the detail screen. */
+static void draw_view(const struct tui_frame *f, const struct tui_ui *ui)
+{
+	struct tui_line lines[TUI_VIEW_MAX_LINES];
+	bool symbols = ui->screen == TUI_SCREEN_SYMBOLS;
+	size_t n = symbols ? tui_symbols_view(f, lines, TUI_VIEW_MAX_LINES)
+			   : tui_histogram_view(f, &ui->hist_key, lines, TUI_VIEW_MAX_LINES);
+	size_t scroll = ui->detail_scroll < n ? ui->detail_scroll : 0;
+	char title[128];
+	snprintf(title, sizeof(title), "%s%s   lines %zu-%zu of %zu",
+		 symbols ? "Exits per guest function" : "Latency histogram", ui->paused ? " (paused)" : "",
+		 n ? scroll + 1 : 0, scroll + (size_t)(LINES - 2) < n ? scroll + (size_t)(LINES - 2) : n, n);
+	bar(0, attr(P_HEADER), title);
+	draw_lines(lines, n, scroll);
+	draw_footer(ui, "q/Esc back  Up/Down/PgUp/PgDn scroll  space pause");
+}
+
 static void draw_detail(const struct tui_frame *f, const struct tui_ui *ui, tui_vm_name_fn vm_name, void *arg)
 {
 	struct tui_line lines[TUI_DETAIL_MAX_LINES];
@@ -320,17 +354,7 @@ static void draw_detail(const struct tui_frame *f, const struct tui_ui *ui, tui_
 		 n ? ui->detail_scroll + 1 : 0,
 		 ui->detail_scroll + (size_t)(LINES - 2) < n ? ui->detail_scroll + (size_t)(LINES - 2) : n, n);
 	bar(0, attr(P_HEADER), title);
-	for (int y = 1; y < LINES - 1; y++) {
-		size_t i = ui->detail_scroll + (size_t)(y - 1);
-		if (i >= n)
-			break;
-		attr_t a = lines[i].style == TUI_LINE_HEADING ? attr(P_HEADING)
-			   : lines[i].style == TUI_LINE_DIM   ? attr(P_DIM)
-							      : A_NORMAL;
-		attron(a);
-		put(y, 0, lines[i].text);
-		attroff(a);
-	}
+	draw_lines(lines, n, ui->detail_scroll);
 	draw_footer(ui, "q/Esc/Enter back  Up/Down/PgUp/PgDn scroll  Left older exit  Right newer exit  space pause");
 }
 
@@ -352,6 +376,8 @@ static void draw_help(const struct tui_ui *ui)
 		"  Tab         move between the table and the latest exits",
 		"  Up Down PgUp PgDn Home End (j k g G)   move the selection",
 		"  Enter       detail of the selected exit (table: the newest of that row)",
+		"  y           exits per guest function (with guest symbols)",
+		"  H           latency histogram of the selected row",
 		"  ^L          repaint the screen",
 		"",
 		"Rates are per second of recorded time. MEAN, MAX, P99: exit-to-entry latency",
@@ -381,6 +407,8 @@ void tui_draw(const struct tui_header *h, const struct tui_frame *f, const struc
 		draw_help(ui);
 	} else if (ui->screen == TUI_SCREEN_DETAIL) {
 		draw_detail(f, ui, vm_name, arg);
+	} else if (ui->screen == TUI_SCREEN_SYMBOLS || ui->screen == TUI_SCREEN_HISTOGRAM) {
+		draw_view(f, ui);
 	} else {
 		draw_main(h, f, ui);
 	}

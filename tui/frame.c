@@ -30,6 +30,8 @@ void tui_frame_free(struct tui_frame *f)
 {
 	free(f->rows);
 	free(f->latest);
+	if (f->has_symbols)
+		xs_symreport_free(&f->symrep);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -111,6 +113,11 @@ void tui_frame_build(struct tui_frame *f, const struct tui_model *m, const struc
 	xs_agg_total(m->agg, NULL, &all);
 	f->base_ts = all.stats.first_ts;
 	collect_latest(f, m, &v->filter);
+	f->symbols = m->symbols;
+	if (m->symagg) {
+		xs_symagg_report(m->symagg, &f->symrep);
+		f->has_symbols = true;
+	}
 	tui_frame_sort(f, v);
 }
 

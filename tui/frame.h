@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "analysis/symagg.h"
 #include "common/agg.h"
 #include "exitscope/record.h"
 #include "tui/filter.h"
@@ -62,6 +63,10 @@ struct tui_frame {
 	uint64_t base_ts;	       /* the first record's time: latest exits show their time after it */
 	struct xs_exit_record *latest; /* newest first, matching the filter (copies) */
 	size_t nlatest;
+	/* guest symbols, when the dashboard has them: the table, and exits per function (all exits, unfiltered) */
+	const struct xs_symtab *symbols;
+	bool has_symbols;
+	struct xs_symreport symrep;
 };
 
 /* Build f (its previous content freed) from m under v. vm_name may be NULL. */

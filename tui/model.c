@@ -24,6 +24,7 @@ void tui_model_free(struct tui_model *m)
 	if (!m)
 		return;
 	xs_agg_free(m->agg);
+	xs_symagg_free(m->symagg);
 	free(m->latest);
 	free(m->reasons);
 	free(m->pending);
@@ -31,11 +32,19 @@ void tui_model_free(struct tui_model *m)
 	memset(m, 0, sizeof(*m));
 }
 
+void tui_model_set_symbols(struct tui_model *m, const struct xs_symtab *t)
+{
+	m->symbols = t;
+	if (!m->symagg)
+		m->symagg = xs_symagg_new(false);
+}
+
 struct tui_model *tui_model_clone(const struct tui_model *m)
 {
 	struct tui_model *c = xs_malloc(sizeof(*c));
 	*c = *m;
 	c->agg = xs_agg_clone(m->agg);
+	c->symagg = m->symagg ? xs_symagg_clone(m->symagg) : NULL;
 	c->latest = xs_malloc(TUI_LATEST * sizeof(*c->latest));
 	memcpy(c->latest, m->latest, TUI_LATEST * sizeof(*c->latest));
 	c->reasons = xs_malloc(TUI_REASON_SLOTS * sizeof(*c->reasons));
@@ -85,6 +94,8 @@ static int reason_slot(struct tui_model *m, uint8_t isa, uint32_t reason)
 static void note(struct tui_model *m, const struct xs_exit_record *r)
 {
 	xs_agg_add(m->agg, r);
+	if (m->symagg)
+		xs_symagg_add(m->symagg, m->symbols, r);
 	if (r->isa < 32)
 		m->isa_seen |= 1u << r->isa;
 	if (r->flags & XS_F_TS_TSC)

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "analysis/symagg.h"
+#include "analysis/symtab.h"
 #include "common/agg.h"
 #include "exitscope/record.h"
 #include "tui/queue.h"
@@ -40,6 +42,9 @@ struct tui_model {
 	uint64_t reasons_untracked; /* records of reasons beyond TUI_REASON_SLOTS (counted, still aggregated) */
 	unsigned int isa_seen;	    /* bit n: a record of isa n arrived */
 	bool tsc_clock;		    /* some record had XS_F_TS_TSC: wall time cannot age its windows */
+	/* guest symbols (NULL: none known): exits per guest function for the symbols view */
+	const struct xs_symtab *symbols;
+	struct xs_symagg *symagg;
 	/* scratch of tui_model_ingest: the newest record of each reason slot within the span being read */
 	const struct xs_exit_record **pending;
 	uint16_t *touched;
@@ -47,6 +52,8 @@ struct tui_model {
 
 void tui_model_init(struct tui_model *m);
 void tui_model_free(struct tui_model *m);
+/* Symbolize the exits from now on with t (not owned; it must outlive the model and its clones). */
+void tui_model_set_symbols(struct tui_model *m, const struct xs_symtab *t);
 /* A deep copy; free it with tui_model_free and free(). */
 struct tui_model *tui_model_clone(const struct tui_model *m);
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/text.h"
 #include "common/util.h"
 
 /*
@@ -250,7 +251,7 @@ bool tui_queue_meta_get(struct tui_queue *q, const char *key, char *buf, size_t 
 	pthread_mutex_lock(&q->lock);
 	for (size_t i = 0; i < q->nmeta && !found; i++) {
 		if (!strcmp(q->meta[i].key, key)) {
-			snprintf(buf, len, "%s", q->meta[i].value);
+			xs_text_safe(q->meta[i].value, buf, len); /* metadata is outside text: no raw escapes */
 			found = true;
 		}
 	}

@@ -104,7 +104,7 @@ static void *replay_main(void *arg)
 	size_t n = 0;
 	uint64_t records = 0, horizon = 0;
 	bool paced = false;
-	char err[256] = "";
+	char err[600] = "";
 	for (;;) {
 		const char *key, *value;
 		enum tui_replay_item item = r->reader.next(r->reader.ctx, &batch[n], &key, &value, err, sizeof(err));
@@ -117,7 +117,7 @@ static void *replay_main(void *arg)
 		if (item != TUI_REPLAY_RECORD) {
 			flush(r, batch, &n);
 			if (item == TUI_REPLAY_ERROR)
-				tui_source_end(&r->base, TUI_SOURCE_FAILED, "replay stopped after %llu records: %s",
+				tui_source_end(&r->base, TUI_SOURCE_FAILED, "replay ended after %llu records: %s",
 					       (unsigned long long)records, err);
 			else
 				tui_source_end(&r->base, TUI_SOURCE_FINISHED, "replay finished: %llu records",

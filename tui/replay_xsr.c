@@ -12,6 +12,8 @@ struct xsr_replay {
 	struct xsr_reader *reader;
 	struct xsr_item item;
 	char value[32];
+	struct xsr_verdict verdict;
+	bool damaged;
 	int stage; /* after the end: 1 = report the writer's drops, 2 = report unreadable records, 3 = done */
 };
 
@@ -31,22 +33,20 @@ static enum tui_replay_item xsr_next_item(void *ctx, struct xs_exit_record *rec,
 			}
 		}
 		if (x->stage == 2) {
+			/* The same verdict as `exitscope import` gives for this file (common/xsr.h). */
 			x->stage = 3;
-			if (xsr_bad_records(x->reader)) {
-				snprintf(x->value, sizeof(x->value), "%llu",
-					 (unsigned long long)xsr_bad_records(x->reader));
+			x->damaged = xsr_verdict(x->reader, &x->verdict);
+			if (x->damaged && x->verdict.lost_known && x->verdict.lost) {
+				snprintf(x->value, sizeof(x->value), "%llu", (unsigned long long)x->verdict.lost);
 				*key = "counter.dropped.unreadable";
 				*value = x->value;
 				return TUI_REPLAY_META;
 			}
 		}
 		if (x->stage == 3) {
-			if (xsr_complete(x->reader))
+			if (!x->damaged)
 				return TUI_REPLAY_END;
-			/* Damage, or a file cut short at a chunk boundary (the recorder died): say which. */
-			const char *why = xsr_error(x->reader);
-			snprintf(err, errlen, "%s",
-				 why ? why : "the record file has no end chunk (the recording was cut short)");
+			snprintf(err, errlen, "%s", x->verdict.message);
 			return TUI_REPLAY_ERROR;
 		}
 		int rc = xsr_next(x->reader, &x->item);

@@ -38,7 +38,7 @@ struct tui_source {
 	bool live;	   /* exits of this host, now: VM names come from /proc, host facts from this machine */
 	bool lossless;	   /* the source can wait for room in the queue (a replay) instead of losing records */
 	_Atomic int state; /* enum tui_source_state */
-	char message[192]; /* why it ended; written before state changes, read after */
+	char message[640]; /* why it ended; written before state changes, read after */
 };
 
 /* For sources: set the final state with a message ("replay finished: 1000 records", an error). */

@@ -55,11 +55,11 @@ void tui_text_snapshot(FILE *out, unsigned long n, const struct tui_header *h, c
 	print_table(out, "PER VCPU", vcpus);
 	fprintf(out, "\nLATEST EXITS\n");
 	char line[1024];
-	tui_latest_title(TUI_TEXT_WIDTH, reasons->time, line, sizeof(line));
+	tui_latest_title(TUI_TEXT_WIDTH, reasons->time, reasons->symbols, line, sizeof(line));
 	fprintf(out, "%s\n", line);
 	for (size_t i = 0; i < reasons->nlatest && i < TUI_TEXT_LATEST; i++) {
-		tui_latest_line(&reasons->latest[i], reasons->base_ts, reasons->time, TUI_TEXT_WIDTH, line,
-				sizeof(line));
+		tui_latest_line(&reasons->latest[i], reasons->base_ts, reasons->time, reasons->symbols, TUI_TEXT_WIDTH,
+				line, sizeof(line));
 		fprintf(out, "%s\n", line);
 	}
 	fputc('\n', out);

@@ -7,6 +7,7 @@
 
 #include "common/util.h"
 #include "tui/detail.h"
+#include "tui/views.h"
 #include "tui/keys.h"
 
 void tui_layout(int rows, int cols, size_t table_rows_wanted, struct tui_layout *out)
@@ -241,34 +242,25 @@ void tui_ui_filter_result(struct tui_ui *ui, const struct tui_filter *parsed, co
 		tui_ui_message(ui, false, "filter cleared");
 }
 
-static unsigned int detail_key(struct tui_ui *ui, int key, const struct tui_frame *f)
+/* A movement key on a screen of text (detail, symbols, histogram): true when it scrolled. */
+static bool scroll_text(struct tui_ui *ui, int key)
 {
 	int page = ui->layout.rows - 2;
 	long to = move(key, ui->detail_scroll, ui->detail_lines, page);
-	if (to >= 0) {
-		/* Scroll a page of text: the last line may reach the bottom row, no further. */
-		size_t max = ui->detail_lines > (size_t)page ? ui->detail_lines - (size_t)page : 0;
-		ui->detail_scroll = (size_t)to > max ? max : (size_t)to;
+	if (to < 0)
+		return false;
+	/* Scroll a page of text: the last line may reach the bottom row, no further. */
+	size_t max = ui->detail_lines > (size_t)page ? ui->detail_lines - (size_t)page : 0;
+	ui->detail_scroll = (size_t)to > max ? max : (size_t)to;
+	return true;
+}
+
+/* What every screen of text (detail, symbols, histogram) does with a key: scroll, pause, repaint, go back. */
+static unsigned int text_screen_key(struct tui_ui *ui, int key)
+{
+	if (scroll_text(ui, key))
 		return TUI_FX_REDRAW;
-	}
 	switch (key) {
-	case TUI_KEY_LEFT:
-	case TUI_KEY_RIGHT: {
-		if (ui->detail_index == SIZE_MAX) {
-			tui_ui_message(ui, true, "this exit is not in the latest-exits list");
-			return TUI_FX_REDRAW;
-		}
-		size_t i = ui->detail_index;
-		if (key == TUI_KEY_LEFT && i + 1 < f->nlatest)
-			i++;
-		else if (key == TUI_KEY_RIGHT && i > 0)
-			i--;
-		else
-			return 0;
-		open_detail(ui, &f->latest[i], i);
-		ui->latest_sel = i;
-		return TUI_FX_REDRAW;
-	}
 	case ' ':
 		ui->paused = !ui->paused;
 		return TUI_FX_PAUSE | TUI_FX_REDRAW;
@@ -284,6 +276,54 @@ static unsigned int detail_key(struct tui_ui *ui, int key, const struct tui_fram
 	default:
 		return 0;
 	}
+}
+
+static unsigned int detail_key(struct tui_ui *ui, int key, const struct tui_frame *f)
+{
+	if (key != TUI_KEY_LEFT && key != TUI_KEY_RIGHT)
+		return text_screen_key(ui, key);
+	if (ui->detail_index == SIZE_MAX) {
+		tui_ui_message(ui, true, "this exit is not in the latest-exits list");
+		return TUI_FX_REDRAW;
+	}
+	size_t i = ui->detail_index;
+	if (key == TUI_KEY_LEFT && i + 1 < f->nlatest)
+		i++;
+	else if (key == TUI_KEY_RIGHT && i > 0)
+		i--;
+	else
+		return 0;
+	open_detail(ui, &f->latest[i], i);
+	ui->latest_sel = i;
+	return TUI_FX_REDRAW;
+}
+
+/* Lines of the symbols or histogram screen as the frame has them now. */
+static size_t view_lines(const struct tui_ui *ui, const struct tui_frame *f)
+{
+	struct tui_line lines[TUI_VIEW_MAX_LINES];
+	return ui->screen == TUI_SCREEN_SYMBOLS ? tui_symbols_view(f, lines, TUI_VIEW_MAX_LINES)
+						: tui_histogram_view(f, &ui->hist_key, lines, TUI_VIEW_MAX_LINES);
+}
+
+static unsigned int open_view(struct tui_ui *ui, enum tui_screen screen, const struct tui_frame *f)
+{
+	ui->screen = screen;
+	ui->detail_scroll = 0;
+	ui->detail_lines = view_lines(ui, f);
+	return TUI_FX_REDRAW;
+}
+
+static unsigned int view_key(struct tui_ui *ui, int key, const struct tui_frame *f)
+{
+	ui->detail_lines = view_lines(ui, f);
+	if (key == 'y')
+		return open_view(ui, TUI_SCREEN_SYMBOLS, f);
+	if (key == 'H') {
+		ui->screen = TUI_SCREEN_MAIN;
+		return TUI_FX_REDRAW;
+	}
+	return text_screen_key(ui, key);
 }
 
 static unsigned int main_key(struct tui_ui *ui, int key, const struct tui_frame *f, const struct tui_model *m)
@@ -314,6 +354,15 @@ static unsigned int main_key(struct tui_ui *ui, int key, const struct tui_frame 
 		ui->paused = !ui->paused;
 		tui_ui_message(ui, false, ui->paused ? "paused: space resumes" : "resumed");
 		return TUI_FX_PAUSE | TUI_FX_REDRAW;
+	case 'y':
+		return open_view(ui, TUI_SCREEN_SYMBOLS, f);
+	case 'H':
+		if (ui->focus != TUI_PANE_TABLE || ui->sel >= f->nrows) {
+			tui_ui_message(ui, true, "select a row of the table first (H draws its latency histogram)");
+			return TUI_FX_REDRAW;
+		}
+		ui->hist_key = f->rows[ui->sel].agg.key;
+		return open_view(ui, TUI_SCREEN_HISTOGRAM, f);
 	case 'v':
 		ui->view.table = ui->view.table == TUI_TABLE_REASONS ? TUI_TABLE_VCPUS : TUI_TABLE_REASONS;
 		ui->sel_valid = false;
@@ -389,6 +438,9 @@ unsigned int tui_ui_key(struct tui_ui *ui, int key, const struct tui_frame *f, c
 		return TUI_FX_REDRAW;
 	case TUI_SCREEN_DETAIL:
 		return detail_key(ui, key, f);
+	case TUI_SCREEN_SYMBOLS:
+	case TUI_SCREEN_HISTOGRAM:
+		return view_key(ui, key, f);
 	case TUI_SCREEN_MAIN:
 		break;
 	}

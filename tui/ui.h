@@ -10,7 +10,8 @@
  * Keys (main screen): q quit; h ? F1 help; space pause/resume; v reasons/per-vCPU table; s next sort column;
  * c r m x n sort by count, rate, mean latency, max latency, name; I invert the order; f filter; F clear the
  * filter; d refresh interval; Tab switch pane; Up Down PgUp PgDn Home End (j k) move; Enter detail of the
- * selected exit; ^L redraw. Detail: Up Down PgUp PgDn scroll, Left Right older/newer exit, q Esc Enter back.
+ * selected exit; y exits per guest function; H latency histogram of the selected row; ^L redraw. Detail: Up Down
+ * PgUp PgDn scroll, Left Right older/newer exit, q Esc Enter back. Symbols and histogram: scroll, q Esc back.
  */
 #ifndef EXITSCOPE_TUI_UI_H
 #define EXITSCOPE_TUI_UI_H
@@ -23,7 +24,7 @@
 #include "tui/frame.h"
 #include "tui/model.h"
 
-enum tui_screen { TUI_SCREEN_MAIN, TUI_SCREEN_DETAIL, TUI_SCREEN_HELP };
+enum tui_screen { TUI_SCREEN_MAIN, TUI_SCREEN_DETAIL, TUI_SCREEN_HELP, TUI_SCREEN_SYMBOLS, TUI_SCREEN_HISTOGRAM };
 enum tui_pane { TUI_PANE_TABLE, TUI_PANE_LATEST };
 enum tui_prompt { TUI_PROMPT_NONE, TUI_PROMPT_FILTER, TUI_PROMPT_INTERVAL };
 
@@ -73,7 +74,10 @@ struct tui_ui {
 	size_t sel, table_scroll;
 	size_t latest_sel, latest_scroll;
 
-	/* detail screen */
+	/* histogram screen: the table row it shows */
+	struct xs_agg_key hist_key;
+
+	/* detail screen (its scroll position also serves the symbols and histogram screens) */
 	struct xs_exit_record detail;
 	size_t detail_index; /* its place in the frame's latest exits, or SIZE_MAX */
 	size_t detail_lines, detail_scroll;

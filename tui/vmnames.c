@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/text.h"
 #include "tui/host.h"
 
 void tui_vmnames_init(struct tui_vmnames *v, bool live)
@@ -27,8 +28,10 @@ const char *tui_vmnames_get(void *arg, uint32_t pid)
 	for (size_t i = 0; i < v->n; i++)
 		if (v->e[i].pid == pid)
 			return v->e[i].found ? v->e[i].name : (v->run_guest[0] ? v->run_guest : NULL);
-	char name[48];
-	bool found = v->live && tui_process_vm_name(pid, name, sizeof(name));
+	char raw[48], name[48];
+	bool found = v->live && tui_process_vm_name(pid, raw, sizeof(raw));
+	if (found) /* another user's command line: no raw escapes on our screen */
+		xs_text_safe(raw, name, sizeof(name));
 	if (v->n < TUI_VMNAMES) { /* beyond that many VMs, names are looked up each time */
 		v->e[v->n].pid = pid;
 		v->e[v->n].found = found;

@@ -18,7 +18,10 @@ tmp=$out.tmp
 		od -An -v -tx1 "$bin" | awk '{ line = "\t"; for (i = 1; i <= NF; i++) line = line "0x" $i ","; print line }'
 		echo "};"
 		echo "static const struct xs_guest_symbol ${id}_symbols[] = {"
-		nm --defined-only -g "$elf" | awk '$2 ~ /^[TDBR]$/ { printf "\t{ \"%s\", 0x%s },\n", $3, $1 }'
+		# globals first (xs_guest_symbol() finds them by name), then the local labels, which symbolization
+		# needs to tell a guest's functions apart (isr_common, build_idt, ...); absolute symbols are no code
+		nm --defined-only "$elf" | awk '$2 ~ /^[TDBR]$/ { printf "\t{ \"%s\", 0x%s },\n", $3, $1 }'
+		nm --defined-only "$elf" | awk '$2 ~ /^[tdbr]$/ && $3 !~ /^\.L/ { printf "\t{ \"%s\", 0x%s },\n", $3, $1 }'
 		echo "	{ 0, 0 }"
 		echo "};"
 		entries+=("	{ \"$name\", $mode, ${id}_image, sizeof(${id}_image), ${id}_symbols },")

@@ -9,16 +9,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/agg.h"
 #include "common/sink.h"
+#include "common/text.h"
 #include "common/util.h"
 #include "common/xsr.h"
 
 static void test_parse_u64(void **state)
 {
 	(void)state;
+	/* Durations are bounded: 1e300 s once overflowed the conversion to ns. */
+	double secs = 0;
+	assert_true(xs_parse_seconds("2.5", &secs));
+	assert_true(secs == 2.5);
+	assert_true(xs_parse_seconds("1e9", &secs));
+	assert_false(xs_parse_seconds("1e300", &secs));
+	assert_false(xs_parse_seconds("1.1e9", &secs));
+	assert_false(xs_parse_seconds("inf", &secs));
 	uint64_t v = 0;
 	assert_true(xs_parse_u64("0", &v));
 	assert_int_equal(v, 0);
@@ -169,6 +179,145 @@ static void test_xsr_truncated(void **state)
 	free(path);
 }
 
+/* A file that shrinks while it is read: an error naming that, never SIGBUS (the reader once mapped it). */
+static void test_xsr_shrinks_while_read(void **state)
+{
+	(void)state;
+	char err[256];
+	char *path = temp_path();
+	struct xs_sink *s = xsr_sink_open(path, err, sizeof(err));
+	for (uint64_t i = 0; i < 100; i++) {
+		struct xs_exit_record r = make_record(i, 0);
+		xs_sink_write(s, &r, 1);
+		xs_sink_flush(s); /* one chunk per record */
+	}
+	xs_sink_close(s);
+	struct xsr_reader *rd = xsr_open(path, err, sizeof(err));
+	assert_non_null(rd);
+	struct xsr_item it;
+	assert_int_equal(xsr_next(rd, &it), 1);
+	/* To a page boundary inside the 21st chunk: a mapping would fault (SIGBUS) on the next page. */
+	assert_int_equal(truncate(path, 4096), 0);
+	int n = 1, rc;
+	while ((rc = xsr_next(rd, &it)) == 1)
+		n++;
+	assert_int_equal(rc, -1);
+	assert_int_equal(n, 20);
+	assert_non_null(strstr(xsr_error(rd), "the file shrank while it was read"));
+	struct xsr_verdict v;
+	assert_true(xsr_verdict(rd, &v));
+	assert_false(v.lost_known);
+	xsr_close(rd);
+	unlink(path);
+	free(path);
+}
+
+/* Damage inside a chunk: the records lost are counted from the END chunk, or said to be unknown without it. */
+static void test_xsr_lost_counts(void **state)
+{
+	(void)state;
+	char err[256];
+	char *path = temp_path();
+	struct xs_sink *s = xsr_sink_open(path, err, sizeof(err));
+	for (uint64_t i = 0; i < 22; i++) {
+		struct xs_exit_record r = make_record(i, (int)(i % 2)); /* 192- and 576-byte records */
+		xs_sink_write(s, &r, 1);
+	}
+	xs_sink_close(s);
+	FILE *f = fopen(path, "r+b");
+	assert_non_null(f);
+	/* Clear the guest-state flag of the 2nd record (a 576-byte one): its size no longer matches. */
+	struct xs_exit_record probe;
+	assert_int_equal(fseek(f, 32 + 8 + 192, SEEK_SET), 0);
+	assert_int_equal(fread(&probe, XS_RECORD_CORE_SIZE, 1, f), 1);
+	probe.flags &= ~XS_F_GUEST_STATE;
+	assert_int_equal(fseek(f, 32 + 8 + 192, SEEK_SET), 0);
+	assert_int_equal(fwrite(&probe, XS_RECORD_CORE_SIZE, 1, f), 1);
+	fclose(f);
+	struct xsr_reader *rd = xsr_open(path, err, sizeof(err));
+	struct xsr_item it;
+	int n = 0;
+	while (xsr_next(rd, &it) == 1)
+		n += it.kind == XSR_ITEM_RECORD;
+	assert_int_equal(n, 1);
+	struct xsr_verdict v;
+	assert_true(xsr_verdict(rd, &v));
+	assert_true(v.lost_known);
+	assert_int_equal(v.lost, 21); /* not the lost bytes over the core size (which gave 66) */
+	assert_non_null(strstr(v.message, "21 records lost"));
+	xsr_close(rd);
+
+	/* The same without its END chunk (16 bytes + chunk header): the count is unknown, and says so. */
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(truncate(path, st.st_size - 24), 0);
+	rd = xsr_open(path, err, sizeof(err));
+	while (xsr_next(rd, &it) == 1)
+		;
+	assert_true(xsr_verdict(rd, &v));
+	assert_false(v.lost_known);
+	assert_non_null(strstr(v.message, "unknown number of records"));
+	xsr_close(rd);
+	unlink(path);
+	free(path);
+}
+
+/* A damaged header field is named; two files end to end are called concatenated. */
+static void test_xsr_messages(void **state)
+{
+	(void)state;
+	char err[256];
+	char *path = temp_path();
+	struct xs_sink *s = xsr_sink_open(path, err, sizeof(err));
+	struct xs_exit_record r = make_record(1, 0);
+	xs_sink_write(s, &r, 1);
+	xs_sink_close(s);
+	FILE *f = fopen(path, "rb");
+	unsigned char file[4096];
+	size_t len = fread(file, 1, sizeof(file), f);
+	fclose(f);
+	unsigned char bad[4096];
+	memcpy(bad, file, len);
+	bad[12] = 33; /* header size */
+	assert_null(xsr_open_mem(bad, len, err, sizeof(err)));
+	assert_non_null(strstr(err, "corrupt header: header size 33, not 32"));
+	unsigned char twice[8192];
+	memcpy(twice, file, len);
+	memcpy(twice + len, file, len);
+	struct xsr_reader *rd = xsr_open_mem(twice, 2 * len, err, sizeof(err));
+	struct xsr_item it;
+	while (xsr_next(rd, &it) == 1)
+		;
+	assert_non_null(strstr(xsr_error(rd), "files were concatenated"));
+	xsr_close(rd);
+	unlink(path);
+	free(path);
+}
+
+/* Outside text: no control character reaches a terminal raw, JSON stays valid UTF-8. */
+static void test_text_safe(void **state)
+{
+	(void)state;
+	assert_int_equal(xs_utf8_char_len((const unsigned char *)"\xc3\xa9", 2), 2);
+	assert_int_equal(xs_utf8_char_len((const unsigned char *)"\xc0\xaf", 2), 0);	     /* overlong */
+	assert_int_equal(xs_utf8_char_len((const unsigned char *)"\xed\xa0\x80", 3), 0);     /* surrogate */
+	assert_int_equal(xs_utf8_char_len((const unsigned char *)"\xf4\x90\x80\x80", 4), 0); /* > U+10FFFF */
+	assert_int_equal(xs_utf8_char_len((const unsigned char *)"\xe2\x82", 2), 0);	     /* cut short */
+	char buf[128];
+	assert_string_equal(xs_text_safe("a\x1b[2Jb\x07\xc2\x9b"
+					 "c\xff\xc3\xa9",
+					 buf, sizeof(buf)),
+			    "a\\x1b[2Jb\\x07\\xc2\\x9bc\\xff\xc3\xa9");
+	assert_string_equal(xs_text_safe("abc\x1b", buf, 6), "abc"); /* an escape that does not fit is left out */
+	char *json = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&json, &len);
+	xs_json_fputs(f, "q\"\\\n\x01\xc2\x85\xff\xc3\xa9");
+	fclose(f);
+	assert_string_equal(json, "\"q\\\"\\\\\\n\\u0001\\u0085\\ufffd\xc3\xa9\"");
+	free(json);
+}
+
 static void test_xsr_rejects(void **state)
 {
 	(void)state;
@@ -317,10 +466,18 @@ static void test_tee_and_locked(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_u64),      cmocka_unit_test(test_xsr_round_trip),
-		cmocka_unit_test(test_xsr_truncated),  cmocka_unit_test(test_xsr_rejects),
-		cmocka_unit_test(test_hist),	       cmocka_unit_test(test_agg),
-		cmocka_unit_test(test_tee_and_locked), cmocka_unit_test(test_agg_many_groups),
+		cmocka_unit_test(test_parse_u64),
+		cmocka_unit_test(test_xsr_round_trip),
+		cmocka_unit_test(test_xsr_truncated),
+		cmocka_unit_test(test_xsr_rejects),
+		cmocka_unit_test(test_xsr_shrinks_while_read),
+		cmocka_unit_test(test_xsr_lost_counts),
+		cmocka_unit_test(test_xsr_messages),
+		cmocka_unit_test(test_text_safe),
+		cmocka_unit_test(test_hist),
+		cmocka_unit_test(test_agg),
+		cmocka_unit_test(test_tee_and_locked),
+		cmocka_unit_test(test_agg_many_groups),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

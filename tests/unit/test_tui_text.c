@@ -328,11 +328,11 @@ static void test_latest_line(void **state)
 	(void)state;
 	struct xs_exit_record r = io_exit();
 	char line[512];
-	tui_latest_line(&r, 4000000000ull, TUI_TIME_LATENCY, 80, line, sizeof(line));
+	tui_latest_line(&r, 4000000000ull, TUI_TIME_LATENCY, NULL, 80, line, sizeof(line));
 	assert_non_null(strstr(line, "1.000000"));
 	assert_non_null(strstr(line, "vmx IO_INSTRUCTION"));
 	assert_non_null(strstr(line, "port=0x3f8"));
-	tui_latest_line(&r, 4000000000ull, TUI_TIME_LATENCY, 150, line, sizeof(line));
+	tui_latest_line(&r, 4000000000ull, TUI_TIME_LATENCY, NULL, 150, line, sizeof(line));
 	assert_non_null(strstr(line, "1.50us"));
 	assert_non_null(strstr(line, "1000"));
 	/* No qualification fields (VMX MSR write): the detail union speaks instead. */
@@ -341,7 +341,7 @@ static void test_latest_line(void **state)
 	r.detail_kind = XS_D_MSR;
 	r.detail.msr.index = 0x6e0;
 	r.detail.msr.is_write = 1;
-	tui_latest_line(&r, 0, TUI_TIME_LATENCY, 80, line, sizeof(line));
+	tui_latest_line(&r, 0, TUI_TIME_LATENCY, NULL, 80, line, sizeof(line));
 	assert_non_null(strstr(line, "msr=0x6e0 WRMSR"));
 }
 

@@ -29,3 +29,8 @@ grep '^xs-vm:' "$work/console.log" | sed 's/\r$//'
 [ $rc -eq 0 ] || fail "running the test host failed"
 out=$work/out
 python3 tests/vm/lib/check.py "$out" "$BUILD/static/guests/mixed_64.bin"
+rc=$?
+# guest symbols resolve the RIPs recorded here (analysis/; docs/analysis.md)
+tests/vm/lib/symbols-check.sh "$static" "$out" "$BUILD/static/guests/mixed_64.elf" \
+	"$BUILD/static/guests/probe_64.elf" || rc=1
+exit $rc

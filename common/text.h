@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Text that came from outside (record metadata such as host names and guest command lines, database cells,
+ * process names) on its way to a terminal or a JSON document: a terminal must never receive a raw escape
+ * sequence from it, and JSON must stay valid UTF-8 whatever bytes it held.
+ */
+#ifndef EXITSCOPE_TEXT_H
+#define EXITSCOPE_TEXT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/*
+ * The length of the valid UTF-8 character at s (1-4; at most n bytes looked at), or 0 when the bytes there
+ * are not one (a stray continuation byte, an overlong form, a surrogate, beyond U+10FFFF, cut short).
+ */
+size_t xs_utf8_char_len(const unsigned char *s, size_t n);
+
+/*
+ * s made safe for a terminal into buf (len bytes, always terminated; cut at a character boundary): control
+ * characters (C0, DEL, C1) and bytes that are not valid UTF-8 become the four visible characters \xNN.
+ * Returns buf.
+ */
+char *xs_text_safe(const char *s, char *buf, size_t len);
+/* The same, malloc'd (never NULL). */
+char *xs_text_safe_dup(const char *s);
+
+/* s as a JSON string with its quotes: escapes, control characters as \u00NN, invalid UTF-8 as U+FFFD. */
+void xs_json_fputs(FILE *out, const char *s);
+
+#endif

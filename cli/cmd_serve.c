@@ -2,7 +2,7 @@
 /*
  * exitscope serve: a Prometheus / OpenMetrics endpoint over the exits of a source (cli/sources.h: the host's
  * VMs through the collector, a guest launched here, or a replay of a stored run). The source feeds the shared
- * aggregator (export/metrics.h) through a sink; scrapes render from the aggregator, never from records.
+ * aggregator (fleet/metrics.h) through a sink; scrapes render from the aggregator, never from records.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,8 +18,8 @@
 #include "cli/sources.h"
 #include "cli/summary.h"
 #include "common/util.h"
-#include "export/http_server.h"
-#include "export/metrics.h"
+#include "fleet/http_server.h"
+#include "fleet/metrics.h"
 #include "tui/vmnames.h"
 
 static void usage(FILE *out)

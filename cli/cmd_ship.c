@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * exitscope ship: send a store's exits to ClickHouse over its HTTP interface, resumable and exactly once
- * (export/ship.h, docs/fleet.md); with --follow, keep sending while a recording adds exits.
+ * (fleet/ship.h, docs/fleet.md); with --follow, keep sending while a recording adds exits.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -11,7 +11,7 @@
 
 #include "cli/command.h"
 #include "common/util.h"
-#include "export/ship.h"
+#include "fleet/ship.h"
 
 static void usage(FILE *out)
 {

@@ -5,8 +5,8 @@
  * cause ("cannot reach ClickHouse at http://127.0.0.1:8123: Couldn't connect to server", "ClickHouse error 60:
  * Table exitscope.exits doesn't exist."). Not thread-safe: one connection, reused (HTTP keep-alive).
  */
-#ifndef EXITSCOPE_EXPORT_CLICKHOUSE_H
-#define EXITSCOPE_EXPORT_CLICKHOUSE_H
+#ifndef EXITSCOPE_FLEET_CLICKHOUSE_H
+#define EXITSCOPE_FLEET_CLICKHOUSE_H
 
 #include <stddef.h>
 #include <stdint.h>

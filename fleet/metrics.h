@@ -10,8 +10,8 @@
  * vcpu="other". Latency histograms are per (isa, reason) over all VMs, on fixed power-of-two bucket bounds.
  * So at most (max_vms + 1) x (max_vcpus + 1) x reasons exit series exist, whatever the host runs.
  */
-#ifndef EXITSCOPE_EXPORT_METRICS_H
-#define EXITSCOPE_EXPORT_METRICS_H
+#ifndef EXITSCOPE_FLEET_METRICS_H
+#define EXITSCOPE_FLEET_METRICS_H
 
 #include <stdint.h>
 #include <stdio.h>

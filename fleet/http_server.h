@@ -6,8 +6,8 @@
  * the server thread does nothing else. Why not libmicrohttpd: one path, one verb, one client (Prometheus)
  * need ~200 lines we can fuzz and reason about, where the library brings its own thread pools and options.
  */
-#ifndef EXITSCOPE_EXPORT_HTTP_SERVER_H
-#define EXITSCOPE_EXPORT_HTTP_SERVER_H
+#ifndef EXITSCOPE_FLEET_HTTP_SERVER_H
+#define EXITSCOPE_FLEET_HTTP_SERVER_H
 
 #include <stddef.h>
 #include <stdint.h>

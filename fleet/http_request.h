@@ -4,8 +4,8 @@
  * end of the header block. Only what a scrape needs is extracted (method, path without the query, version);
  * header fields are checked for shape and skipped. Pure: no I/O, the input is any bytes from the network.
  */
-#ifndef EXITSCOPE_EXPORT_HTTP_REQUEST_H
-#define EXITSCOPE_EXPORT_HTTP_REQUEST_H
+#ifndef EXITSCOPE_FLEET_HTTP_REQUEST_H
+#define EXITSCOPE_FLEET_HTTP_REQUEST_H
 
 #include <stddef.h>
 

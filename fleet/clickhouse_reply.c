@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
-/* Parsing ClickHouse's HTTP replies (export/clickhouse_reply.h). */
+/* Parsing ClickHouse's HTTP replies (fleet/clickhouse_reply.h). */
 #include <stdio.h>
 #include <string.h>
 
 #include "common/util.h"
-#include "export/clickhouse_reply.h"
+#include "fleet/clickhouse_reply.h"
 
 static const char *find(const char *hay, size_t len, const char *needle)
 {

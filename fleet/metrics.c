@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Prometheus text exposition of the shared aggregator (export/metrics.h). */
+/* Prometheus text exposition of the shared aggregator (fleet/metrics.h). */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +8,7 @@
 
 #include "common/util.h"
 #include "decoder/decoder.h"
-#include "export/metrics.h"
+#include "fleet/metrics.h"
 
 /* Latency histogram bounds: 2^k - 1 ns for k in [LAT_K_MIN, LAT_K_MAX]; each is the top of a histogram octave
  * of common/agg.h, so the cumulative counts are exact, not interpolated. 255 ns .. ~1.07 s. */

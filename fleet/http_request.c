@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* The request-head parser of the metrics endpoint (export/http_request.h). */
+/* The request-head parser of the metrics endpoint (fleet/http_request.h). */
 #include <string.h>
 
-#include "export/http_request.h"
+#include "fleet/http_request.h"
 
 /* RFC 9110 tchar: the characters of a method or a header field name. */
 static int is_tchar(unsigned char c)

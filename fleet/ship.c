@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Shipping a store's exits to ClickHouse, resumable and exactly once (export/ship.h). */
+/* Shipping a store's exits to ClickHouse, resumable and exactly once (fleet/ship.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -15,9 +15,9 @@
 #include "db/store.h"
 #include "decoder/decoder.h"
 #include "exitscope/record.h"
-#include "export/clickhouse.h"
-#include "export/clickhouse_reply.h"
-#include "export/ship.h"
+#include "fleet/clickhouse.h"
+#include "fleet/clickhouse_reply.h"
+#include "fleet/ship.h"
 
 /* The table, in column order: the INSERTs send every column in this order, and a table found with other
  * columns is refused. */

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "export/clickhouse_reply.h"
+#include "fleet/clickhouse_reply.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

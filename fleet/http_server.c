@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* The metrics endpoint's HTTP/1.1 server (export/http_server.h). */
+/* The metrics endpoint's HTTP/1.1 server (fleet/http_server.h). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "common/util.h"
-#include "export/http_request.h"
-#include "export/http_server.h"
+#include "fleet/http_request.h"
+#include "fleet/http_server.h"
 
 struct xs_http_server {
 	int fd;

@@ -3,8 +3,8 @@
  * Reading what ClickHouse's HTTP interface answers (pure; the input is any bytes from the network): its
  * exception text, made one line, and TabSeparated result rows.
  */
-#ifndef EXITSCOPE_EXPORT_CLICKHOUSE_REPLY_H
-#define EXITSCOPE_EXPORT_CLICKHOUSE_REPLY_H
+#ifndef EXITSCOPE_FLEET_CLICKHOUSE_REPLY_H
+#define EXITSCOPE_FLEET_CLICKHOUSE_REPLY_H
 
 #include <stdbool.h>
 #include <stddef.h>

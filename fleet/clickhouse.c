@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* ClickHouse's HTTP interface through libcurl (export/clickhouse.h). */
+/* ClickHouse's HTTP interface through libcurl (fleet/clickhouse.h). */
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -7,8 +7,8 @@
 #include <zlib.h>
 
 #include "common/util.h"
-#include "export/clickhouse.h"
-#include "export/clickhouse_reply.h"
+#include "fleet/clickhouse.h"
+#include "fleet/clickhouse_reply.h"
 
 #define REPLY_MAX (64u << 20) /* a reply larger than this is refused: ship's queries return a few rows */
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests for export/: the HTTP request parser, ClickHouse reply parsing, the metrics text and its
+/* Unit tests for fleet/: the HTTP request parser, ClickHouse reply parsing, the metrics text and its
  * cardinality bound, the ClickHouse table statement. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,11 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "export/clickhouse.h"
-#include "export/clickhouse_reply.h"
-#include "export/http_request.h"
-#include "export/metrics.h"
-#include "export/ship.h"
+#include "fleet/clickhouse.h"
+#include "fleet/clickhouse_reply.h"
+#include "fleet/http_request.h"
+#include "fleet/metrics.h"
+#include "fleet/ship.h"
 
 static enum xs_http_parse parse(const char *s, struct xs_http_request *r)
 {

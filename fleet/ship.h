@@ -12,8 +12,8 @@
  * equals the store's up to that id (else the table was changed by someone else: refused), and sends from the
  * next id. The sidecar records the acknowledged state for people and scripts; the server's prefix decides.
  */
-#ifndef EXITSCOPE_EXPORT_SHIP_H
-#define EXITSCOPE_EXPORT_SHIP_H
+#ifndef EXITSCOPE_FLEET_SHIP_H
+#define EXITSCOPE_FLEET_SHIP_H
 
 #include <stdatomic.h>
 #include <stdbool.h>

@@ -37,7 +37,7 @@ static void usage(FILE *out)
 		"%s"
 		"Metrics:\n"
 		"      --metrics ADDR:PORT   where to listen: 127.0.0.1:9464, [::1]:9464, :9464 (every address)\n"
-		"      --max-vms N           VMs with their own series, the busiest first; the rest are pid=\"other\"\n"
+		"      --max-vms N           VMs with their own series (kept once given); the rest are pid=\"other\"\n"
 		"                            (default %u)\n"
 		"      --max-vcpus N         vCPUs of a VM with their own series; the rest vcpu=\"other\" (default "
 		"%u)\n"
@@ -161,6 +161,7 @@ static int cmd_serve(int argc, char **argv)
 	tui_vmnames_init(&names, src->live);
 	struct xs_metrics *m =
 		xs_metrics_new((unsigned int)a.max_vms, (unsigned int)a.max_vcpus, tui_vmnames_get, &names);
+	xs_metrics_set_live(m, src->live);
 	struct endpoint ep = {m};
 	char err[512];
 	struct xs_http_server *server = xs_http_server_start(a.metrics, handle, &ep, err, sizeof(err));

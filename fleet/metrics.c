@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* Prometheus text exposition of the shared aggregator (fleet/metrics.h). */
+#include <errno.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -15,6 +18,19 @@
 #define LAT_K_MIN 8
 #define LAT_K_MAX 30
 
+/* What a pid's exits are exported as. */
+enum vm_state { VM_NEW, VM_OWN, VM_OTHER, VM_GONE };
+
+struct vm_slot {
+	bool used;
+	uint32_t pid;
+	enum vm_state state;
+	unsigned int rank;   /* VM_OWN: the order it got its slot, for a stable output order */
+	uint64_t gone_since; /* VM_OWN: when its process was first seen gone (0: alive) */
+	uint32_t *vcpus;     /* VM_OWN: the vCPUs with their own series (at most max_vcpus) */
+	unsigned int nvcpus;
+};
+
 struct xs_metrics {
 	pthread_mutex_t lock;
 	struct xs_agg *agg;
@@ -28,6 +44,10 @@ struct xs_metrics {
 	int running;
 	uint64_t scrapes;
 	double last_render_s;
+	struct vm_slot *vms; /* every pid seen, and whether it has its own series (sticky: see vm_assign) */
+	size_t vm_cap, vm_used;
+	unsigned int n_own, next_rank;
+	int live;	     /* the pids are processes of this host: one that is gone gives its slot up */
 	uint32_t named[256]; /* pids whose name was looked up (direct-mapped by pid): at first sight, while the
 				process still exists, not only at the next scrape */
 	struct xs_sink sink;
@@ -54,6 +74,9 @@ void xs_metrics_free(struct xs_metrics *m)
 	if (!m)
 		return;
 	xs_agg_free(m->agg);
+	for (size_t i = 0; i < m->vm_cap; i++)
+		free(m->vms[i].vcpus);
+	free(m->vms);
 	free(m->cpu_ring_full);
 	free(m->cpu_lost);
 	pthread_mutex_destroy(&m->lock);
@@ -143,6 +166,13 @@ struct xs_sink *xs_metrics_sink(struct xs_metrics *m)
 	return &m->sink;
 }
 
+void xs_metrics_set_live(struct xs_metrics *m, int live)
+{
+	pthread_mutex_lock(&m->lock);
+	m->live = live;
+	pthread_mutex_unlock(&m->lock);
+}
+
 void xs_metrics_set_running(struct xs_metrics *m, int running)
 {
 	pthread_mutex_lock(&m->lock);
@@ -205,7 +235,7 @@ static int by_count_desc(const void *a, const void *b)
 	return x->key.pid < y->key.pid ? -1 : x->key.pid > y->key.pid;
 }
 
-/* Cells grouped for output: the VM's rank (max_vms = "other"), the vCPU's rank within it, the reason. */
+/* Cells grouped for output: the VM's slot order (RANK_OTHER: "other"), the vCPU (UINT32_MAX: "other"), the reason. */
 struct series {
 	unsigned int vm_rank, vcpu_slot; /* vcpu_slot: UINT32_MAX for "other" */
 	uint32_t pid, vcpu;
@@ -226,66 +256,130 @@ static int series_order(const void *a, const void *b)
 	return x->reason < y->reason ? -1 : x->reason > y->reason;
 }
 
-static unsigned int rank_of(const struct xs_agg_row *top, size_t ntop, uint32_t pid)
+#define RANK_OTHER UINT32_MAX
+/* A VM whose process is gone keeps its series this long (Prometheus's staleness window), so its last exits
+ * are scraped before its slot goes to another VM. */
+#define GONE_GRACE_NS (300ull * 1000000000ull)
+
+/* The slot of pid, made (VM_NEW) when missing. */
+static struct vm_slot *vm_slot(struct xs_metrics *m, uint32_t pid)
 {
-	for (size_t i = 0; i < ntop; i++)
-		if (top[i].key.pid == pid)
-			return (unsigned int)i;
-	return UINT32_MAX;
+	if ((m->vm_used + 1) * 2 > m->vm_cap) {
+		size_t cap = m->vm_cap ? m->vm_cap * 2 : 64;
+		struct vm_slot *v = xs_calloc(cap, sizeof(*v));
+		for (size_t i = 0; i < m->vm_cap; i++) {
+			if (!m->vms[i].used)
+				continue;
+			size_t j = (m->vms[i].pid * 2654435761u) & (cap - 1);
+			while (v[j].used)
+				j = (j + 1) & (cap - 1);
+			v[j] = m->vms[i];
+		}
+		free(m->vms);
+		m->vms = v;
+		m->vm_cap = cap;
+	}
+	size_t i = (pid * 2654435761u) & (m->vm_cap - 1);
+	while (m->vms[i].used && m->vms[i].pid != pid)
+		i = (i + 1) & (m->vm_cap - 1);
+	if (!m->vms[i].used) {
+		m->vms[i] = (struct vm_slot){.used = true, .pid = pid, .state = VM_NEW};
+		m->vm_used++;
+	}
+	return &m->vms[i];
+}
+
+/*
+ * Which pids and vCPUs get their own series. Sticky, so every series is a true counter: a VM that got a slot
+ * keeps it, and one folded into "other" stays there (moving it out would make "other" go down, which
+ * Prometheus reads as a counter reset). New VMs take free slots, the busiest first. With a live source a VM
+ * whose process has been gone for GONE_GRACE_NS gives its slot up: its series end, and its exits are not
+ * added to "other".
+ */
+static void vm_assign(struct xs_metrics *m, const struct xs_agg_row *pids, size_t npids, const struct xs_agg_row *vcpus,
+		      size_t nvcpus)
+{
+	uint64_t now = xs_now_ns();
+	for (size_t i = 0; m->live && i < m->vm_cap; i++) {
+		struct vm_slot *v = &m->vms[i];
+		if (!v->used || v->state != VM_OWN || !(kill((pid_t)v->pid, 0) && errno == ESRCH))
+			continue;
+		if (!v->gone_since)
+			v->gone_since = now;
+		else if (now - v->gone_since >= GONE_GRACE_NS) { /* its last exits have long been scraped */
+			v->state = VM_GONE;
+			m->n_own--;
+		}
+	}
+	for (size_t i = 0; i < npids; i++) { /* pids: busiest first */
+		struct vm_slot *v = vm_slot(m, pids[i].key.pid);
+		if (v->state != VM_NEW)
+			continue;
+		if (m->n_own < m->max_vms) {
+			v->state = VM_OWN;
+			v->rank = m->next_rank++;
+			m->n_own++;
+		} else {
+			v->state = VM_OTHER;
+		}
+	}
+	for (size_t i = 0; i < nvcpus; i++) { /* vCPUs: busiest first */
+		struct vm_slot *v = vm_slot(m, vcpus[i].key.pid);
+		if (v->state != VM_OWN || v->nvcpus >= m->max_vcpus)
+			continue;
+		unsigned int j = 0;
+		while (j < v->nvcpus && v->vcpus[j] != vcpus[i].key.vcpu)
+			j++;
+		if (j == v->nvcpus) {
+			v->vcpus = xs_realloc(v->vcpus, (v->nvcpus + 1) * sizeof(*v->vcpus));
+			v->vcpus[v->nvcpus++] = vcpus[i].key.vcpu;
+		}
+	}
 }
 
 /* The exit counters, folded to the cardinality bound. Called with the lock held. */
 static void render_exits(struct xs_metrics *m, FILE *out)
 {
-	struct xs_agg_row *pids, *cells;
+	struct xs_agg_row *pids, *cells, *vcpus;
 	size_t npids = xs_agg_rollup(m->agg, NULL, XS_AGG_BY_PID, &pids);
-	qsort(pids, npids, sizeof(*pids), by_count_desc);
-	size_t ntop = npids < m->max_vms ? npids : m->max_vms;
-	size_t ncells = xs_agg_rollup(m->agg, NULL, XS_AGG_BY_CELL, &cells);
-
-	/* Per top VM, its vCPUs by count: the first max_vcpus keep their own series. */
-	struct xs_agg_row *vcpus;
 	size_t nvcpus = xs_agg_rollup(m->agg, NULL, XS_AGG_BY_VCPU, &vcpus);
+	size_t ncells = xs_agg_rollup(m->agg, NULL, XS_AGG_BY_CELL, &cells);
+	qsort(pids, npids, sizeof(*pids), by_count_desc);
 	qsort(vcpus, nvcpus, sizeof(*vcpus), by_count_desc);
-	unsigned int *vcpu_rank = xs_calloc(nvcpus ? nvcpus : 1, sizeof(*vcpu_rank));
-	unsigned int *seen = xs_calloc(ntop ? ntop : 1, sizeof(*seen));
-	for (size_t i = 0; i < nvcpus; i++) {
-		unsigned int r = rank_of(pids, ntop, vcpus[i].key.pid);
-		vcpu_rank[i] = r == UINT32_MAX ? UINT32_MAX : seen[r]++;
-	}
+	vm_assign(m, pids, npids, vcpus, nvcpus);
 
 	struct series *s = xs_calloc(ncells ? ncells : 1, sizeof(*s));
+	size_t ns = 0;
 	for (size_t i = 0; i < ncells; i++) {
 		const struct xs_agg_key *k = &cells[i].key;
-		unsigned int r = rank_of(pids, ntop, k->pid);
-		s[i].vm_rank = r == UINT32_MAX ? (unsigned int)ntop : r;
-		s[i].vcpu_slot = UINT32_MAX;
-		if (r != UINT32_MAX)
-			for (size_t j = 0; j < nvcpus; j++)
-				if (vcpus[j].key.pid == k->pid && vcpus[j].key.vcpu == k->vcpu) {
-					if (vcpu_rank[j] < m->max_vcpus)
-						s[i].vcpu_slot = k->vcpu;
-					break;
-				}
-		s[i].pid = k->pid;
-		s[i].vcpu = k->vcpu;
-		s[i].isa = k->isa;
-		s[i].reason = k->reason;
-		s[i].count = cells[i].stats.count;
+		const struct vm_slot *v = vm_slot(m, k->pid);
+		if (v->state == VM_GONE)
+			continue;
+		struct series *e = &s[ns++];
+		e->vm_rank = v->state == VM_OWN ? v->rank : RANK_OTHER;
+		e->vcpu_slot = UINT32_MAX;
+		for (unsigned int j = 0; v->state == VM_OWN && j < v->nvcpus; j++)
+			if (v->vcpus[j] == k->vcpu)
+				e->vcpu_slot = k->vcpu;
+		e->pid = k->pid;
+		e->vcpu = k->vcpu;
+		e->isa = k->isa;
+		e->reason = k->reason;
+		e->count = cells[i].stats.count;
 	}
-	qsort(s, ncells, sizeof(*s), series_order);
+	qsort(s, ns, sizeof(*s), series_order);
 
 	family(out, "exitscope_exits_total", "counter",
-	       "VM exits per VM (pid, name), vCPU and exit reason; VMs beyond the busiest --max-vms as pid=\"other\", "
-	       "vCPUs beyond --max-vcpus of a VM as vcpu=\"other\".");
-	for (size_t i = 0; i < ncells;) {
+	       "VM exits per VM (pid, name), vCPU and exit reason; VMs past --max-vms as pid=\"other\", vCPUs past "
+	       "--max-vcpus of a VM as vcpu=\"other\" (slots are kept: every series only grows).");
+	for (size_t i = 0; i < ns;) {
 		size_t j = i;
 		uint64_t sum = 0;
-		while (j < ncells && s[j].vm_rank == s[i].vm_rank && s[j].vcpu_slot == s[i].vcpu_slot &&
+		while (j < ns && s[j].vm_rank == s[i].vm_rank && s[j].vcpu_slot == s[i].vcpu_slot &&
 		       s[j].isa == s[i].isa && s[j].reason == s[i].reason)
 			sum += s[j++].count;
 		fputs("exitscope_exits_total{", out);
-		if (s[i].vm_rank == ntop) {
+		if (s[i].vm_rank == RANK_OTHER) {
 			fputs("pid=\"other\",vm=\"other\",vcpu=\"other\",", out);
 		} else {
 			const char *name = m->vm_name ? m->vm_name(m->vm_name_arg, s[i].pid) : NULL;
@@ -305,11 +399,18 @@ static void render_exits(struct xs_metrics *m, FILE *out)
 		fprintf(out, "} %llu\n", (unsigned long long)sum);
 		i = j;
 	}
-	family(out, "exitscope_vms", "gauge", "VMs (host processes) seen, and how many are folded into pid=\"other\".");
-	fprintf(out, "exitscope_vms{kind=\"seen\"} %zu\nexitscope_vms{kind=\"folded\"} %zu\n", npids, npids - ntop);
+	size_t folded = 0, gone = 0;
+	for (size_t i = 0; i < m->vm_cap; i++) {
+		folded += m->vms[i].used && m->vms[i].state == VM_OTHER;
+		gone += m->vms[i].used && m->vms[i].state == VM_GONE;
+	}
+	family(out, "exitscope_vms", "gauge",
+	       "VMs (host processes) seen; folded into pid=\"other\"; gone (their slot given up, their series ended).");
+	fprintf(out,
+		"exitscope_vms{kind=\"seen\"} %zu\nexitscope_vms{kind=\"folded\"} %zu\nexitscope_vms{kind=\"gone\"} "
+		"%zu\n",
+		npids, folded, gone);
 	free(s);
-	free(seen);
-	free(vcpu_rank);
 	free(vcpus);
 	free(cells);
 	free(pids);

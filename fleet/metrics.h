@@ -4,11 +4,13 @@
  * (common/agg.h), and a renderer of the text exposition format (version 0.0.4) from that aggregator.
  *
  * Scrapes cost bounded work: a scrape walks the aggregator's cells (one per pid x vCPU x reason seen), never the
- * records, and holds the lock only for those walks. Label cardinality is bounded: per-VM series exist for the
- * max_vms VMs with the most exits; the rest are summed into pid="other",vm="other" (and how many VMs were
- * folded is itself a gauge); within a VM the max_vcpus busiest vCPUs get their own series, the rest
- * vcpu="other". Latency histograms are per (isa, reason) over all VMs, on fixed power-of-two bucket bounds.
- * So at most (max_vms + 1) x (max_vcpus + 1) x reasons exit series exist, whatever the host runs.
+ * records, and holds the lock only for those walks. Label cardinality is bounded: at most max_vms VMs have
+ * their own series, given to new VMs while slots are free (the busiest first when several arrive at once) and
+ * kept; the rest are summed into pid="other",vm="other" (how many is itself a gauge); within a VM the first
+ * max_vcpus vCPUs seen (the busiest first) have their own series, the rest vcpu="other". Slots are sticky so
+ * every series only grows (a true counter); with a live source a VM whose process has been gone for 5 minutes
+ * gives its slot up. Latency histograms are per (isa, reason) over all VMs, on fixed power-of-two bucket bounds. So at
+ * most (max_vms + 1) x (max_vcpus + 1) x reasons exit series exist, whatever the host runs.
  */
 #ifndef EXITSCOPE_FLEET_METRICS_H
 #define EXITSCOPE_FLEET_METRICS_H
@@ -39,6 +41,9 @@ void xs_metrics_free(struct xs_metrics *m);
  * per-CPU figures come), counter.dropped.ring.per_cpu and counter.lost.perf.per_cpu ("CPU:COUNT,...").
  */
 struct xs_sink *xs_metrics_sink(struct xs_metrics *m);
+
+/* The pids are live processes of this host (the collector): a VM whose process is gone gives its slot up. */
+void xs_metrics_set_live(struct xs_metrics *m, int live);
 
 /* Whether the source still runs (the exitscope_source_running gauge). */
 void xs_metrics_set_running(struct xs_metrics *m, int running);

@@ -258,13 +258,44 @@ static void test_metrics_bound(void **state)
 	xs_metrics_free(m);
 }
 
+/* Slots are sticky: a VM folded into "other" stays there when it becomes the busiest, so "other" never goes
+ * down; a VM with its own series keeps it. */
+static void test_metrics_sticky(void **state)
+{
+	(void)state;
+	struct xs_metrics *m = xs_metrics_new(1, 1, NULL, NULL);
+	struct xs_sink *s = xs_metrics_sink(m);
+	struct xs_exit_record a = rec(100, 0, 10, 0), b = rec(200, 0, 10, 0), b1 = rec(200, 1, 10, 0);
+	xs_sink_write(s, &a, 1);
+	xs_sink_write(s, &a, 1);
+	xs_sink_write(s, &b, 1);
+	char *t = render(m);
+	assert_non_null(
+		strstr(t, "exitscope_exits_total{pid=\"100\",vm=\"\",vcpu=\"0\",isa=\"vmx\",reason=\"CPUID\"} 2\n"));
+	assert_non_null(strstr(
+		t,
+		"exitscope_exits_total{pid=\"other\",vm=\"other\",vcpu=\"other\",isa=\"vmx\",reason=\"CPUID\"} 1\n"));
+	free(t);
+	for (int i = 0; i < 10; i++) /* pid 200 becomes the busiest VM, and its vCPU 1 the busiest vCPU */
+		xs_sink_write(s, &b1, 1);
+	t = render(m);
+	assert_non_null(
+		strstr(t, "exitscope_exits_total{pid=\"100\",vm=\"\",vcpu=\"0\",isa=\"vmx\",reason=\"CPUID\"} 2\n"));
+	assert_non_null(strstr(
+		t,
+		"exitscope_exits_total{pid=\"other\",vm=\"other\",vcpu=\"other\",isa=\"vmx\",reason=\"CPUID\"} 11\n"));
+	assert_null(strstr(t, "pid=\"200\""));
+	free(t);
+	xs_metrics_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_http_request),   cmocka_unit_test(test_clickhouse_error_line),
 		cmocka_unit_test(test_clickhouse_tsv), cmocka_unit_test(test_clickhouse_quote_and_url),
 		cmocka_unit_test(test_create_sql),     cmocka_unit_test(test_metrics_text),
-		cmocka_unit_test(test_metrics_bound),
+		cmocka_unit_test(test_metrics_bound),  cmocka_unit_test(test_metrics_sticky),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,6 +16,7 @@
 #include "cli/output.h"
 #include "cli/print_sink.h"
 #include "cli/summary.h"
+#include "cli/vmx_lists.h"
 #include "common/agg.h"
 #include "common/sink.h"
 #include "common/util.h"
@@ -28,11 +29,14 @@ static const char usage_text[] =
 	"                     [--mode real|protected|long] [--vcpus N] [--mem MB] [--iterations N]\n"
 	"                     [--duration S] [--param NAME=VALUE]... [--controls FILE]... [--control KEY=VALUE]...\n"
 	"                     [--no-default-controls] [--allow-unsupported] [-o OUTPUT] [--print] [--json]\n"
-	"                     [--no-record]\n"
+	"                     [--no-record] [--backend kvm|vmx|auto] [--cpu-model NAME]\n"
 	"       exitscope run --list-guests\n"
+	"       exitscope run --list-cpu-models\n"
+	"       exitscope run [--backend vmx|kvm] [--cpu-model NAME] --list-controls\n"
 	"       exitscope run --guest NAME [--mode MODE] --describe\n"
 	"\n"
-	"Run a guest under KVM, one thread per vCPU, record every exit that reaches user space and print a\n"
+	"Run a guest under KVM (or on exitscope's own VT-x layer, --backend vmx), one thread per vCPU, record every "
+	"exit that reaches user space and print a\n"
 	"summary per exit reason. Records go to OUTPUT (*.xsr record file, or the store) when -o is given; without\n"
 	"it only the summary is kept. Ctrl-C stops the run and keeps everything recorded.\n"
 	"\n"
@@ -53,6 +57,11 @@ static const char usage_text[] =
 	"  --print                 also print every record, one line each (JSON lines with --json)\n"
 	"  --json                  the summary as one JSON object\n"
 	"  --no-record             handle exits but record nothing (the benchmark's baseline)\n"
+	"  --backend B             kvm (the KVM API), vmx (the kmod-vmx VT-x core; inside Bochs on hosts without\n"
+	"                          its module) or auto (default: kvm when the KVM device opens, else vmx)\n"
+	"  --cpu-model NAME        vmx: the emulated Intel CPU (default: the model with the most VMX controls)\n"
+	"  --list-cpu-models       vmx: every CPU model with its VMX controls\n"
+	"  --list-controls         every control of the backend, supported yes/no (vmx: for the CPU model)\n"
 	"\n"
 	"EXITSCOPE_KVM names the KVM device when it is not /dev/kvm.\n";
 
@@ -76,6 +85,10 @@ enum opt {
 	OPT_LIST,
 	OPT_DESCRIBE,
 	OPT_NO_RECORD,
+	OPT_BACKEND,
+	OPT_CPU_MODEL,
+	OPT_LIST_MODELS,
+	OPT_LIST_CONTROLS,
 };
 
 static const struct option options[] = {
@@ -99,14 +112,19 @@ static const struct option options[] = {
 	{"list-guests", no_argument, 0, OPT_LIST},
 	{"describe", no_argument, 0, OPT_DESCRIBE},
 	{"no-record", no_argument, 0, OPT_NO_RECORD},
+	{"backend", required_argument, 0, OPT_BACKEND},
+	{"cpu-model", required_argument, 0, OPT_CPU_MODEL},
+	{"list-cpu-models", no_argument, 0, OPT_LIST_MODELS},
+	{"list-controls", no_argument, 0, OPT_LIST_CONTROLS},
 	{"help", no_argument, 0, 'h'},
 	{0, 0, 0, 0},
 };
 
 struct run_args {
-	const char *guest, *image, *output;
+	const char *guest, *image, *output, *backend, *cpu_model;
 	unsigned int mode;
 	bool entry_set, load_set, iterations_set, no_defaults, allow, print, json, list, describe, no_record;
+	bool list_models, list_controls;
 	uint64_t entry, load, vcpus, mem_mb, iterations;
 	double duration;
 	/* --param, --controls and --control in command-line order: "p" / "f" / "c" + argument */
@@ -204,6 +222,20 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		case OPT_NO_RECORD:
 			a->no_record = true;
 			break;
+		case OPT_BACKEND:
+			if (strcmp(optarg, "kvm") && strcmp(optarg, "vmx") && strcmp(optarg, "auto"))
+				return usage_error("--backend '%s': use kvm, vmx or auto", optarg);
+			a->backend = optarg;
+			break;
+		case OPT_CPU_MODEL:
+			a->cpu_model = optarg;
+			break;
+		case OPT_LIST_MODELS:
+			a->list_models = true;
+			break;
+		case OPT_LIST_CONTROLS:
+			a->list_controls = true;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return -1;
@@ -274,6 +306,7 @@ static const char *const shown_stats[] = {"exits",	    "halt_exits",	"io_exits",
 
 static void print_extra_text(struct xs_launcher *l, const struct xs_launch_counters *c, double run_seconds)
 {
+	printf("backend: %s\n", xs_launcher_backend_name(l));
 	printf("handled %llu exits in %.3f s of guest run time (%.0f/s), recorded %llu, left out by record.* %llu",
 	       (unsigned long long)c->exits, run_seconds, run_seconds > 0 ? (double)c->exits / run_seconds : 0.0,
 	       (unsigned long long)c->recorded, (unsigned long long)c->filtered);
@@ -321,7 +354,8 @@ static char *extra_json(struct xs_launcher *l, const struct xs_launch_counters *
 	char *buf = xs_malloc(len);
 	const char *msg;
 	enum xs_launch_end end = xs_launcher_end(l, &msg);
-	snprintf(buf, len, "\"status\":\"%s\",\"message\":", xs_launch_end_name(end));
+	snprintf(buf, len, "\"backend\":\"%s\",\"status\":\"%s\",\"message\":", xs_launcher_backend_name(l),
+		 xs_launch_end_name(end));
 	if (msg)
 		json_string(buf, len, msg);
 	else
@@ -460,6 +494,15 @@ static int cmd_run(int argc, char **argv)
 		status = XS_EXIT_OK;
 		goto out;
 	}
+	if (a.list_models) {
+		xs_vmx_print_models(stdout);
+		status = XS_EXIT_OK;
+		goto out;
+	}
+	if (a.list_controls) {
+		status = xs_print_controls(stdout, a.backend, a.cpu_model) ? XS_EXIT_FAILURE : XS_EXIT_OK;
+		goto out;
+	}
 	const char *guest = a.image ? NULL : a.guest ? a.guest : "mixed";
 	if (xs_launch_config_init(&cfg, guest, err, sizeof(err))) {
 		xs_err("run: %s", err);
@@ -495,6 +538,8 @@ static int cmd_run(int argc, char **argv)
 		cfg.iterations = 0; /* --duration alone: run until then */
 	cfg.allow_unsupported = a.allow;
 	cfg.no_record = a.no_record;
+	cfg.backend = a.backend;
+	cfg.cpu_model = a.cpu_model;
 	const char *device = getenv("EXITSCOPE_KVM"); /* another KVM device node (tests, containers) */
 	if (device && *device)
 		cfg.kvm_path = device;
@@ -510,4 +555,4 @@ out:
 	return status;
 }
 
-XS_COMMAND(run, "run a guest under KVM and record its exits", cmd_run);
+XS_COMMAND(run, "run a guest (KVM or the VT-x layer) and record its exits", cmd_run);

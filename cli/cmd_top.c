@@ -22,7 +22,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: exitscope top [-p PID] [--backend auto|bpf|perf] [OPTIONS]\n"
 		"       exitscope top --replay FILE [--speed X] [--run-id N] [OPTIONS]\n"
-		"       exitscope top --run GUEST [--vcpus N] [--iterations N] [--control KEY=VALUE]... [OPTIONS]\n"
+		"       exitscope top --run GUEST [--backend kvm|vmx|auto] [--cpu-model NAME] [--iterations N]\n"
+		"                     [--control KEY=VALUE]... [OPTIONS]\n"
 		"\n"
 		"Show VM exits live: a table of exit reasons (count, rate, share, latency, the last 60 s), a per-vCPU\n"
 		"table, the latest exits decoded, and the detail of any exit with its guest state. Press h for keys.\n"

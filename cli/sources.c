@@ -185,6 +185,11 @@ struct tui_source *xs_launch_source(const char *cmd, const struct xs_launch_args
 	s->cfg.mem_mb = a->mem_mb;
 	s->cfg.iterations = a->iterations_set ? (uint32_t)a->iterations : 0; /* default: until you quit */
 	s->cfg.allow_unsupported = a->allow;
+	s->cfg.backend = a->backend;
+	s->cfg.cpu_model = a->cpu_model;
+	const char *device = getenv("EXITSCOPE_KVM"); /* another KVM device node, as for `exitscope run` */
+	if (device && *device)
+		s->cfg.kvm_path = device;
 	s->cfg.error = launch_error;
 	s->cfg.error_ctx = s;
 	s->cfg.cmdline = xs_join_args("exitscope", argc, argv);
@@ -335,8 +340,10 @@ const char xs_source_usage[] =
 	"      --replay FILE         a record file (*.xsr) or an exitscope database\n"
 	"      --speed X             X times the recorded pace (default 1; 0: as fast as the consumer takes)\n"
 	"      --run-id N            which run of a database (default: the newest)\n"
-	"Launch a built-in guest under KVM (`exitscope run --list-guests` lists them):\n"
+	"Launch a built-in guest (`exitscope run --list-guests` lists them):\n"
 	"      --run GUEST           run it until you quit (or for --iterations)\n"
+	"      --backend B           kvm, vmx (the kmod-vmx VT-x core, in Bochs without its module) or auto\n"
+	"      --cpu-model NAME      vmx: the emulated CPU (`exitscope run --list-cpu-models`)\n"
 	"      --vcpus N  --mem MB  --mode real|protected|long  --iterations N  --param NAME=VALUE\n"
 	"      --control KEY=VALUE  --controls FILE  --no-default-controls  --allow-unsupported\n"
 	"                            as for `exitscope run` (docs/controls.md)\n";
@@ -367,7 +374,15 @@ int xs_source_option(struct xs_source_args *t, const char *cmd, int c, const cha
 			       ? 0
 			       : xs_usage_error(cmd, "--pid '%s' is not a process id", arg);
 	case XS_SOURCE_OPT_BACKEND:
-		t->live_given = true;
+		if (!strcmp(arg, "kvm") || !strcmp(arg, "vmx")) { /* the launcher's (--run) */
+			t->launch_given = true;
+			l->backend = arg;
+			return 0;
+		}
+		if (strcmp(arg, "auto"))
+			t->live_given = true;
+		else
+			l->backend = arg; /* auto for the collector and for --run alike */
 		if (!strcmp(arg, "auto"))
 			t->backend = XS_COL_AUTO;
 		else if (!strcmp(arg, "bpf"))
@@ -375,7 +390,8 @@ int xs_source_option(struct xs_source_args *t, const char *cmd, int c, const cha
 		else if (!strcmp(arg, "perf"))
 			t->backend = XS_COL_PERF;
 		else
-			return xs_usage_error(cmd, "--backend '%s': auto, bpf or perf", arg);
+			return xs_usage_error(cmd, "--backend '%s': auto, bpf or perf (with --run: auto, kvm or vmx)",
+					      arg);
 		return 0;
 	case XS_SOURCE_OPT_REPLAY:
 		t->replay = arg;
@@ -384,6 +400,10 @@ int xs_source_option(struct xs_source_args *t, const char *cmd, int c, const cha
 		return xs_parse_seconds(arg, &t->speed) && t->speed <= 1e6
 			       ? 0
 			       : xs_usage_error(cmd, "--speed '%s': give a factor up to 1000000 (0: full speed)", arg);
+	case XS_SOURCE_OPT_CPU_MODEL:
+		t->launch_given = true;
+		l->cpu_model = arg;
+		return 0;
 	case XS_SOURCE_OPT_RUN_ID:
 		return xs_parse_range(arg, 1, INT64_MAX, &t->run_id)
 			       ? 0

@@ -21,6 +21,7 @@ struct xs_launch_args {
 	unsigned int mode;
 	uint64_t vcpus, mem_mb, iterations;
 	bool iterations_set, no_defaults, allow;
+	const char *backend, *cpu_model; /* the launcher's: kvm, vmx, auto */
 	const char *settings[64];
 	char kinds[64];
 	size_t n;
@@ -53,6 +54,7 @@ enum {
 	XS_SOURCE_OPT_CONTROLS,
 	XS_SOURCE_OPT_NO_DEFAULTS,
 	XS_SOURCE_OPT_ALLOW,
+	XS_SOURCE_OPT_CPU_MODEL,
 	XS_SOURCE_OPT_END,
 };
 
@@ -71,8 +73,9 @@ enum {
 		{"control", required_argument, NULL, XS_SOURCE_OPT_CONTROL},                                \
 		{"controls", required_argument, NULL, XS_SOURCE_OPT_CONTROLS},                              \
 		{"no-default-controls", no_argument, NULL, XS_SOURCE_OPT_NO_DEFAULTS},                      \
+		{"allow-unsupported", no_argument, NULL, XS_SOURCE_OPT_ALLOW},                              \
 	{                                                                                                   \
-		"allow-unsupported", no_argument, NULL, XS_SOURCE_OPT_ALLOW                                 \
+		"cpu-model", required_argument, NULL, XS_SOURCE_OPT_CPU_MODEL                               \
 	}
 
 /* The --help lines of the source options. */

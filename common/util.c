@@ -142,6 +142,17 @@ bool xs_parse_seconds(const char *s, double *out)
 	return true;
 }
 
+void xs_deadline_after_ms(struct timespec *ts, unsigned int timeout_ms)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += timeout_ms / 1000;
+	ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
 uint64_t xs_now_ns(void)
 {
 	struct timespec ts;

@@ -42,5 +42,8 @@ bool xs_parse_seconds(const char *s, double *out);
 
 /* CLOCK_MONOTONIC in ns: the clock exit records use. */
 uint64_t xs_now_ns(void);
+/* CLOCK_REALTIME timeout_ms from now, for pthread_cond_timedwait. */
+struct timespec;
+void xs_deadline_after_ms(struct timespec *ts, unsigned int timeout_ms);
 
 #endif

@@ -4,7 +4,7 @@
 # 64 long) with the shared runtime, linked flat at 0x8000 (guests/guest.ld), and embedded as C
 # ($(BUILD)/gen/launcher_guests.c) into libexitscope.a. GNU as and ld do the work, whatever $(CC) is.
 
-LAUNCHER_GUESTS := io mmio msr cpuid hlt cr debug mixed
+LAUNCHER_GUESTS := io mmio msr cpuid hlt cr debug mixed insns
 LAUNCHER_MODES := 16 32 64
 LAUNCHER_GEN := $(BUILD)/gen/launcher_guests.c
 LAUNCHER_GDIR := $(BUILD)/guests

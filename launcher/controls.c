@@ -10,6 +10,7 @@
 
 #include "common/util.h"
 #include "launcher/control_values.h"
+#include "launcher/vmx_controls.h"
 
 #define ERR(...) (snprintf(err, errlen, __VA_ARGS__), -1)
 #define VALUE_MAX 1024
@@ -447,6 +448,8 @@ int xs_controls_set(struct xs_controls *c, const char *key, const char *value, c
 		return ERR("%s: empty value", key);
 	if (!strncmp(key, "cpuid.", 6))
 		return set_cpuid(c, key, value, err, errlen);
+	if (!strncmp(key, "vmx.", 4))
+		return xs_vmx_control_set(c, key + 4, value, err, errlen);
 	for (unsigned int k = 0; k < XS_CTL_COUNT; k++) {
 		if (!keys[k].set || strcmp(key, keys[k].name))
 			continue;
@@ -536,6 +539,11 @@ void xs_controls_visit(const struct xs_controls *c, void (*fn)(void *ctx, const 
 			continue;
 		keys[k].format(c, value, sizeof(value));
 		fn(ctx, keys[k].name, value);
+	}
+	for (unsigned int i = 0; i < c->n_vmx; i++) {
+		char key[XS_CTL_VMX_KEY_MAX + 8];
+		snprintf(key, sizeof(key), "vmx.%s", c->vmx[i].key);
+		fn(ctx, key, c->vmx[i].value);
 	}
 	for (unsigned int i = 0; i < c->n_cpuid; i++) {
 		const struct xs_cpuid_override *o = &c->cpuid[i];

@@ -115,8 +115,19 @@ enum xs_control_key {
 	XS_CTL_COUNT
 };
 
+/* vmx.* keys (launcher/vmx_controls.c): kept as canonical text, applied in order by the vmx backend. */
+#define XS_CTL_MAX_VMX 48
+#define XS_CTL_VMX_KEY_MAX 40
+#define XS_CTL_VMX_VALUE_MAX 256
+struct xs_vmx_setting {
+	char key[XS_CTL_VMX_KEY_MAX];	  /* canonical, without "vmx.": "rdtsc_exiting", "io_bitmap" */
+	char value[XS_CTL_VMX_VALUE_MAX]; /* canonical */
+};
+
 struct xs_controls {
-	uint32_t given; /* 1 << enum xs_control_key */
+	uint32_t given;	    /* 1 << enum xs_control_key */
+	unsigned int n_vmx; /* vmx.* keys given, each at most once (a key given again replaces its value) */
+	struct xs_vmx_setting vmx[XS_CTL_MAX_VMX];
 	struct xs_range_list record_io, record_mmio;
 	enum xs_gs_capture guest_state;
 	struct xs_range_list msr_read, msr_write;

@@ -11,10 +11,15 @@
 #include <unistd.h>
 
 #include "common/util.h"
+#include "launcher/backend.h"
+#include "launcher/guest_load.h"
 #include "launcher/launcher_internal.h"
 #include "launcher/probe.h"
 
 #define ERR(...) (snprintf(err, errlen, __VA_ARGS__), -1)
+
+static void kvm_stop(struct xs_kvm_launcher *l, const char *why);
+static void kvm_destroy(struct xs_kvm_launcher *l);
 
 const char *xs_launch_end_name(enum xs_launch_end e)
 {
@@ -84,7 +89,7 @@ int xs_launch_config_setting(struct xs_launch_config *cfg, char kind, const char
 			   : xs_launch_config_param(cfg, name, eq + 1, err, errlen);
 }
 
-void xs_launcher_report(struct xs_launcher *l, const char *fmt, ...)
+void xs_launcher_report(struct xs_kvm_launcher *l, const char *fmt, ...)
 {
 	if (!l->cfg.error)
 		return;
@@ -100,7 +105,7 @@ void xs_launcher_report(struct xs_launcher *l, const char *fmt, ...)
  * The caller holds state_lock. A vCPU thread sets `finished` under that lock before it returns, so a thread
  * seen unfinished here is alive and pthread_kill() cannot hit a thread that another caller already joined.
  */
-static void kick_all(struct xs_launcher *l)
+static void kick_all(struct xs_kvm_launcher *l)
 {
 	for (unsigned int i = 0; i < l->cfg.vcpus; i++) {
 		struct xs_vcpu_ctx *c = &l->vcpus[i];
@@ -112,7 +117,7 @@ static void kick_all(struct xs_launcher *l)
 
 void xs_launcher_finish(struct xs_vcpu_ctx *c, enum xs_launch_end end, const char *message)
 {
-	struct xs_launcher *l = c->l;
+	struct xs_kvm_launcher *l = c->l;
 	c->outcome = end;
 	if (end != XS_END_GUEST_ERROR && end != XS_END_HOST_ERROR)
 		return;
@@ -139,47 +144,7 @@ void xs_launcher_finish(struct xs_vcpu_ctx *c, enum xs_launch_end end, const cha
 
 /* ---- create ---- */
 
-static int load_builtin(struct xs_launcher *l, struct xs_image *img, uint64_t *entry, char *err, size_t errlen)
-{
-	l->guest = xs_guest_find(l->cfg.guest);
-	if (!l->guest)
-		return ERR("unknown guest '%s'", l->cfg.guest);
-	l->blob = xs_guest_image(l->guest->name, l->cfg.mode);
-	if (!l->blob)
-		return ERR("guest %s is not built for %s mode", l->guest->name, xs_mode_name(l->cfg.mode));
-	if (l->cfg.entry_set || l->cfg.load_set)
-		return ERR("--entry and --load are for --image; built-in guests start at 0x%x", XS_GPA_GUEST);
-	memset(img, 0, sizeof(*img));
-	img->n = 1;
-	img->seg[0] = (struct xs_image_segment){XS_GPA_GUEST, l->blob->image, l->blob->size, l->blob->size};
-	*entry = XS_GPA_GUEST;
-	l->own_exceptions = l->guest->own_exceptions ? l->guest->own_exceptions(l->cfg.args) : 0;
-	return 0;
-}
-
-static int load_file(struct xs_launcher *l, uint8_t **buf, struct xs_image *img, uint64_t *entry, char *err,
-		     size_t errlen)
-{
-	const struct xs_launch_config *cfg = &l->cfg;
-	size_t len;
-	if (xs_image_read_file(cfg->image_path, cfg->mem_mb << 20, buf, &len, err, errlen))
-		return -1;
-	char msg[256];
-	uint64_t flat_load = cfg->load_set ? cfg->load : cfg->entry;
-	if (xs_image_parse(*buf, len, flat_load, img, msg, sizeof(msg)))
-		return ERR("%s: %s", cfg->image_path, msg);
-	if (!img->elf && !cfg->entry_set)
-		return ERR("%s: a flat image needs --entry ADDR", cfg->image_path);
-	if (img->elf && cfg->load_set)
-		return ERR("%s: --load is for flat images; an ELF file says where its segments go", cfg->image_path);
-	*entry = cfg->entry_set ? cfg->entry : img->entry;
-	struct xs_layout_check lc = {cfg->mem_mb << 20, cfg->mode, *entry};
-	if (xs_image_check_layout(img, &lc, msg, sizeof(msg)))
-		return ERR("%s: %s", cfg->image_path, msg);
-	return 0;
-}
-
-static int resolve_breakpoints(struct xs_launcher *l, char *err, size_t errlen)
+static int resolve_breakpoints(struct xs_kvm_launcher *l, char *err, size_t errlen)
 {
 	for (unsigned int i = 0; i < l->ctl.n_hwbp; i++) {
 		struct xs_hwbp *bp = &l->ctl.hwbp[i];
@@ -198,13 +163,13 @@ static int resolve_breakpoints(struct xs_launcher *l, char *err, size_t errlen)
 }
 
 struct refusal {
-	struct xs_launcher *l;
+	struct xs_kvm_launcher *l;
 	char *err;
 	size_t errlen;
 	bool failed;
 };
 
-static void add_unsupported(struct xs_launcher *l, const char *name, const char *reason)
+static void add_unsupported(struct xs_kvm_launcher *l, const char *name, const char *reason)
 {
 	l->unsupported = xs_realloc(l->unsupported, (l->n_unsupported + 2) * sizeof(char *));
 	l->unsupported[l->n_unsupported++] = xs_asprintf("%s: %s", name, reason);
@@ -229,7 +194,7 @@ static void on_unsupported(void *ctx, enum xs_control_key key, const char *reaso
 }
 
 /* record.guest_state needs KVM_CAP_SYNC_REGS with the register sets it asks for. */
-static int check_sync_regs(struct xs_launcher *l, char *err, size_t errlen)
+static int check_sync_regs(struct xs_kvm_launcher *l, char *err, size_t errlen)
 {
 	unsigned int have = (unsigned int)xs_kvm_cap(l->kvm.fd, KVM_CAP_SYNC_REGS);
 	unsigned int need = l->ctl.guest_state == XS_GS_FULL   ? KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS
@@ -249,7 +214,7 @@ static int check_sync_regs(struct xs_launcher *l, char *err, size_t errlen)
 	return 0;
 }
 
-static int setup_vcpu(struct xs_launcher *l, unsigned int i)
+static int setup_vcpu(struct xs_kvm_launcher *l, unsigned int i)
 {
 	struct xs_vcpu_ctx *c = &l->vcpus[i];
 	c->l = l;
@@ -286,12 +251,12 @@ static int validate(const struct xs_launch_config *cfg, char *err, size_t errlen
 	return 0;
 }
 
-int xs_launcher_create(const struct xs_launch_config *cfg, struct xs_sink *sink, struct xs_launcher **out, char *err,
-		       size_t errlen)
+static int kvm_create(const struct xs_launch_config *cfg, struct xs_sink *sink, struct xs_kvm_launcher **out, char *err,
+		      size_t errlen)
 {
 	if (validate(cfg, err, errlen))
 		return -1;
-	struct xs_launcher *l = xs_calloc(1, sizeof(*l));
+	struct xs_kvm_launcher *l = xs_calloc(1, sizeof(*l));
 	l->cfg = *cfg;
 	if (!l->cfg.kvm_path)
 		l->cfg.kvm_path = "/dev/kvm";
@@ -309,11 +274,11 @@ int xs_launcher_create(const struct xs_launch_config *cfg, struct xs_sink *sink,
 	for (unsigned int i = 0; i < cfg->vcpus; i++)
 		l->vcpus[i].stats.fd = -1;
 
-	struct xs_image img;
-	uint64_t entry;
-	uint8_t *file = NULL;
-	int rc = cfg->guest ? load_builtin(l, &img, &entry, err, errlen)
-			    : load_file(l, &file, &img, &entry, err, errlen);
+	struct xs_loaded_guest lg;
+	int rc = xs_guest_load(cfg, &lg, err, errlen);
+	l->guest = lg.guest;
+	l->blob = lg.blob;
+	l->own_exceptions = lg.own_exceptions;
 	if (rc || resolve_breakpoints(l, err, errlen) || xs_kvm_open(&l->kvm, l->cfg.kvm_path, err, errlen))
 		goto fail;
 	if ((int)cfg->vcpus > l->kvm.max_vcpus) {
@@ -332,16 +297,15 @@ int xs_launcher_create(const struct xs_launch_config *cfg, struct xs_sink *sink,
 		.mode = cfg->mode,
 		.mem_bytes = cfg->mem_mb << 20,
 		.vcpus = cfg->vcpus,
-		.image = &img,
-		.entry = entry,
+		.image = &lg.img,
+		.entry = lg.entry,
 		.iterations = cfg->iterations,
 		.controls = &l->ctl,
 	};
 	memcpy(spec.args, cfg->args, sizeof(spec.args));
 	if (xs_vm_create(l->kvm.fd, l->kvm.run_size, &spec, &l->vm, err, errlen))
 		goto fail;
-	free(file);
-	file = NULL;
+	xs_guest_loaded_free(&lg);
 	for (unsigned int i = 0; i < cfg->vcpus; i++)
 		setup_vcpu(l, i);
 	l->started_ns = xs_now_ns();
@@ -349,14 +313,14 @@ int xs_launcher_create(const struct xs_launch_config *cfg, struct xs_sink *sink,
 	*out = l;
 	return 0;
 fail:
-	free(file);
-	xs_launcher_destroy(l);
+	xs_guest_loaded_free(&lg);
+	kvm_destroy(l);
 	return -1;
 }
 
 /* ---- run ---- */
 
-int xs_launcher_start(struct xs_launcher *l, char *err, size_t errlen)
+static int kvm_start(struct xs_kvm_launcher *l, char *err, size_t errlen)
 {
 	for (unsigned int i = 0; i < l->cfg.vcpus; i++) {
 		struct xs_vcpu_ctx *c = &l->vcpus[i];
@@ -368,7 +332,7 @@ int xs_launcher_start(struct xs_launcher *l, char *err, size_t errlen)
 			pthread_mutex_lock(&l->state_lock);
 			l->running--;
 			pthread_mutex_unlock(&l->state_lock);
-			xs_launcher_stop(l, "interrupted");
+			kvm_stop(l, "interrupted");
 			return ERR("cannot start the thread of vcpu %u: %s", i, strerror(rc));
 		}
 		atomic_store(&c->started, true);
@@ -376,16 +340,10 @@ int xs_launcher_start(struct xs_launcher *l, char *err, size_t errlen)
 	return 0;
 }
 
-bool xs_launcher_wait(struct xs_launcher *l, unsigned int timeout_ms)
+static bool kvm_wait(struct xs_kvm_launcher *l, unsigned int timeout_ms)
 {
 	struct timespec deadline;
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += timeout_ms / 1000;
-	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
+	xs_deadline_after_ms(&deadline, timeout_ms);
 	pthread_mutex_lock(&l->state_lock);
 	while (l->running && pthread_cond_timedwait(&l->state_cond, &l->state_lock, &deadline) != ETIMEDOUT)
 		;
@@ -394,7 +352,7 @@ bool xs_launcher_wait(struct xs_launcher *l, unsigned int timeout_ms)
 	return done;
 }
 
-void xs_launcher_stop(struct xs_launcher *l, const char *why)
+static void kvm_stop(struct xs_kvm_launcher *l, const char *why)
 {
 	pthread_mutex_lock(&l->state_lock);
 	if (!l->stop_why)
@@ -403,7 +361,7 @@ void xs_launcher_stop(struct xs_launcher *l, const char *why)
 	pthread_mutex_unlock(&l->state_lock);
 }
 
-int xs_launcher_join(struct xs_launcher *l)
+static int kvm_join(struct xs_kvm_launcher *l)
 {
 	if (l->joined)
 		return l->end == XS_END_DONE || l->end == XS_END_STOPPED ? 0 : -1;
@@ -435,7 +393,7 @@ int xs_launcher_join(struct xs_launcher *l)
 	return l->end == XS_END_DONE || l->end == XS_END_STOPPED ? 0 : -1;
 }
 
-void xs_launcher_counters(const struct xs_launcher *l, struct xs_launch_counters *out)
+void xs_kvm_counters(const struct xs_kvm_launcher *l, struct xs_launch_counters *out)
 {
 	memset(out, 0, sizeof(*out));
 	for (unsigned int i = 0; i < l->cfg.vcpus; i++) {
@@ -455,14 +413,14 @@ void xs_launcher_counters(const struct xs_launcher *l, struct xs_launch_counters
 	}
 }
 
-enum xs_launch_end xs_launcher_end(const struct xs_launcher *l, const char **message)
+static enum xs_launch_end kvm_end(const struct xs_kvm_launcher *l, const char **message)
 {
 	if (message)
 		*message = l->end_message[0] ? l->end_message : NULL;
 	return l->end;
 }
 
-bool xs_launcher_stat_delta(const struct xs_launcher *l, const char *name, uint64_t *delta)
+static bool kvm_stat_delta(const struct xs_kvm_launcher *l, const char *name, uint64_t *delta)
 {
 	bool found = false;
 	*delta = 0;
@@ -477,19 +435,19 @@ bool xs_launcher_stat_delta(const struct xs_launcher *l, const char *name, uint6
 	return found && l->joined;
 }
 
-const char *const *xs_launcher_unsupported(const struct xs_launcher *l)
+static const char *const *kvm_unsupported(const struct xs_kvm_launcher *l)
 {
 	static const char *const none[] = {NULL};
 	return l->unsupported ? (const char *const *)l->unsupported : none;
 }
 
-void xs_launcher_destroy(struct xs_launcher *l)
+static void kvm_destroy(struct xs_kvm_launcher *l)
 {
 	if (!l)
 		return;
 	for (unsigned int i = 0; i < l->cfg.vcpus; i++)
 		if (atomic_load(&l->vcpus[i].started)) {
-			xs_launcher_stop(l, "interrupted");
+			kvm_stop(l, "interrupted");
 			break;
 		}
 	for (unsigned int i = 0; i < l->cfg.vcpus; i++) {
@@ -513,3 +471,73 @@ void xs_launcher_destroy(struct xs_launcher *l)
 	pthread_cond_destroy(&l->state_cond);
 	free(l);
 }
+
+/* ---- the ops table (launcher/backend.h) ---- */
+
+static int ops_create(const struct xs_launch_config *cfg, struct xs_sink *sink, void **impl, char *err, size_t errlen)
+{
+	struct xs_kvm_launcher *l;
+	if (kvm_create(cfg, sink, &l, err, errlen))
+		return -1;
+	*impl = l;
+	return 0;
+}
+
+static int ops_start(void *impl, char *err, size_t errlen)
+{
+	return kvm_start(impl, err, errlen);
+}
+
+static bool ops_wait(void *impl, unsigned int timeout_ms)
+{
+	return kvm_wait(impl, timeout_ms);
+}
+
+static void ops_stop(void *impl, const char *why)
+{
+	kvm_stop(impl, why);
+}
+
+static int ops_join(void *impl)
+{
+	return kvm_join(impl);
+}
+
+static void ops_counters(const void *impl, struct xs_launch_counters *c)
+{
+	xs_kvm_counters(impl, c);
+}
+
+static enum xs_launch_end ops_end(const void *impl, const char **message)
+{
+	return kvm_end(impl, message);
+}
+
+static bool ops_stat_delta(const void *impl, const char *name, uint64_t *delta)
+{
+	return kvm_stat_delta(impl, name, delta);
+}
+
+static const char *const *ops_unsupported(const void *impl)
+{
+	return kvm_unsupported(impl);
+}
+
+static void ops_destroy(void *impl)
+{
+	kvm_destroy(impl);
+}
+
+const struct xs_launch_backend xs_backend_kvm = {
+	.name = "kvm",
+	.create = ops_create,
+	.start = ops_start,
+	.wait = ops_wait,
+	.stop = ops_stop,
+	.join = ops_join,
+	.counters = ops_counters,
+	.end = ops_end,
+	.stat_delta = ops_stat_delta,
+	.unsupported = ops_unsupported,
+	.destroy = ops_destroy,
+};

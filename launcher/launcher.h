@@ -46,6 +46,8 @@ struct xs_launch_config {
 	struct xs_controls controls;		   /* the guest's default controls, then the user's */
 	bool allow_unsupported;			   /* record refused controls as unsupported.* instead of failing */
 	bool no_record;				   /* handle exits but build no records (the benchmark's baseline) */
+	const char *backend;			   /* "kvm", "vmx" or "auto"; NULL means auto (launcher/backend.h) */
+	const char *cpu_model;			   /* vmx backend: the emulated CPU model; NULL: the default model */
 	const char *kvm_path;			   /* default /dev/kvm */
 	const char *cmdline;			   /* stored as run.cmdline */
 	int kick_signal;			   /* default SIGUSR1 */
@@ -114,6 +116,23 @@ bool xs_launcher_stat_delta(const struct xs_launcher *l, const char *name, uint6
 const char *const *xs_launcher_unsupported(const struct xs_launcher *l);
 void xs_launcher_destroy(struct xs_launcher *l);
 
-const char *xs_launch_end_name(enum xs_launch_end e); /* "ok", "interrupted", "guest-error", "host-error" */
+const char *xs_launch_end_name(enum xs_launch_end e);
+
+/*
+ * The backend a created launcher runs on: "kvm" (the KVM API), "vmx-bochs" (the kmod-vmx core inside Bochs),
+ * later "vmx-module" (the core in the Linux module).
+ */
+const char *xs_launcher_backend_name(const struct xs_launcher *l);
+/* The backends one can ask for: "kvm", "vmx", "auto"; NULL-terminated. */
+const char *const *xs_launch_backends(void);
+/*
+ * Every control a backend knows ("vmx": for cpu_model, NULL the default), with its kind ("switch", "ports",
+ * "msrs", "vectors", "value", "schedule", ...), the values it takes, whether the backend (and model) can do it
+ * and, when not, why. -1 and a one-line message for an unknown backend or model.
+ */
+int xs_launch_list_controls(const char *backend, const char *cpu_model,
+			    void (*each)(void *ctx, const char *name, const char *kind, const char *values,
+					 bool supported, const char *why),
+			    void *ctx, char *err, size_t errlen); /* "ok", "interrupted", "guest-error", "host-error" */
 
 #endif

@@ -144,6 +144,15 @@ static int create_vcpu(int run_size, struct xs_vm *vm, unsigned int id, char *er
 	return 0;
 }
 
+void xs_guest_mem_fill(uint8_t *mem, const struct xs_vm_spec *spec)
+{
+	struct xs_vm vm = {.mem = mem, .mem_bytes = spec->mem_bytes, .mode = spec->mode};
+	if (spec->image)
+		load_image(&vm, spec->image);
+	xs_vm_write_system_tables(&vm);
+	write_params(&vm, spec);
+}
+
 int xs_vm_create(int kvm_fd, int run_size, const struct xs_vm_spec *spec, struct xs_vm **out, char *err, size_t errlen)
 {
 	struct xs_vm *vm = xs_calloc(1, sizeof(*vm));
@@ -166,10 +175,7 @@ int xs_vm_create(int kvm_fd, int run_size, const struct xs_vm_spec *spec, struct
 		goto fail;
 	if (setup_memory(vm, spec, err, errlen))
 		goto fail;
-	if (spec->image)
-		load_image(vm, spec->image);
-	xs_vm_write_system_tables(vm);
-	write_params(vm, spec);
+	xs_guest_mem_fill(vm->mem, spec);
 	for (unsigned int i = 0; i < spec->vcpus; i++) {
 		vm->nr_vcpus = i + 1;
 		if (create_vcpu(run_size, vm, i, err, errlen))

@@ -50,6 +50,12 @@ struct xs_vm {
 int xs_vm_create(int kvm_fd, int run_size, const struct xs_vm_spec *spec, struct xs_vm **out, char *err, size_t errlen);
 void xs_vm_destroy(struct xs_vm *vm);
 
+/*
+ * Lay out guest RAM mem (spec->mem_bytes, zeroed) as every backend's guest sees it: the image, the GDT, TSS
+ * and page tables of the mode, the parameter blocks.
+ */
+void xs_guest_mem_fill(uint8_t *mem, const struct xs_vm_spec *spec);
+
 /* Host pointer to guest-physical [gpa, gpa+len), or NULL when it is not RAM. */
 void *xs_vm_gpa(const struct xs_vm *vm, uint64_t gpa, uint64_t len);
 

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Run exitscope's test stages and print one line per test and a summary.
 #
-#   tests/run.sh STAGE...      stages: unit san fuzz integration vm vmx, or all
+#   tests/run.sh STAGE...      stages: unit san fuzz integration vm vmx kmod, or all
 #
 # unit/san  every cmocka binary in $BUILD/tests/unit (san: $BUILD/san/tests/unit, under ASan+UBSan)
 # fuzz      every libFuzzer target in $BUILD/fuzz/fuzzers for $FUZZ_SECONDS (default 15) from tests/fuzz/corpus/<name>
-# integration, vm, vmx
+# integration, vm, vmx, kmod
 #           every tests/<stage>/*.sh, which drive the real binaries. A script exits 0 to pass, 77 to skip
 #           (its last output line says why), anything else to fail.
 #
@@ -82,14 +82,14 @@ stage_scripts() { # stage
 
 stages=("$@")
 [ ${#stages[@]} -eq 0 ] && stages=(all)
-[ "${stages[0]}" = all ] && stages=(unit san fuzz integration vm vmx)
+[ "${stages[0]}" = all ] && stages=(unit san fuzz integration vm vmx kmod)
 for stage in "${stages[@]}"; do
 	echo "== $stage"
 	case $stage in
 	unit) stage_unit "$BUILD/tests/unit" unit ;;
 	san) stage_unit "$BUILD/san/tests/unit" san ;;
 	fuzz) stage_fuzz ;;
-	integration | vm | vmx) stage_scripts "$stage" ;;
+	integration | vm | vmx | kmod) stage_scripts "$stage" ;;
 	*) echo "unknown stage $stage" >&2; exit 2 ;;
 	esac
 done

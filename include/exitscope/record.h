@@ -18,7 +18,12 @@
 typedef __UINT8_TYPE__ xs_u8;
 typedef __UINT16_TYPE__ xs_u16;
 typedef __UINT32_TYPE__ xs_u32;
+#ifdef __KERNEL__
+/* The kernel's u64 is unsigned long long: the same 64 bits, but one type, so the module mixes them freely. */
+typedef unsigned long long xs_u64;
+#else
 typedef __UINT64_TYPE__ xs_u64;
+#endif
 
 /* Bump on any change of layout or meaning; readers refuse versions they do not know. */
 #define XS_RECORD_VERSION 1

@@ -33,6 +33,11 @@ extern u8 host_tss[104];
 void dbg_puts(const char *s);
 void dbg_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* No debug-port text (the runner streams records through port 0xe9 instead). */
+extern bool dbg_quiet;
+/* Bytes out of port 0xe9 (Bochs' port_e9_hack: straight to its stdout, no baud rate to wait for). */
+void e9_write(const void *buf, unsigned long n);
+
 /* COM1 at 115200 8N1, polled. */
 void serial_init(void);
 void serial_write(const void *buf, unsigned long n);

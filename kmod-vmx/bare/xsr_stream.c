@@ -8,7 +8,20 @@
 #define CHUNK_META 2
 #define CHUNK_END 3
 
-static u8 batch[XSR_STREAM_BATCH * XS_RECORD_FULL_SIZE];
+/* COM1 unless the image chose another channel (xsr_stream_set_writer). */
+static void (*stream_write)(const void *buf, unsigned long n) = serial_write;
+
+void xsr_stream_set_writer(void (*write)(const void *buf, unsigned long n))
+{
+	stream_write = write;
+}
+
+/*
+ * Each chunk leaves in one write, header and payload together: a channel that other output may interleave
+ * with (Bochs prints debugger lines on port 0xe9's stdout) then only ever sees it between whole chunks.
+ */
+static u8 chunk[8 + XSR_STREAM_BATCH * XS_RECORD_FULL_SIZE];
+static u8 *const batch = chunk + 8;
 static u32 batch_bytes;
 static u64 written;
 
@@ -24,13 +37,12 @@ static void put_u64(u8 *p, u64 v)
 		p[i] = (u8)(v >> (8 * i));
 }
 
-static void chunk_header(u32 type, u32 length)
+/* Send chunk[]: its header, then length bytes of payload already at chunk + 8. */
+static void chunk_send(u32 type, u32 length)
 {
-	u8 h[8];
-
-	put_u32(h, type);
-	put_u32(h + 4, length);
-	serial_write(h, sizeof(h));
+	put_u32(chunk, type);
+	put_u32(chunk + 4, length);
+	stream_write(chunk, 8 + length);
 }
 
 void xsr_stream_begin(void)
@@ -44,16 +56,22 @@ void xsr_stream_begin(void)
 	h[19] = (u8)(XS_RECORD_CORE_SIZE >> 8);
 	h[20] = (u8)XS_RECORD_FULL_SIZE;
 	h[21] = (u8)(XS_RECORD_FULL_SIZE >> 8);
-	serial_write(h, sizeof(h));
+	stream_write(h, sizeof(h));
 }
 
 void xsr_stream_meta(const char *key, const char *value)
 {
 	u32 kl = (u32)kvmx_strlen(key), vl = (u32)kvmx_strlen(value);
+	u8 meta[8 + 512];
 
-	chunk_header(CHUNK_META, kl + 1 + vl + 1);
-	serial_write(key, kl + 1);
-	serial_write(value, vl + 1);
+	if (kl + 1 + vl + 1 > sizeof(meta) - 8)
+		vl = (u32)sizeof(meta) - 8 - kl - 2; /* keys are short; a value this long is cut */
+	put_u32(meta, CHUNK_META);
+	put_u32(meta + 4, kl + 1 + vl + 1);
+	kvmx_memcpy(meta + 8, key, kl + 1);
+	kvmx_memcpy(meta + 8 + kl + 1, value, vl);
+	meta[8 + kl + 1 + vl] = 0;
+	stream_write(meta, 8 + kl + 1 + vl + 1);
 }
 
 void xsr_stream_metaf(const char *key, const char *fmt, ...)
@@ -71,8 +89,7 @@ void xsr_stream_flush(void)
 {
 	if (!batch_bytes)
 		return;
-	chunk_header(CHUNK_RECORDS, batch_bytes);
-	serial_write(batch, batch_bytes);
+	chunk_send(CHUNK_RECORDS, batch_bytes);
 	batch_bytes = 0;
 }
 
@@ -89,13 +106,10 @@ void xsr_stream_record(const struct xs_exit_record *r)
 
 void xsr_stream_end(u64 dropped)
 {
-	u8 p[16];
-
 	xsr_stream_flush();
-	put_u64(p, written);
-	put_u64(p + 8, dropped);
-	chunk_header(CHUNK_END, sizeof(p));
-	serial_write(p, sizeof(p));
+	put_u64(batch, written);
+	put_u64(batch + 8, dropped);
+	chunk_send(CHUNK_END, 16);
 }
 
 u64 xsr_stream_written(void)

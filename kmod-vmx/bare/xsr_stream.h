@@ -12,6 +12,8 @@
 
 #define XSR_STREAM_BATCH 64
 
+/* Where the stream goes: COM1 (serial_write) unless changed before xsr_stream_begin. */
+void xsr_stream_set_writer(void (*write)(const void *buf, unsigned long n));
 void xsr_stream_begin(void);
 void xsr_stream_meta(const char *key, const char *value);
 void xsr_stream_metaf(const char *key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

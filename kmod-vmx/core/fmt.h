@@ -7,7 +7,11 @@
 #ifndef KVMX_FMT_H
 #define KVMX_FMT_H
 
+#ifdef __KERNEL__
+#include <linux/stdarg.h> /* the kernel builds without the compiler's headers */
+#else
 #include <stdarg.h>
+#endif
 
 #include "kmod-vmx/core/types.h"
 

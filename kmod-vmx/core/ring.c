@@ -28,23 +28,35 @@ struct kvmx_ring_header *kvmx_ring_init(void *mem, kvmx_size_t bytes, struct kvm
 	return r;
 }
 
-static u8 *slot(struct kvmx_ring_header *r, u64 n)
+void kvmx_ring_producer_init(struct kvmx_ring_producer *p, struct kvmx_ring_header *r)
 {
-	return (u8 *)r + KVMX_RING_DATA_OFFSET + (kvmx_size_t)(n & (r->nslots - 1)) * KVMX_RING_SLOT_SIZE;
+	p->r = r;
+	p->nslots = r->nslots;
+	p->head = LOAD_RELAXED(&r->head);
+	p->dropped = LOAD_RELAXED(&r->dropped);
+}
+
+bool kvmx_ring_produce(struct kvmx_ring_producer *p, const struct xs_exit_record *rec)
+{
+	u64 tail = LOAD_ACQUIRE(&p->r->tail);
+
+	/* A tail ahead of head (only a broken consumer writes one) wraps to a huge difference: counted dropped. */
+	if (p->head - tail >= p->nslots) {
+		STORE_RELEASE(&p->r->dropped, ++p->dropped);
+		return false;
+	}
+	u8 *slot = (u8 *)p->r + KVMX_RING_DATA_OFFSET + (kvmx_size_t)(p->head & (p->nslots - 1)) * KVMX_RING_SLOT_SIZE;
+	kvmx_memcpy(slot, rec, xs_record_wire_size(rec));
+	STORE_RELEASE(&p->r->head, ++p->head);
+	return true;
 }
 
 bool kvmx_ring_push(struct kvmx_ring_header *r, const struct xs_exit_record *rec)
 {
-	u64 head = LOAD_RELAXED(&r->head);
-	u64 tail = LOAD_ACQUIRE(&r->tail);
+	struct kvmx_ring_producer p;
 
-	if (head - tail >= r->nslots) {
-		STORE_RELEASE(&r->dropped, LOAD_RELAXED(&r->dropped) + 1);
-		return false;
-	}
-	kvmx_memcpy(slot(r, head), rec, xs_record_wire_size(rec));
-	STORE_RELEASE(&r->head, head + 1);
-	return true;
+	kvmx_ring_producer_init(&p, r);
+	return kvmx_ring_produce(&p, rec);
 }
 
 u64 kvmx_ring_pending(const struct kvmx_ring_header *r)

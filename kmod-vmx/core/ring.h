@@ -59,7 +59,23 @@ static inline kvmx_size_t kvmx_ring_bytes(u32 nslots)
  */
 struct kvmx_ring_header *kvmx_ring_init(void *mem, kvmx_size_t bytes, struct kvmx_err *err);
 
-/* Producer: publish one record (its wire size). False when the ring is full: the record is counted dropped. */
+/*
+ * The producer's own copy of the counters it publishes. Where the header page is mapped writable into an
+ * untrusted consumer (the Linux module maps it into user space, which must write `tail`), the producer never
+ * reads back nslots, head or dropped: whatever the consumer writes can make records look dropped or lost,
+ * never steer the producer's write outside the slots.
+ */
+struct kvmx_ring_producer {
+	struct kvmx_ring_header *r;
+	u32 nslots;
+	u64 head, dropped;
+};
+
+/* Take over a ring's producer side (reads nslots, head and dropped once: the memory is trusted here). */
+void kvmx_ring_producer_init(struct kvmx_ring_producer *p, struct kvmx_ring_header *r);
+/* Publish one record (its wire size). False when the ring is full: the record is counted dropped. */
+bool kvmx_ring_produce(struct kvmx_ring_producer *p, const struct xs_exit_record *rec);
+/* The same for a producer that trusts the header (reads its counters each time). */
 bool kvmx_ring_push(struct kvmx_ring_header *r, const struct xs_exit_record *rec);
 
 /*

@@ -15,8 +15,13 @@ typedef xs_u32 u32;
 typedef xs_u64 u64;
 typedef __SIZE_TYPE__ kvmx_size_t;
 
-/* The compiler's own freestanding header; a kernel build gets bool from the kernel instead (part 2). */
-#ifndef __KERNEL__
+/*
+ * The compiler's own freestanding header; a kernel build takes bool (and the same u8..u64, which the
+ * typedefs above then repeat identically) from the kernel instead.
+ */
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
 #include <stdbool.h>
 #endif
 

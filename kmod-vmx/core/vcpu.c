@@ -7,7 +7,15 @@
 #include "kmod-vmx/core/vmx_arch.h"
 #include "kmod-vmx/core/x86.h"
 
-int kvmx_cpu_on(struct kvmx_cpu *cpu, const struct kvmx_platform *p, struct kvmx_err *err)
+static void release_region(struct kvmx_cpu *cpu)
+{
+	if (!cpu->region_borrowed)
+		cpu->plat->free_page(cpu->plat->ctx, cpu->vmxon_region);
+	cpu->vmxon_region = 0;
+}
+
+static int cpu_on(struct kvmx_cpu *cpu, const struct kvmx_platform *p, void *region, u64 region_phys,
+		  struct kvmx_err *err)
 {
 	kvmx_memset(cpu, 0, sizeof(*cpu));
 	cpu->plat = p;
@@ -17,7 +25,11 @@ int kvmx_cpu_on(struct kvmx_cpu *cpu, const struct kvmx_platform *p, struct kvmx
 		p->wrmsr(p->ctx, MSR_IA32_FEATURE_CONTROL,
 			 cpu->caps.feature_control | FEATURE_CONTROL_LOCKED | FEATURE_CONTROL_VMXON_OUTSIDE_SMX);
 
-	cpu->vmxon_region = p->alloc_page(p->ctx, &cpu->vmxon_phys);
+	cpu->region_borrowed = region != 0;
+	cpu->vmxon_region = region;
+	cpu->vmxon_phys = region_phys;
+	if (!region)
+		cpu->vmxon_region = p->alloc_page(p->ctx, &cpu->vmxon_phys);
 	if (!cpu->vmxon_region)
 		return kvmx_fail(err, "out of memory for the VMXON region");
 	*(u32 *)cpu->vmxon_region = cpu->caps.revision;
@@ -28,7 +40,7 @@ int kvmx_cpu_on(struct kvmx_cpu *cpu, const struct kvmx_platform *p, struct kvmx
 	u64 cr0 = (cpu->cr0_before | cpu->caps.cr0_fixed0) & cpu->caps.cr0_fixed1;
 	u64 cr4 = ((cpu->cr4_before | X86_CR4_VMXE) | cpu->caps.cr4_fixed0) & cpu->caps.cr4_fixed1;
 	if (!(cr4 & X86_CR4_VMXE)) {
-		p->free_page(p->ctx, cpu->vmxon_region);
+		release_region(cpu);
 		return kvmx_fail(err, "CR4.VMXE may not be set (IA32_VMX_CR4_FIXED1=0x%llx)",
 				 (unsigned long long)cpu->caps.cr4_fixed1);
 	}
@@ -37,12 +49,25 @@ int kvmx_cpu_on(struct kvmx_cpu *cpu, const struct kvmx_platform *p, struct kvmx
 	if (kvmx_vmxon(cpu->vmxon_phys)) {
 		kvmx_write_cr4(cpu->cr4_before);
 		kvmx_write_cr0(cpu->cr0_before);
-		p->free_page(p->ctx, cpu->vmxon_region);
+		release_region(cpu);
 		return kvmx_fail(err, "VMXON failed (revision 0x%x, region at 0x%llx)", cpu->caps.revision,
 				 (unsigned long long)cpu->vmxon_phys);
 	}
 	cpu->on = true;
 	return 0;
+}
+
+int kvmx_cpu_on(struct kvmx_cpu *cpu, const struct kvmx_platform *p, struct kvmx_err *err)
+{
+	return cpu_on(cpu, p, 0, 0, err);
+}
+
+int kvmx_cpu_on_region(struct kvmx_cpu *cpu, const struct kvmx_platform *p, void *region, u64 region_phys,
+		       struct kvmx_err *err)
+{
+	if (!region)
+		return kvmx_fail(err, "no VMXON region given");
+	return cpu_on(cpu, p, region, region_phys, err);
 }
 
 void kvmx_cpu_off(struct kvmx_cpu *cpu)
@@ -52,7 +77,7 @@ void kvmx_cpu_off(struct kvmx_cpu *cpu)
 	kvmx_vmxoff();
 	kvmx_write_cr4(cpu->cr4_before & ~X86_CR4_VMXE);
 	kvmx_write_cr0(cpu->cr0_before);
-	cpu->plat->free_page(cpu->plat->ctx, cpu->vmxon_region);
+	release_region(cpu);
 	cpu->on = false;
 }
 
@@ -67,6 +92,8 @@ int kvmx_vcpu_create(struct kvmx_vcpu *v, struct kvmx_cpu *cpu, u32 id, u8 sourc
 	v->id = id;
 	v->source = source;
 	v->ring = ring;
+	if (ring)
+		kvmx_ring_producer_init(&v->ring_out, ring);
 	v->vmcs = p->alloc_page(p->ctx, &v->vmcs_phys);
 	v->io_bitmap_a = p->alloc_page(p->ctx, &v->io_bitmap_a_phys);
 	v->io_bitmap_b = p->alloc_page(p->ctx, &v->io_bitmap_b_phys);
@@ -83,7 +110,7 @@ void kvmx_vcpu_destroy(struct kvmx_vcpu *v)
 {
 	const struct kvmx_platform *p = v->plat;
 
-	if (v->vmcs)
+	if (v->vmcs && v->cpu->on)
 		kvmx_vmclear(v->vmcs_phys);
 	if (v->ept_ready)
 		kvmx_ept_destroy(&v->ept);
@@ -269,6 +296,20 @@ static void report_forced(const struct kvmx_vcpu *v)
 	}
 }
 
+int kvmx_vcpu_load(struct kvmx_vcpu *v, struct kvmx_err *err)
+{
+	struct vmcs_writer wr = {0, false};
+
+	if (kvmx_vmptrld(v->vmcs_phys))
+		return kvmx_fail(err, "VMPTRLD of the VMCS at 0x%llx failed", (unsigned long long)v->vmcs_phys);
+	write_host_state(&wr, v);
+	if (wr.failed)
+		return kvmx_fail(err, "VMWRITE to host-state field 0x%x failed (VM-instruction error %llu)",
+				 wr.failed_field, (unsigned long long)kvmx_vmread(VMCS_INSN_ERROR));
+	v->launched = false;
+	return 0;
+}
+
 int kvmx_vcpu_configure(struct kvmx_vcpu *v, const struct kvmx_controls *c, const struct kvmx_guest_state *gs,
 			struct kvmx_err *err)
 {
@@ -339,6 +380,7 @@ enum kvmx_stop kvmx_vcpu_run(struct kvmx_vcpu *v, kvmx_exit_handler handler, voi
 			kvmx_write_cr8(v->tpr);
 			v->tpr_dirty = false;
 		}
+		v->entry_ts = v->plat->now(v->plat->ctx);
 		int rc = kvmx_vmenter(&v->gprs, v->launched);
 		u64 ts = v->plat->now(v->plat->ctx);
 		v->guest_cr2 = kvmx_read_cr2();
@@ -364,7 +406,7 @@ enum kvmx_stop kvmx_vcpu_run(struct kvmx_vcpu *v, kvmx_exit_handler handler, voi
 				v->rec.flags |= XS_F_FINAL;
 		}
 		if (v->ring)
-			kvmx_ring_push(v->ring, &v->rec);
+			kvmx_ring_produce(&v->ring_out, &v->rec);
 		if (stop != KVMX_STOP_NONE)
 			return stop;
 	}

@@ -25,12 +25,19 @@ struct kvmx_cpu {
 	struct kvmx_caps caps;
 	void *vmxon_region;
 	u64 vmxon_phys;
+	bool region_borrowed;	    /* the platform owns vmxon_region (kvmx_cpu_on_region): kvmx_cpu_off keeps it */
 	u64 cr0_before, cr4_before; /* restored by kvmx_cpu_off */
 	bool on;
 };
 
 /* Read the capabilities, set CR0/CR4 to the VMX fixed bits, VMXON. */
 int kvmx_cpu_on(struct kvmx_cpu *cpu, const struct kvmx_platform *p, struct kvmx_err *err);
+/*
+ * The same with a VMXON region the platform keeps (a zeroed page per host CPU, allocated once): a platform
+ * that enters VMX operation for each run, in atomic context, cannot allocate there.
+ */
+int kvmx_cpu_on_region(struct kvmx_cpu *cpu, const struct kvmx_platform *p, void *region, u64 region_phys,
+		       struct kvmx_err *err);
 void kvmx_cpu_off(struct kvmx_cpu *cpu);
 
 struct kvmx_segment {
@@ -67,6 +74,7 @@ enum kvmx_stop {
 	KVMX_STOP_VMFAIL,     /* VMLAUNCH/VMRESUME failed: insn_error says why */
 	KVMX_STOP_UNHANDLED,  /* an exit the default policy has no answer for */
 	KVMX_STOP_EXIT_LIMIT, /* max_exits reached */
+	KVMX_STOP_YIELD,      /* (handler verdict) the platform has host work to do first: reschedule, a signal */
 	KVMX_STOP_COUNT
 };
 const char *kvmx_stop_name(enum kvmx_stop s);
@@ -94,8 +102,10 @@ struct kvmx_vcpu {
 	bool launched, halted;
 	/* Exit records go here; records that do not fit are counted in the ring's drop counter. */
 	struct kvmx_ring_header *ring;
+	struct kvmx_ring_producer ring_out; /* the producer's side of ring, set up by kvmx_vcpu_create */
 	u64 seq; /* sequence number of the next record; a caller may start it where an earlier vCPU stopped */
 	u64 exits, failed_entries;
+	u64 entry_ts; /* platform time just before the latest VM entry: exit-to-entry latency of the exit before it */
 	struct xs_exit_record rec; /* the last exit */
 	u32 insn_error;		   /* VM-instruction error of the last VMfailValid */
 	u64 guest_cr2;		   /* CR2 as the guest left it at the last exit (CR2 is not in the VMCS) */
@@ -128,7 +138,15 @@ static inline void kvmx_vcpu_stop_on(struct kvmx_vcpu *v, u32 basic_reason)
 
 int kvmx_vcpu_create(struct kvmx_vcpu *v, struct kvmx_cpu *cpu, u32 id, u8 source, struct kvmx_ring_header *ring,
 		     struct kvmx_err *err);
+/* Frees the vCPU's pages; VMCLEARs its VMCS first when v->cpu is in VMX operation (else it must be clear). */
 void kvmx_vcpu_destroy(struct kvmx_vcpu *v);
+
+/*
+ * Make a configured vCPU current on the host CPU v->cpu (in VMX operation) after it was VMCLEARed: VMPTRLD
+ * and the host-state area of this CPU (GDT, TSS, FS/GS bases and CR3/CR4 differ between CPUs and threads).
+ * The next entry is a VMLAUNCH. How a platform moves a vCPU between host CPUs (docs/kmod-vmx.md).
+ */
+int kvmx_vcpu_load(struct kvmx_vcpu *v, struct kvmx_err *err);
 
 /* Map guest-physical memory in this vCPU's EPT (created on first use). */
 int kvmx_vcpu_ept_map(struct kvmx_vcpu *v, u64 gpa, u64 hpa, u64 size, u64 perms, u64 memtype, struct kvmx_err *err);

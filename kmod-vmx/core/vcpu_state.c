@@ -19,6 +19,7 @@ static const char *const stop_names[KVMX_STOP_COUNT] = {
 	[KVMX_STOP_VMFAIL] = "vmfail",
 	[KVMX_STOP_UNHANDLED] = "unhandled",
 	[KVMX_STOP_EXIT_LIMIT] = "exit-limit",
+	[KVMX_STOP_YIELD] = "yield",
 };
 
 const char *kvmx_stop_name(enum kvmx_stop s)

@@ -18,11 +18,19 @@ image() {
 }
 
 # --- the KVM device ---
-EXITSCOPE_KVM=/nonexistent/kvm expect_error nokvm "/nonexistent/kvm: No such file or directory" --guest io
+EXITSCOPE_KVM=/nonexistent/kvm expect_error nokvm "/nonexistent/kvm: No such file or directory" --guest io --backend kvm
 EXITSCOPE_KVM=/dev/null expect_error notkvm "/dev/null: KVM API version" --guest io
+# --backend auto (the default) without a KVM device runs on the vmx backend and says why in one line
+if command -v bochs-bin >/dev/null && [ -f "$BUILD/kmod-vmx/vmx-runner.img" ]; then
+	EXITSCOPE_KVM=/nonexistent/kvm run auto --guest io --iterations 2
+	[ "$rc" -eq 0 ] || fail "auto without KVM exited $rc: $(cat "$LWORK/auto.err")"
+	grep -qF "/nonexistent/kvm: No such file or directory: running the guest on the vmx backend" "$LWORK/auto.err" &&
+		[ "$(grep -c . "$LWORK/auto.err")" -eq 1 ] || fail "auto without KVM: $(cat "$LWORK/auto.err")"
+	check auto "meta['run.backend'] == 'vmx-bochs'" "len(recs) == 17"
+fi
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 	chmod 755 "$LWORK"
-	setpriv --reuid=65534 --regid=65534 --clear-groups "$EXITSCOPE" run --guest io >"$LWORK/perm.out" 2>"$LWORK/perm.err"
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$EXITSCOPE" run --guest io --backend kvm >"$LWORK/perm.out" 2>"$LWORK/perm.err"
 	[ $? -ne 0 ] || fail "running as nobody succeeded"
 	grep -q "/dev/kvm: Permission denied (run as root or join the group that owns it)" "$LWORK/perm.err" ||
 		fail "no permission message: $(cat "$LWORK/perm.err")"
@@ -49,7 +57,7 @@ printf '\177ELF\002\001\001' >"$LWORK/bad.elf"
 expect_error badelf "bad ELF image: ELF header cut short" --image "$LWORK/bad.elf" --mode long
 
 # --- guests, options and controls ---
-expect_error guest "unknown guest 'nosuch' (built-in guests: io, mmio, msr, cpuid, hlt, cr, debug, mixed)" --guest nosuch
+expect_error guest "unknown guest 'nosuch' (built-in guests: io, mmio, msr, cpuid, hlt, cr, debug, mixed, insns)" --guest nosuch
 expect_error ctl "inject: 'irq:7@hlt': interrupt vectors are 32-255" --guest hlt --control inject=irq:7@hlt
 expect_error ctl2 "unknown control 'exits.enable'" --guest hlt --control exits.enable=hlt
 expect_error ctl3 "--control 'inject': expected KEY=VALUE" --guest hlt --control inject

@@ -63,3 +63,17 @@ symbol() {
 is_pvm() {
 	grep -qw pvm /proc/modules 2>/dev/null || [ -d /sys/module/kvm_pvm ]
 }
+
+# The vmx backend needs only Bochs (scripts/deps/vmx.txt) and the runner image (make vmx-image).
+require_bochs() {
+	command -v bochs-bin >/dev/null || skip "bochs-bin is not installed (scripts/deps.sh vmx)"
+	[ -f "$BUILD/kmod-vmx/vmx-runner.img" ] || skip "no $BUILD/kmod-vmx/vmx-runner.img (make vmx-image)"
+}
+
+# What every vmx run of a built-in guest satisfies: seq 0..len-1, one FINAL record (the last, the DONE
+# port), status ok, END chunk, an exit-to-entry latency on every exit but the final one, the backend named.
+vmx_common=('len(recs) > 0' '[r["seq"] for r in recs] == list(range(len(recs)))' 'n(final=True) == 1'
+	'recs[-1]["final"] and recs[-1]["port"] == 0x500' 'meta["run.exit_status"] == "ok"'
+	'end == (len(recs), 0)' 'meta["run.backend"] == "vmx-bochs"' 'int(meta["counter.exits"]) == len(recs)'
+	'all(r["isa"] == 1 and r["vcpu"] == 0 for r in recs)' 'meta["vmx.time_unit"].startswith("tsc-ticks")'
+	'all(bool(r["flags"] & 2) != r["final"] and r["latency"] > 0 or r["final"] for r in recs)')

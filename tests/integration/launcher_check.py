@@ -5,7 +5,7 @@
 
 Each EXPR is a Python expression that must be true; they see:
   recs            every record (dicts, in seq order) with the decoded detail merged in:
-                  name (KVM_EXIT_* without the prefix), vcpu, seq, ts, tid, flags, rip, final (XS_F_FINAL),
+                  name (KVM_EXIT_* without the prefix; VMX records: the basic reason's name, IO_INSTRUCTION, ...), vcpu, seq, ts, tid, flags, rip, final (XS_F_FINAL),
                   io: port, size, dir ('in'/'out'), count, value, string;  mmio: gpa, len, write, value;
                   msr: index, write, kvm_reason, failed, value;  debug: exception, pc, dr6, dr7;  cr: cr, value
                   with guest state: gs_rip, gpr (list), cr0, cr3, cr4, cr8, efer, cs_sel
@@ -26,12 +26,20 @@ import collector_xsr  # noqa: E402  (the shared record-file reader)
 KVM_EXIT = {0: "UNKNOWN", 2: "IO", 4: "DEBUG", 5: "HLT", 6: "MMIO", 7: "IRQ_WINDOW_OPEN", 8: "SHUTDOWN",
             9: "FAIL_ENTRY", 10: "INTR", 11: "SET_TPR", 17: "INTERNAL_ERROR", 24: "SYSTEM_EVENT",
             29: "X86_RDMSR", 30: "X86_WRMSR"}
+# VMX basic exit reasons (the vmx backend's records, isa 1), by the decoder's names
+VMX_EXIT = {0: "EXCEPTION_NMI", 1: "EXTERNAL_INTERRUPT", 2: "TRIPLE_FAULT", 7: "INTERRUPT_WINDOW", 10: "CPUID",
+            12: "HLT", 14: "INVLPG", 15: "RDPMC", 16: "RDTSC", 18: "VMCALL", 28: "CR_ACCESS", 29: "DR_ACCESS",
+            30: "IO_INSTRUCTION", 31: "MSR_READ", 32: "MSR_WRITE", 36: "MWAIT_INSTRUCTION",
+            39: "MONITOR_INSTRUCTION", 40: "PAUSE_INSTRUCTION", 48: "EPT_VIOLATION", 52: "PREEMPTION_TIMER",
+            54: "WBINVD"}
+ISA_VMX = 1
 F_FINAL, F_GUEST_STATE = 1 << 7, 1 << 0
 
 
 def decode(r, raw):
     d, k = r["detail"], r["kind"]
-    out = dict(name=KVM_EXIT.get(r["reason"], str(r["reason"])), final=bool(r["flags"] & F_FINAL))
+    names = VMX_EXIT if r["isa"] == ISA_VMX else KVM_EXIT
+    out = dict(name=names.get(r["reason"] & 0xffff, str(r["reason"])), final=bool(r["flags"] & F_FINAL))
     if k == 1:
         port, size, direction, count, value, string = struct.unpack_from("<HBBIQB", d)
         out.update(port=port, size=size, dir="in" if direction else "out", count=count, value=value, string=string)

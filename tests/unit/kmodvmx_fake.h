@@ -17,7 +17,7 @@
 
 #include "kmod-vmx/core/platform.h"
 #include "kmod-vmx/core/vmx_arch.h"
-#include "kmodvmx_models.h"
+#include "launcher/vmx_models.h"
 
 #define FAKE_MAX_PAGES 4096
 #define FAKE_PHYS_BASE 0x40000000ull /* physical addresses differ from virtual ones */

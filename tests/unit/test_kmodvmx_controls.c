@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * kmod-vmx core: reading the capability MSRs and computing control words, against the capability MSRs of
- * Bochs's CPU models (kmodvmx_models.h), including every refusal.
+ * Bochs's CPU models (launcher/vmx_models.h), including every refusal.
  */
 #include "kmodvmx_fake.h"
 

@@ -115,12 +115,50 @@ static void test_consumer_checks(void **state)
 	free(m);
 }
 
+/*
+ * The Linux module maps the header writable into user space: whatever a consumer writes over nslots, head,
+ * dropped or tail, the producer's own copy keeps every write inside the slots and counts what it drops.
+ */
+static void test_producer_ignores_scribbled_header(void **state)
+{
+	(void)state;
+	struct kvmx_err err;
+	size_t bytes = kvmx_ring_bytes(4);
+	uint8_t *m = ring_mem(bytes + 4096);
+	struct kvmx_ring_header *r = kvmx_ring_init(m, bytes, &err);
+	struct kvmx_ring_producer p;
+	struct xs_exit_record x = rec(0, true), out;
+
+	assert_non_null(r);
+	memset(m + bytes, 0x5a, 4096); /* a guard area past the slots */
+	kvmx_ring_producer_init(&p, r);
+	r->nslots = 0x7fffffff;
+	r->head = 1000000;
+	r->dropped = 0;
+	assert_true(kvmx_ring_produce(&p, &x)); /* slot 0 of 4, head 1 again */
+	assert_int_equal(r->head, 1);
+	r->tail = 12345; /* ahead of head: the difference wraps: dropped, not written */
+	assert_false(kvmx_ring_produce(&p, &x));
+	assert_int_equal(r->dropped, 1);
+	r->tail = 0;
+	for (int i = 0; i < 3; i++)
+		assert_true(kvmx_ring_produce(&p, &x));
+	assert_false(kvmx_ring_produce(&p, &x)); /* four unconsumed: full */
+	assert_int_equal(p.dropped, 2);
+	for (size_t i = 0; i < 4096; i++)
+		assert_int_equal(m[bytes + i], 0x5a);
+	r->nslots = 4;
+	assert_int_equal(kvmx_ring_pop(r, bytes, &out, NULL, &err), 1);
+	free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_layout_and_init),
 		cmocka_unit_test(test_fifo_and_drops),
 		cmocka_unit_test(test_consumer_checks),
+		cmocka_unit_test(test_producer_ignores_scribbled_header),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

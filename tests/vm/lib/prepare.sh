@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build what the QEMU AMD-V test host boots: Debian's kernel (downloaded once with apt-get download and
-# unpacked with dpkg-deb -x into a cache, never installed), and an initramfs holding busybox, the KVM and
-# virtio modules, perf with its libraries, our statically linked exitscope and the test scripts.
+# unpacked with dpkg-deb -x into a cache, never installed: tests/lib/debian-kernel.sh), and an initramfs
+# holding busybox, the KVM and virtio modules, perf with its libraries, our statically linked exitscope and the
+# test scripts.
 #
 #   prepare.sh CACHE_DIR EXITSCOPE_STATIC WORK_DIR
 #
@@ -16,33 +17,7 @@ die() { echo "vm prepare: $*" >&2; exit 1; }
 [ -x "$exitscope" ] || die "$exitscope is missing (make BUILD=<dir>/static STATIC=1 exitscope)"
 file "$exitscope" | grep -q 'statically linked' || die "$exitscope is not statically linked"
 
-# The kernel package: what linux-image-amd64 points at now, or the newest one already cached (offline).
-pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
-if [ -z "$pkg" ]; then
-	pkg=$(ls "$cache" 2>/dev/null | grep '^linux-image-' | sort -V | tail -n 1 || true)
-	[ -n "$pkg" ] || die "cannot tell which Debian kernel to use (apt-cache knows no linux-image-amd64) and none is cached"
-fi
-kdir=$cache/$pkg
-if [ ! -f "$kdir/ready" ]; then
-	echo "vm prepare: fetching $pkg (once; cached in $kdir)" >&2
-	rm -rf "$kdir" "$cache/tmp"
-	mkdir -p "$cache/tmp" "$kdir"
-	(cd "$cache/tmp" && apt-get download -q "$pkg" >&2) || die "apt-get download $pkg failed"
-	dpkg-deb -x "$cache"/tmp/"$pkg"_*.deb "$cache/tmp/root"
-	cp "$cache"/tmp/root/boot/vmlinuz-* "$kdir/vmlinuz"
-	mkdir -p "$kdir/modules"
-	for m in "${modules_wanted[@]}"; do
-		f=$(find "$cache/tmp/root/lib/modules" -name "$m.ko" -o -name "$m.ko.xz" -o -name "$m.ko.zst" | head -n 1)
-		[ -n "$f" ] || die "$pkg has no module $m"
-		case $f in
-		*.xz) xz -dc "$f" >"$kdir/modules/$m.ko" ;;
-		*.zst) zstd -qdc "$f" >"$kdir/modules/$m.ko" ;;
-		*) cp "$f" "$kdir/modules/$m.ko" ;;
-		esac
-	done
-	rm -rf "$cache/tmp"
-	touch "$kdir/ready"
-fi
+kdir=$("$here/../../lib/debian-kernel.sh" "$cache" "${modules_wanted[@]}") || die "fetching Debian's kernel failed"
 
 # The initramfs tree.
 root=$work/initramfs

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The launcher's backends behind the one xs_launcher_* API (launcher.h): each is an ops table, as the
+ * collector's backends are. "kvm" drives the KVM API (launcher.c and the files it uses); "vmx" runs the
+ * kmod-vmx core: inside Bochs on any host ("vmx-bochs", launcher/vmx_bochs.c), and later in the Linux module
+ * where it is loaded ("vmx-module": a third table, chosen by xs_backend_pick when the module's device exists).
+ */
+#ifndef EXITSCOPE_LAUNCHER_BACKEND_H
+#define EXITSCOPE_LAUNCHER_BACKEND_H
+
+#include "launcher/launcher.h"
+
+struct xs_launch_backend {
+	const char *name; /* what xs_launcher_backend_name() says: "kvm", "vmx-bochs" */
+	int (*create)(const struct xs_launch_config *cfg, struct xs_sink *sink, void **impl, char *err, size_t errlen);
+	int (*start)(void *impl, char *err, size_t errlen);
+	bool (*wait)(void *impl, unsigned int timeout_ms);
+	void (*stop)(void *impl, const char *why);
+	int (*join)(void *impl);
+	void (*counters)(const void *impl, struct xs_launch_counters *c);
+	enum xs_launch_end (*end)(const void *impl, const char **message);
+	bool (*stat_delta)(const void *impl, const char *name, uint64_t *delta);
+	const char *const *(*unsupported)(const void *impl);
+	void (*destroy)(void *impl);
+};
+
+extern const struct xs_launch_backend xs_backend_kvm;
+extern const struct xs_launch_backend xs_backend_vmx_bochs;
+
+/*
+ * The backend for cfg->backend ("kvm", "vmx", "auto" or NULL). auto is kvm when the KVM device opens, else
+ * vmx; *notice then says why in one line (NULL when there is nothing to say). -1 and a message for an
+ * unknown name.
+ */
+int xs_backend_pick(const struct xs_launch_config *cfg, const struct xs_launch_backend **out, char *notice,
+		    size_t noticelen, char *err, size_t errlen);
+
+/*
+ * Controls a backend cannot honour, refused before anything runs: a vmx.* key to kvm, a KVM-only key to vmx.
+ * -1 and a message naming the key and the backend.
+ */
+int xs_backend_check_keys(const struct xs_launch_backend *be, const struct xs_controls *c, char *err, size_t errlen);
+
+#endif

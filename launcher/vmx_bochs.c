@@ -1,0 +1,1039 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The vmx backend on hosts without the kmod-vmx Linux module: the kmod-vmx core runs inside Bochs emulating
+ * a chosen Intel CPU. The host side lays out the guest's RAM exactly as the KVM backend does (image, GDT,
+ * TSS, page tables, parameter blocks), turns the control spec into the core's struct kvmx_controls (checked
+ * against the model's capability MSRs first, so a refusal names the control and the capability bit before
+ * Bochs starts), writes the run descriptor (kmod-vmx/bare/run_desc.h) and boots the runner image with both
+ * loaded into emulated RAM. The runner streams its record file out of COM1 into a FIFO; a reader thread
+ * here parses it chunk by chunk while Bochs runs and hands each record to the run's sink.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <spawn.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/host_facts.h"
+#include "common/util.h"
+#include "common/xsr.h"
+#include "kmod-vmx/bare/run_desc.h"
+#include "launcher/backend.h"
+#include "launcher/guest_load.h"
+#include "launcher/vm.h"
+#include "launcher/vmx_backend.h"
+#include "launcher/vmx_controls.h"
+
+#define ERR(...) (snprintf(err, errlen, __VA_ARGS__), -1)
+#define VMX_MAX_MEM_MB 1024
+
+extern char **environ;
+
+struct vmx_run {
+	struct xs_launch_config cfg;
+	struct xs_controls ctl;
+	struct xs_sink *sink;
+	const struct vmx_model *model;
+	struct run_desc desc;
+	char dir[64];
+	char runner[PATH_MAX];
+	pid_t bochs;
+	unsigned int cylinders;
+	int fifo;
+	pthread_t reader;
+	bool reader_started;
+	uint64_t started_ns;
+
+	pthread_mutex_t lock; /* sink, state */
+	pthread_cond_t cond;
+	bool reader_done;
+	bool keep_dir;
+	const char *stop_why;
+	enum xs_launch_end end;
+	char message[512];
+	char runner_end[32];
+	int bochs_status;
+
+	atomic_uint_fast64_t exits, recorded, filtered, lost, sink_errors, injected, delivered, overflow;
+	uint64_t first_record_ns;
+	char *unsupported[1];
+};
+
+/* ---- models ---- */
+
+void xs_vmx_model_caps(const struct vmx_model *m, struct kvmx_caps *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->basic = m->basic;
+	c->revision = (u32)(m->basic & 0x7fffffff);
+	c->true_ctls = (m->basic >> 55) & 1;
+	c->pin = m->pin;
+	c->proc = m->proc;
+	c->exit = m->exit;
+	c->entry = m->entry;
+	c->proc2 = (m->proc >> 63) & 1 ? m->proc2 : 0;
+	c->ept_vpid = m->ept;
+	c->misc = m->misc;
+	c->cr0_fixed0 = m->cr0f0;
+	c->cr0_fixed1 = m->cr0f1;
+	c->cr4_fixed0 = m->cr4f0;
+	c->cr4_fixed1 = m->cr4f1;
+	c->feature_control = 5;
+}
+
+unsigned int xs_vmx_model_features(const struct vmx_model *m)
+{
+	struct kvmx_caps c;
+	xs_vmx_model_caps(m, &c);
+	unsigned int n = 0;
+	for (unsigned int i = 0; i < KVMX_CTL_COUNT; i++)
+		n += kvmx_control_allowed(&c, (enum kvmx_ctl)i);
+	return n;
+}
+
+const struct vmx_model *xs_vmx_model_find(const char *name)
+{
+	const struct vmx_model *best = NULL;
+	for (size_t i = 0; i < XS_ARRAY_SIZE(vmx_models); i++) {
+		if (name && !strcmp(vmx_models[i].name, name))
+			return &vmx_models[i];
+		/* the default: most controls; among equals the later (newer) model of the table */
+		if (!name && (!best || xs_vmx_model_features(&vmx_models[i]) >= xs_vmx_model_features(best)))
+			best = &vmx_models[i];
+	}
+	return best;
+}
+
+size_t xs_vmx_model_count(void)
+{
+	return XS_ARRAY_SIZE(vmx_models);
+}
+
+const struct vmx_model *xs_vmx_model_at(size_t i)
+{
+	return i < XS_ARRAY_SIZE(vmx_models) ? &vmx_models[i] : NULL;
+}
+
+static int unknown_model(const char *name, char *err, size_t errlen)
+{
+	char names[512] = "";
+	for (size_t i = 0; i < XS_ARRAY_SIZE(vmx_models); i++)
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", i ? ", " : "",
+			 vmx_models[i].name);
+	return ERR("unknown CPU model '%s' (--list-cpu-models: %s)", name, names);
+}
+
+/* ---- controls ---- */
+
+/* Keys every backend has that the vmx backend honours (the rest are refused by xs_backend_check_keys). */
+static bool generic_key_supported(enum xs_control_key k)
+{
+	switch (k) {
+	case XS_CTL_RECORD_IO:
+	case XS_CTL_RECORD_MMIO:
+	case XS_CTL_RECORD_GUEST_STATE:
+	case XS_CTL_MSR_EXIT_READ:
+	case XS_CTL_MSR_EXIT_WRITE:
+	case XS_CTL_INJECT:
+	case XS_CTL_MEMORY_READONLY:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * The core's controls for a run: what the launcher's guests need (EPT for the guest's own memory map,
+ * unrestricted guest below long mode, every I/O and HLT exiting as under KVM, MSR bitmaps so that only the
+ * listed MSRs exit), the generic keys translated, then the vmx.* keys in the order given.
+ */
+int xs_vmx_build_controls(const struct xs_launch_config *cfg, const struct xs_controls *c, struct kvmx_controls *k,
+			  char *err, size_t errlen)
+{
+	memset(k, 0, sizeof(*k));
+	k->ept = true;
+	k->unrestricted_guest = cfg->mode != 64;
+	k->uncond_io_exiting = true;
+	k->hlt_exiting = true;
+	k->msr_bitmaps = true;
+	if (c->given & (1u << XS_CTL_MSR_EXIT_READ)) {
+		if (c->msr_read.all)
+			return ERR("control msr.exit_read: 'all' needs MSR bitmaps off: use vmx.msr_bitmaps = off");
+		char msg[256];
+		if (xs_vmx_add_msrs(k, &c->msr_read, false, msg, sizeof(msg)))
+			return ERR("control msr.exit_read: %s", msg);
+	}
+	if (c->given & (1u << XS_CTL_MSR_EXIT_WRITE)) {
+		if (c->msr_write.all)
+			return ERR("control msr.exit_write: 'all' needs MSR bitmaps off: use vmx.msr_bitmaps = off");
+		char msg[256];
+		if (xs_vmx_add_msrs(k, &c->msr_write, true, msg, sizeof(msg)))
+			return ERR("control msr.exit_write: %s", msg);
+	}
+	if (xs_vmx_controls_apply(c, k, err, errlen))
+		return -1;
+	/* The launcher's own ports (0x500-0x503: done, vector reports, results, failures) always exit. */
+	if (k->io_bitmaps) {
+		if (k->n_io == KVMX_MAX_IO_RANGES)
+			return ERR(
+				"control vmx.io_bitmap: at most %d ranges (one more is the launcher's ports 0x%x-0x%x)",
+				KVMX_MAX_IO_RANGES - 1, XS_PORT_DONE, XS_PORT_FAIL);
+		k->io[k->n_io++] = (struct kvmx_io_range){XS_PORT_DONE, XS_PORT_FAIL - XS_PORT_DONE + 1};
+	}
+	/* External interrupts come from the runner's LAPIC timer; acknowledged on exit, or they would repeat. */
+	if (k->extint_exiting)
+		k->ack_interrupt_on_exit = true;
+	if (!k->ept)
+		return ERR("control vmx.ept: the vmx backend needs EPT on (guest memory is not the runner's)");
+	if (cfg->mode != 64 && !k->unrestricted_guest)
+		return ERR("control vmx.unrestricted_guest: a %s-mode guest needs it on", xs_mode_name(cfg->mode));
+	return 0;
+}
+
+static int check_model(const struct vmx_model *m, const struct kvmx_controls *k, unsigned int mode, char *err,
+		       size_t errlen)
+{
+	struct kvmx_caps caps;
+	xs_vmx_model_caps(m, &caps);
+	struct kvmx_guest_mode gm = {.ia32e = mode == 64};
+	struct kvmx_words words;
+	struct kvmx_err kerr;
+	if (kvmx_controls_compute(&caps, k, &gm, &words, &kerr))
+		return ERR("CPU model %s: %s", m->name, kerr.msg);
+	return 0;
+}
+
+static int build_injections(const struct xs_controls *c, struct run_desc *d, char *err, size_t errlen)
+{
+	for (unsigned int i = 0; i < c->n_inject; i++) {
+		const struct xs_inject *in = &c->inject[i];
+		struct run_inject *o = &d->inject[i];
+		char text[96];
+		xs_inject_format(in, text, sizeof(text));
+		switch (in->when) {
+		case XS_WHEN_HLT:
+			o->when = RUN_WHEN_HLT;
+			break;
+		case XS_WHEN_AT:
+			o->when = RUN_WHEN_AT;
+			break;
+		case XS_WHEN_EVERY:
+			o->when = RUN_WHEN_EVERY;
+			break;
+		case XS_WHEN_IO:
+			o->when = RUN_WHEN_IO;
+			break;
+		default:
+			return ERR("control inject: '%s': the vmx backend schedules by exits (@hlt, @N, @every:N, "
+				   "@io:PORT), not by wall time",
+				   text);
+		}
+		o->kind = in->kind == XS_INJ_NMI ? RUN_INJ_NMI : in->kind == XS_INJ_EXC ? RUN_INJ_EXC : RUN_INJ_IRQ;
+		o->vector = in->vector;
+		o->has_error = in->has_error;
+		o->error_code = in->error_code;
+		o->n = in->n;
+	}
+	d->n_inject = c->n_inject;
+	return 0;
+}
+
+int xs_vmx_list_controls(const char *cpu_model,
+			 void (*each)(void *ctx, const char *name, const char *kind, const char *values, bool supported,
+				      const char *why),
+			 void *ctx, char *err, size_t errlen)
+{
+	const struct vmx_model *m = xs_vmx_model_find(cpu_model);
+	if (!m)
+		return unknown_model(cpu_model, err, errlen);
+	struct kvmx_caps caps;
+	xs_vmx_model_caps(m, &caps);
+	struct xs_vmx_key_info scratch;
+	char name[64];
+	for (unsigned int i = 0;; i++) {
+		const struct xs_vmx_key_info *ki = xs_vmx_key(i, &scratch, name, sizeof(name));
+		if (!ki)
+			break;
+		bool ok = ki->needs == KVMX_CTL_COUNT || kvmx_control_allowed(&caps, ki->needs);
+		char why[256] = "";
+		if (!ok) {
+			const struct kvmx_control_info *ci = kvmx_control_info(ki->needs);
+			unsigned int bit = 0;
+			while (bit < 32 && !(ci->bit & (1u << bit)))
+				bit++;
+			snprintf(why, sizeof(why), "%s lacks %s control '%s' (allowed-1 bit %u clear)", m->name,
+				 kvmx_word_name(ci->word), ci->name, bit);
+		}
+		each(ctx, ki->name, ki->kind, ki->values, ok, ok ? NULL : why);
+	}
+	for (unsigned int k = 0; k < XS_CTL_COUNT; k++) {
+		bool ok = generic_key_supported((enum xs_control_key)k);
+		each(ctx, xs_control_key_name((enum xs_control_key)k), "generic", "docs/controls.md", ok,
+		     ok ? NULL : "only the kvm backend has it");
+	}
+	return 0;
+}
+
+/* ---- files and Bochs ---- */
+
+static int find_runner(struct vmx_run *r, char *err, size_t errlen)
+{
+	const char *env = getenv("EXITSCOPE_VMX_RUNNER");
+	if (env) {
+		if (access(env, R_OK))
+			return ERR("EXITSCOPE_VMX_RUNNER=%s: %s", env, strerror(errno));
+		snprintf(r->runner, sizeof(r->runner), "%s", env);
+		return 0;
+	}
+	char exe[PATH_MAX - 64];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = 0;
+		char *slash = strrchr(exe, '/');
+		if (slash)
+			*slash = 0;
+		static const char *const rel[] = {"kmod-vmx/vmx-runner.img", "../kmod-vmx/vmx-runner.img",
+						  "../share/exitscope/vmx-runner.img"};
+		for (size_t i = 0; i < XS_ARRAY_SIZE(rel); i++) {
+			snprintf(r->runner, sizeof(r->runner), "%s/%s", exe, rel[i]);
+			if (!access(r->runner, R_OK))
+				return 0;
+		}
+	}
+	return ERR("the vmx backend's runner image vmx-runner.img is not built (make vmx-image) or not installed; "
+		   "EXITSCOPE_VMX_RUNNER names it");
+}
+
+static bool bochs_installed(void)
+{
+	const char *path = getenv("PATH");
+	if (!path)
+		return false;
+	char buf[PATH_MAX];
+	for (const char *p = path; *p;) {
+		const char *end = strchr(p, ':');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		snprintf(buf, sizeof(buf), "%.*s/bochs-bin", (int)len, p);
+		if (!access(buf, X_OK))
+			return true;
+		p += len + (end ? 1 : 0);
+	}
+	return false;
+}
+
+static int write_file(const char *dir, const char *name, const void *data, size_t len, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "wb");
+	if (!f || (len && fwrite(data, 1, len, f) != len) || fclose(f)) {
+		if (f)
+			fclose(f);
+		return ERR("writing %s: %s", path, strerror(errno));
+	}
+	return 0;
+}
+
+/* Where a guest byte range goes on the disk: whole sectors, 4 KiB-aligned in guest memory. */
+static void add_segment(struct run_desc *d, uint64_t lo, uint64_t hi)
+{
+	lo &= ~0xfffull;
+	hi = (hi + 0xfff) & ~0xfffull;
+	if (hi > d->mem_bytes)
+		hi = d->mem_bytes;
+	if (hi <= lo || d->n_segments == RUN_MAX_SEGMENTS)
+		return;
+	d->segment[d->n_segments].gpa = lo;
+	d->segment[d->n_segments].len = hi - lo;
+	d->n_segments++;
+}
+
+#define SECTORS_PER_CYLINDER (16 * 63)
+
+/*
+ * The disk Bochs boots: the runner image, the descriptor at RUN_DESC_LBA, then the guest RAM the host laid
+ * out (the first 640 KiB, and every image segment above it). Padded to whole cylinders of 16 x 63 sectors.
+ */
+static int build_disk(struct vmx_run *r, const uint8_t *mem, const struct xs_image *img, char *err, size_t errlen)
+{
+	struct run_desc *d = &r->desc;
+	d->n_segments = 0;
+	add_segment(d, 0, d->mem_bytes < XS_GPA_HOLE ? d->mem_bytes : XS_GPA_HOLE);
+	for (unsigned int i = 0; i < img->n; i++)
+		if (img->seg[i].gpa + img->seg[i].filesz > XS_GPA_HOLE) {
+			if (d->n_segments == RUN_MAX_SEGMENTS)
+				return ERR("the image has more segments above 640 KiB than the runner loads (%d)",
+					   RUN_MAX_SEGMENTS - 1);
+			add_segment(d, img->seg[i].gpa, img->seg[i].gpa + img->seg[i].filesz);
+		}
+	size_t runner_len;
+	uint8_t *runner;
+	if (xs_image_read_file(r->runner, 64u << 20, &runner, &runner_len, err, errlen))
+		return -1;
+	if (runner_len > (size_t)RUN_DESC_LBA * 512) {
+		free(runner);
+		return ERR("%s is larger than %d sectors: not the runner image this build expects", r->runner,
+			   RUN_DESC_LBA);
+	}
+	uint64_t lba = RUN_DESC_LBA + (sizeof(*d) + 4095) / 4096 * 8;
+	for (unsigned int i = 0; i < d->n_segments; i++) {
+		d->segment[i].lba = lba;
+		lba += d->segment[i].len / 512;
+	}
+	uint64_t sectors = (lba + SECTORS_PER_CYLINDER - 1) / SECTORS_PER_CYLINDER * SECTORS_PER_CYLINDER;
+	r->cylinders = (unsigned int)(sectors / SECTORS_PER_CYLINDER);
+	uint8_t *disk = xs_calloc(1, sectors * 512);
+	memcpy(disk, runner, runner_len);
+	free(runner);
+	memcpy(disk + (size_t)RUN_DESC_LBA * 512, d, sizeof(*d));
+	for (unsigned int i = 0; i < d->n_segments; i++)
+		memcpy(disk + d->segment[i].lba * 512, mem + d->segment[i].gpa, d->segment[i].len);
+	int rc = write_file(r->dir, "disk.img", disk, sectors * 512, err, errlen);
+	free(disk);
+	return rc;
+}
+
+static int write_bochsrc(struct vmx_run *r, char *err, size_t errlen)
+{
+	char rc[2048];
+	/* one MiB above the guest's RAM for what the BIOS puts at the top of memory (ACPI tables) */
+	unsigned long long megs = (RUN_GUEST_BASE >> 20) + r->cfg.mem_mb + 1;
+	snprintf(rc, sizeof(rc),
+		 "megs: %llu\n"
+		 "romimage: file=/usr/share/bochs/BIOS-bochs-latest\n"
+		 "vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest\n"
+		 "cpu: model=%s, count=1, ips=1000000, reset_on_triple_fault=0\n"
+		 "clock: sync=none, time0=1\n"
+		 "ata0-master: type=disk, path=disk.img, mode=flat, cylinders=%u, heads=16, spt=63, translation=none\n"
+		 "boot: disk\n"
+		 "display_library: sdl2\n"
+		 "port_e9_hack: enabled=1\n"
+		 "com1: enabled=0\n"
+		 "log: bochs.log\n"
+		 "panic: action=fatal\n"
+		 "sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy\n"
+		 "speaker: enabled=0\n"
+		 "mouse: enabled=0\n"
+		 "magic_break: enabled=1\n",
+		 megs, r->model->name, r->cylinders);
+	return write_file(r->dir, "bochsrc", rc, strlen(rc), err, errlen) ||
+	       write_file(r->dir, "dbg.rc", "continue\nquit\n", 14, err, errlen);
+}
+
+static void remove_dir(struct vmx_run *r)
+{
+	if (!r->dir[0])
+		return;
+	static const char *const files[] = {"bochsrc",	   "dbg.rc",	"disk.img",  "disk.img.lock",
+					    "serial.fifo", "bochs.log", "debug.txt", "bochs.stderr"};
+	char path[PATH_MAX];
+	for (size_t i = 0; i < XS_ARRAY_SIZE(files); i++) {
+		snprintf(path, sizeof(path), "%s/%s", r->dir, files[i]);
+		unlink(path);
+	}
+	rmdir(r->dir);
+	r->dir[0] = 0;
+}
+
+/* ---- the record stream ---- */
+
+static void report(struct vmx_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void report(struct vmx_run *r, const char *fmt, ...)
+{
+	if (!r->cfg.error)
+		return;
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	r->cfg.error(r->cfg.error_ctx, msg);
+}
+
+static bool filtered(const struct vmx_run *r, const struct xs_exit_record *rec)
+{
+	if (rec->detail_kind == XS_D_IO)
+		return !xs_range_list_has(&r->ctl.record_io, rec->detail.io.port);
+	if (rec->detail_kind == XS_D_MMIO)
+		return !xs_range_list_has(&r->ctl.record_mmio, rec->detail.mmio.gpa);
+	return false;
+}
+
+static void take_record(struct vmx_run *r, struct xs_exit_record *rec)
+{
+	atomic_fetch_add(&r->exits, 1);
+	if (filtered(r, rec)) {
+		atomic_fetch_add(&r->filtered, 1);
+		return;
+	}
+	if (r->cfg.no_record)
+		return;
+	rec->pid = (uint32_t)getpid();
+	if (r->ctl.guest_state == XS_GS_OFF && (rec->flags & XS_F_GUEST_STATE)) {
+		rec->flags &= (uint16_t)~XS_F_GUEST_STATE;
+		rec->size = XS_RECORD_CORE_SIZE;
+		memset(&rec->gs, 0, sizeof(rec->gs));
+	}
+	pthread_mutex_lock(&r->lock);
+	if (!r->first_record_ns)
+		r->first_record_ns = xs_now_ns();
+	int rc = xs_sink_write(r->sink, rec, 1);
+	pthread_mutex_unlock(&r->lock);
+	if (rc) {
+		atomic_fetch_add(&r->sink_errors, 1);
+		atomic_fetch_add(&r->lost, 1);
+	} else {
+		atomic_fetch_add(&r->recorded, 1);
+	}
+}
+
+static void take_meta(struct vmx_run *r, const char *key, const char *value)
+{
+	if (!strncmp(key, "runner.", 7)) {
+		if (!strcmp(key, "runner.end"))
+			snprintf(r->runner_end, sizeof(r->runner_end), "%s", value);
+		else if (!strcmp(key, "runner.message"))
+			snprintf(r->message, sizeof(r->message), "%s", value);
+		else if (!strcmp(key, "runner.injected"))
+			atomic_store(&r->injected, strtoull(value, NULL, 10));
+		else if (!strcmp(key, "runner.delivered"))
+			atomic_store(&r->delivered, strtoull(value, NULL, 10));
+		else if (!strcmp(key, "runner.inject_overflow"))
+			atomic_store(&r->overflow, strtoull(value, NULL, 10));
+		return;
+	}
+	if (strncmp(key, "vmx.", 4))
+		return; /* the runner's own run.* keys: the host's metadata says what this run is */
+	pthread_mutex_lock(&r->lock);
+	xs_sink_meta(r->sink, key, value);
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* One complete chunk (with the stream's header in front): parsed by the record-file reader itself. */
+static int take_chunk(struct vmx_run *r, const uint8_t *file, size_t len)
+{
+	char msg[256];
+	struct xsr_reader *x = xsr_open_mem(file, len, msg, sizeof(msg));
+	if (!x) {
+		snprintf(r->message, sizeof(r->message), "the runner's record stream: %s", msg);
+		return -1;
+	}
+	struct xsr_item it;
+	int rc;
+	while ((rc = xsr_next(x, &it)) > 0) {
+		if (it.kind == XSR_ITEM_RECORD)
+			take_record(r, &it.rec);
+		else if (it.kind == XSR_ITEM_META)
+			take_meta(r, it.key, it.value);
+	}
+	if (rc < 0 || xsr_bad_records(x))
+		snprintf(r->message, sizeof(r->message), "the runner's record stream: %s",
+			 xsr_error(x) ? xsr_error(x) : "bad records");
+	xsr_close(x);
+	return rc < 0 ? -1 : 0;
+}
+
+static uint32_t get_u32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Parse whatever complete chunks buf holds; returns bytes consumed (the header stays at the front). */
+static size_t parse_stream(struct vmx_run *r, uint8_t *buf, size_t *havep, bool *ended, bool *broken)
+{
+	size_t have = *havep;
+	size_t pos = XSR_HEADER_SIZE;
+	if (have < XSR_HEADER_SIZE)
+		return 0;
+	if (memcmp(buf, XSR_MAGIC, 8)) {
+		*broken = true;
+		snprintf(r->message, sizeof(r->message),
+			 "the runner's serial stream does not start with a record file");
+		return 0;
+	}
+	while (have - pos >= 8) {
+		/*
+		 * Bochs' own lines ("(0).[t] [addr] ...: insn", "Next at t=...") on the same stdout, between whole
+		 * chunks: a chunk starts with its type (1-3, little-endian), a line with printable text.
+		 */
+		if (buf[pos] >= 0x20) {
+			uint8_t *nl = memchr(buf + pos, '\n', have - pos);
+			if (!nl)
+				break;
+			size_t skip = (size_t)(nl + 1 - (buf + pos));
+			memmove(buf + pos, nl + 1, have - pos - skip);
+			have -= skip;
+			*havep = have;
+			continue;
+		}
+		uint32_t type = get_u32(buf + pos), len = get_u32(buf + pos + 4);
+		if (len > XSR_MAX_CHUNK) {
+			*broken = true;
+			snprintf(r->message, sizeof(r->message),
+				 "the runner's record stream has a %u-byte chunk [%.40s]", len,
+				 (const char *)buf + pos);
+			return pos - XSR_HEADER_SIZE;
+		}
+		if (have - pos - 8 < len)
+			break;
+		/* header + this chunk as one small record file */
+		uint8_t *one = xs_malloc(XSR_HEADER_SIZE + 8 + len);
+		memcpy(one, buf, XSR_HEADER_SIZE);
+		memcpy(one + XSR_HEADER_SIZE, buf + pos, 8 + len);
+		if (take_chunk(r, one, XSR_HEADER_SIZE + 8 + len))
+			*broken = true;
+		free(one);
+		pos += 8 + len;
+		if (type == XSR_CHUNK_END)
+			*ended = true;
+	}
+	return pos - XSR_HEADER_SIZE;
+}
+
+static void *reader_thread(void *arg)
+{
+	struct vmx_run *r = arg;
+	size_t cap = 1 << 20, have = 0;
+	uint8_t *buf = xs_malloc(cap);
+	bool ended = false, broken = false, exited = false, synced = false;
+	while (!ended && !broken) {
+		struct pollfd p = {r->fifo, POLLIN, 0};
+		int n = poll(&p, 1, exited ? 0 : 50);
+		if (n > 0) {
+			if (have == cap)
+				buf = xs_realloc(buf, cap *= 2);
+			ssize_t got = read(r->fifo, buf + have, cap - have);
+			if (got > 0) {
+				have += (size_t)got;
+				if (!synced) {
+					/* Bochs prints its banner on the same stdout before the runner's first byte */
+					uint8_t *m = memmem(buf, have, XSR_MAGIC, 8);
+					size_t skip = m ? (size_t)(m - buf) : have > 7 ? have - 7 : 0;
+					memmove(buf, buf + skip, have - skip);
+					have -= skip;
+					synced = m != NULL;
+					if (!synced)
+						continue;
+				}
+				size_t used = parse_stream(r, buf, &have, &ended, &broken);
+				if (used) {
+					memmove(buf + XSR_HEADER_SIZE, buf + XSR_HEADER_SIZE + used,
+						have - XSR_HEADER_SIZE - used);
+					have -= used;
+				}
+				continue;
+			}
+		}
+		if (exited)
+			break; /* Bochs is gone and the FIFO is drained */
+		int status;
+		if (waitpid(r->bochs, &status, WNOHANG) == r->bochs) {
+			r->bochs_status = status;
+			r->bochs = 0;
+			exited = true;
+		}
+	}
+	free(buf);
+	pthread_mutex_lock(&r->lock);
+	r->reader_done = true;
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+/* ---- ops ---- */
+
+static void meta(struct vmx_run *r, const char *key, const char *value)
+{
+	int rc = xs_sink_meta(r->sink, key, value);
+	if (rc)
+		report(r, "storing metadata %s failed: %s", key, strerror(-rc));
+}
+
+static void control_meta(void *ctx, const char *key, const char *value)
+{
+	char k[128];
+	snprintf(k, sizeof(k), "control.%s", key);
+	meta(ctx, k, value);
+}
+
+static void meta_start(struct vmx_run *r, const struct xs_guest *guest)
+{
+	const struct xs_launch_config *cfg = &r->cfg;
+	meta(r, "run.source", "launcher");
+	meta(r, "run.backend", "vmx-bochs");
+	xs_sink_metaf(r->sink, "run.started_ns", "%llu", (unsigned long long)r->started_ns);
+	int rc = xs_meta_host_facts(r->sink);
+	if (rc)
+		report(r, "storing the host facts failed: %s", strerror(-rc));
+	if (cfg->cmdline)
+		meta(r, "run.cmdline", cfg->cmdline);
+	if (guest) {
+		meta(r, "run.guest", guest->name);
+		for (int i = 0; i < XS_GUEST_ARGS; i++) {
+			if (!guest->params[i].name)
+				continue;
+			char key[64];
+			snprintf(key, sizeof(key), "run.param.%s", guest->params[i].name);
+			xs_sink_metaf(r->sink, key, "0x%x", cfg->args[i]);
+		}
+	} else {
+		xs_sink_metaf(r->sink, "run.guest", "image:%s", cfg->image_path);
+	}
+	meta(r, "run.mode", xs_mode_name(cfg->mode));
+	xs_sink_metaf(r->sink, "run.vcpus", "%u", cfg->vcpus);
+	xs_sink_metaf(r->sink, "run.mem_mb", "%llu", (unsigned long long)cfg->mem_mb);
+	xs_sink_metaf(r->sink, "run.iterations", "%u", cfg->iterations);
+	meta(r, "vmx.cpu_model", r->model->name);
+	meta(r, "vmx.emulator", "bochs");
+	meta(r, "vmx.time_unit",
+	     "tsc-ticks (emulated by Bochs: ts and latency_ns count the emulated CPU's TSC, "
+	     "not host time)");
+	xs_controls_visit(&r->ctl, control_meta, r);
+}
+
+static int vmx_create(const struct xs_launch_config *cfg, struct xs_sink *sink, void **impl, char *err, size_t errlen)
+{
+	if (!cfg->guest == !cfg->image_path)
+		return ERR("give either a built-in guest or --image FILE");
+	if (cfg->image_path && !cfg->mode)
+		return ERR("--image needs --mode real|protected|long");
+	if (cfg->mode != 16 && cfg->mode != 32 && cfg->mode != 64)
+		return ERR("mode must be real, protected or long");
+	if (cfg->vcpus != 1)
+		return ERR("--vcpus %u: the vmx backend runs one vCPU (the runner drives one VMCS on one emulated CPU)",
+			   cfg->vcpus);
+	if (cfg->mem_mb < 1 || cfg->mem_mb > VMX_MAX_MEM_MB)
+		return ERR("--mem %llu: the vmx backend gives a guest 1-%d MiB (Bochs' RAM)",
+			   (unsigned long long)cfg->mem_mb, VMX_MAX_MEM_MB);
+	const struct vmx_model *model = xs_vmx_model_find(cfg->cpu_model);
+	if (!model)
+		return unknown_model(cfg->cpu_model, err, errlen);
+
+	struct vmx_run *r = xs_calloc(1, sizeof(*r));
+	r->cfg = *cfg;
+	r->ctl = cfg->controls;
+	r->ctl.given |= 1u << XS_CTL_RECORD_GUEST_STATE;
+	r->sink = sink;
+	r->model = model;
+	r->fifo = -1;
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->cond, NULL);
+	*impl = r;
+
+	struct xs_loaded_guest lg;
+	uint8_t *mem = NULL;
+	if (xs_guest_load(cfg, &lg, err, errlen))
+		goto fail;
+	struct run_desc *d = &r->desc;
+	d->magic = RUN_DESC_MAGIC;
+	d->version = RUN_DESC_VERSION;
+	d->mode = cfg->mode;
+	d->vcpus = 1;
+	d->mem_bytes = cfg->mem_mb << 20;
+	d->entry = lg.entry;
+	d->iterations = cfg->iterations;
+	d->own_exceptions = lg.own_exceptions;
+	d->core_records = r->ctl.guest_state == XS_GS_OFF;
+	if (xs_vmx_build_controls(cfg, &r->ctl, &d->ctl, err, errlen) ||
+	    check_model(model, &d->ctl, cfg->mode, err, errlen) || build_injections(&r->ctl, d, err, errlen))
+		goto fail_loaded;
+	for (unsigned int i = 0; i < r->ctl.readonly.n && i < RUN_MAX_READONLY; i++) {
+		d->readonly[i].lo = r->ctl.readonly.r[i].lo;
+		d->readonly[i].hi = r->ctl.readonly.r[i].hi;
+		d->n_readonly = i + 1;
+	}
+	if (!bochs_installed()) {
+		(void)ERR("the vmx backend needs Bochs: bochs-bin is not on PATH (install bochs bochs-sdl bochsbios "
+			  "vgabios, scripts/deps/vmx.txt; or --backend kvm)");
+		goto fail_loaded;
+	}
+	if (find_runner(r, err, errlen))
+		goto fail_loaded;
+	mem = xs_calloc(1, d->mem_bytes);
+	struct xs_vm_spec spec = {.mode = cfg->mode,
+				  .mem_bytes = d->mem_bytes,
+				  .vcpus = 1,
+				  .image = &lg.img,
+				  .entry = lg.entry,
+				  .iterations = cfg->iterations};
+	memcpy(spec.args, cfg->args, sizeof(spec.args));
+	xs_guest_mem_fill(mem, &spec);
+	const char *tmp = getenv("TMPDIR");
+	snprintf(r->dir, sizeof(r->dir), "%s/exitscope-vmx.XXXXXX", tmp && strlen(tmp) < 30 ? tmp : "/tmp");
+	if (!mkdtemp(r->dir)) {
+		(void)ERR("creating a directory for Bochs (%s): %s", r->dir, strerror(errno));
+		r->dir[0] = 0;
+		goto fail_loaded;
+	}
+	char fifo[PATH_MAX];
+	snprintf(fifo, sizeof(fifo), "%s/serial.fifo", r->dir);
+	if (build_disk(r, mem, &lg.img, err, errlen) || write_bochsrc(r, err, errlen))
+		goto fail_loaded;
+	if (mkfifo(fifo, 0600)) {
+		(void)ERR("mkfifo %s: %s", fifo, strerror(errno));
+		goto fail_loaded;
+	}
+	/* Read-write: opening never blocks, and the reader never sees EOF before Bochs has written. */
+	r->fifo = open(fifo, O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	if (r->fifo < 0) {
+		(void)ERR("opening %s: %s", fifo, strerror(errno));
+		goto fail_loaded;
+	}
+	free(mem);
+	r->started_ns = xs_now_ns();
+	meta_start(r, lg.guest);
+	xs_guest_loaded_free(&lg);
+	return 0;
+fail_loaded:
+	xs_guest_loaded_free(&lg);
+fail:
+	free(mem);
+	remove_dir(r);
+	if (r->fifo >= 0)
+		close(r->fifo);
+	free(r);
+	*impl = NULL;
+	return -1;
+}
+
+static int vmx_start(void *impl, char *err, size_t errlen)
+{
+	struct vmx_run *r = impl;
+	char rc_path[PATH_MAX], out[PATH_MAX], errp[PATH_MAX];
+	snprintf(rc_path, sizeof(rc_path), "%s/bochsrc", r->dir);
+	snprintf(out, sizeof(out), "%s/serial.fifo", r->dir); /* port 0xe9: the record stream */
+	snprintf(errp, sizeof(errp), "%s/bochs.stderr", r->dir);
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	posix_spawnattr_t at;
+	posix_spawnattr_init(&at);
+	sigset_t none;
+	sigemptyset(&none);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK);
+	/* Bochs runs in the run's directory: its bochsrc names files relative to it. */
+	char *argv[] = {"bochs-bin", "-q", "-f", "bochsrc", "-rc", "dbg.rc", NULL};
+	char cwd[PATH_MAX];
+	if (!getcwd(cwd, sizeof(cwd)) || chdir(r->dir))
+		return ERR("entering %s: %s", r->dir, strerror(errno));
+	setenv("SDL_VIDEODRIVER", "dummy", 0);
+	setenv("SDL_AUDIODRIVER", "dummy", 0);
+	int rc = posix_spawnp(&r->bochs, "bochs-bin", &fa, &at, argv, environ);
+	if (chdir(cwd))
+		rc = rc ? rc : errno;
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	(void)rc_path;
+	if (rc) {
+		r->bochs = 0;
+		return ERR("starting bochs-bin: %s", strerror(rc));
+	}
+	rc = pthread_create(&r->reader, NULL, reader_thread, r);
+	if (rc) {
+		kill(r->bochs, SIGKILL);
+		waitpid(r->bochs, NULL, 0);
+		r->bochs = 0;
+		return ERR("cannot start the record reader: %s", strerror(rc));
+	}
+	r->reader_started = true;
+	return 0;
+}
+
+static bool vmx_wait(void *impl, unsigned int timeout_ms)
+{
+	struct vmx_run *r = impl;
+	struct timespec deadline;
+	xs_deadline_after_ms(&deadline, timeout_ms);
+	pthread_mutex_lock(&r->lock);
+	while (r->reader_started && !r->reader_done &&
+	       pthread_cond_timedwait(&r->cond, &r->lock, &deadline) != ETIMEDOUT)
+		;
+	bool done = !r->reader_started || r->reader_done;
+	pthread_mutex_unlock(&r->lock);
+	return done;
+}
+
+static void vmx_stop(void *impl, const char *why)
+{
+	struct vmx_run *r = impl;
+	pthread_mutex_lock(&r->lock);
+	if (!r->stop_why)
+		r->stop_why = why ? why : "interrupted";
+	pid_t pid = r->reader_done ? 0 : r->bochs;
+	pthread_mutex_unlock(&r->lock);
+	/* The records already out of the emulator are in the sink; Bochs has nothing more to say. */
+	if (pid > 0)
+		kill(pid, SIGKILL);
+}
+
+static void decide_end(struct vmx_run *r)
+{
+	if (!strcmp(r->runner_end, "ok")) {
+		r->end = XS_END_DONE;
+		return;
+	}
+	if (!strcmp(r->runner_end, "guest-error")) {
+		r->end = XS_END_GUEST_ERROR;
+		return;
+	}
+	if (r->runner_end[0]) { /* refused, host-error, exit-limit */
+		r->end = !strcmp(r->runner_end, "exit-limit") ? XS_END_DONE : XS_END_HOST_ERROR;
+		if (!r->message[0])
+			snprintf(r->message, sizeof(r->message), "the runner ended with %s", r->runner_end);
+		return;
+	}
+	if (r->stop_why) {
+		r->end = XS_END_STOPPED;
+		return;
+	}
+	r->end = XS_END_HOST_ERROR;
+	r->keep_dir = true;
+	char why[128];
+	if (WIFEXITED(r->bochs_status))
+		snprintf(why, sizeof(why), "exited with status %d", WEXITSTATUS(r->bochs_status));
+	else
+		snprintf(why, sizeof(why), "was killed by signal %d", WTERMSIG(r->bochs_status));
+	if (!r->message[0])
+		snprintf(r->message, sizeof(r->message),
+			 "Bochs %s before the run ended (the guest hung, triple-faulted in a way Bochs could not "
+			 "report, or Bochs failed: see %s/bochs.log)",
+			 why, r->dir);
+}
+
+static int vmx_join(void *impl)
+{
+	struct vmx_run *r = impl;
+	if (r->reader_started) {
+		pthread_join(r->reader, NULL);
+		r->reader_started = false;
+	}
+	if (r->bochs > 0) {
+		kill(r->bochs, SIGKILL);
+		waitpid(r->bochs, &r->bochs_status, 0);
+		r->bochs = 0;
+	}
+	if (r->end == XS_END_RUNNING) {
+		decide_end(r);
+		if (r->end == XS_END_GUEST_ERROR || r->end == XS_END_HOST_ERROR)
+			report(r, "%s", r->message);
+	}
+	xs_sink_metaf(r->sink, "run.ended_ns", "%llu", (unsigned long long)xs_now_ns());
+	switch (r->end) {
+	case XS_END_DONE:
+		meta(r, "run.exit_status", "ok");
+		break;
+	case XS_END_STOPPED:
+		meta(r, "run.exit_status", r->stop_why && !strcmp(r->stop_why, "duration") ? "ok" : "interrupted");
+		meta(r, "run.stopped_by", r->stop_why ? r->stop_why : "interrupted");
+		break;
+	default:
+		xs_sink_metaf(r->sink, "run.exit_status", "%s: %s", xs_launch_end_name(r->end), r->message);
+		break;
+	}
+	struct xs_launch_counters c;
+	xs_backend_vmx_bochs.counters(r, &c);
+	xs_sink_metaf(r->sink, "counter.exits", "%llu", (unsigned long long)c.exits);
+	xs_sink_metaf(r->sink, "counter.recorded", "%llu", (unsigned long long)c.recorded);
+	xs_sink_metaf(r->sink, "counter.filtered", "%llu", (unsigned long long)c.filtered);
+	xs_sink_metaf(r->sink, "counter.lost.sink", "%llu", (unsigned long long)c.lost);
+	xs_sink_metaf(r->sink, "counter.inject.injected", "%llu", (unsigned long long)c.injected);
+	xs_sink_metaf(r->sink, "counter.inject.delivered", "%llu", (unsigned long long)c.delivered);
+	xs_sink_metaf(r->sink, "counter.inject.overflow", "%llu", (unsigned long long)c.inject_overflow);
+	if (r->first_record_ns)
+		xs_sink_metaf(r->sink, "vmx.first_record_ns", "%llu",
+			      (unsigned long long)(r->first_record_ns - r->started_ns));
+	int rc = xs_sink_flush(r->sink);
+	if (rc && (r->end == XS_END_DONE || r->end == XS_END_STOPPED)) {
+		r->end = XS_END_HOST_ERROR;
+		snprintf(r->message, sizeof(r->message), "flushing the output failed: %s", strerror(-rc));
+		report(r, "%s", r->message);
+	}
+	if (!r->keep_dir && !getenv("EXITSCOPE_VMX_KEEP"))
+		remove_dir(r);
+	return r->end == XS_END_DONE || r->end == XS_END_STOPPED ? 0 : -1;
+}
+
+static void vmx_counters(const void *impl, struct xs_launch_counters *c)
+{
+	const struct vmx_run *r = impl;
+	memset(c, 0, sizeof(*c));
+	c->exits = atomic_load(&r->exits);
+	c->recorded = atomic_load(&r->recorded);
+	c->filtered = atomic_load(&r->filtered);
+	c->lost = atomic_load(&r->lost);
+	c->sink_errors = atomic_load(&r->sink_errors);
+	c->injected = atomic_load(&r->injected);
+	c->delivered = atomic_load(&r->delivered);
+	c->inject_overflow = atomic_load(&r->overflow);
+}
+
+static enum xs_launch_end vmx_end(const void *impl, const char **message)
+{
+	const struct vmx_run *r = impl;
+	if (message)
+		*message = r->message[0] && r->end != XS_END_DONE && r->end != XS_END_STOPPED ? r->message : NULL;
+	return r->end;
+}
+
+static bool vmx_stat_delta(const void *impl, const char *name, uint64_t *delta)
+{
+	(void)impl;
+	(void)name;
+	*delta = 0;
+	return false; /* no KVM statistics: the runner's exits are all in the records */
+}
+
+static const char *const *vmx_unsupported(const void *impl)
+{
+	const struct vmx_run *r = impl;
+	return (const char *const *)r->unsupported;
+}
+
+static void vmx_destroy(void *impl)
+{
+	struct vmx_run *r = impl;
+	if (!r)
+		return;
+	if (r->reader_started || r->bochs > 0) {
+		vmx_stop(r, "interrupted");
+		if (r->reader_started)
+			pthread_join(r->reader, NULL);
+		if (r->bochs > 0)
+			waitpid(r->bochs, NULL, 0);
+	}
+	if (r->fifo >= 0)
+		close(r->fifo);
+	if (!r->keep_dir && !getenv("EXITSCOPE_VMX_KEEP"))
+		remove_dir(r);
+	pthread_mutex_destroy(&r->lock);
+	pthread_cond_destroy(&r->cond);
+	free(r);
+}
+
+const struct xs_launch_backend xs_backend_vmx_bochs = {
+	.name = "vmx-bochs",
+	.create = vmx_create,
+	.start = vmx_start,
+	.wait = vmx_wait,
+	.stop = vmx_stop,
+	.join = vmx_join,
+	.counters = vmx_counters,
+	.end = vmx_end,
+	.stat_delta = vmx_stat_delta,
+	.unsupported = vmx_unsupported,
+	.destroy = vmx_destroy,
+};

@@ -398,7 +398,24 @@ struct shipper {
 	struct tbuf buf;
 	char dest[1024];
 	struct xs_ship_result *res;
+	/* Runs reconciled with the server in this call, and what it holds of each since: exact, because this
+	 * process is the only one shipping the store (the lock) and stops at its first failed batch. With
+	 * --follow, a later look at a run asks the store only, not the server. */
+	struct known_run {
+		int64_t id;
+		char created[40];
+		uint64_t shipped, after;
+	} * known;
+	size_t nknown;
 };
+
+static struct known_run *known_run(struct shipper *s, const struct run *r)
+{
+	for (size_t i = 0; i < s->nknown; i++)
+		if (s->known[i].id == r->id && !strcmp(s->known[i].created, r->created))
+			return &s->known[i];
+	return NULL;
+}
 
 static int local_count_upto(struct shipper *s, const struct run *r, uint64_t max_id, uint64_t *n, char *err,
 			    size_t errlen)
@@ -502,15 +519,21 @@ static void progress(const struct shipper *s, const char *fmt, ...)
 }
 
 /* Ship what run r has beyond what ClickHouse holds. */
-static int ship_run(struct shipper *s, const struct run *r, bool first_pass, char *err, size_t errlen)
+static int ship_run(struct shipper *s, const struct run *r, char *err, size_t errlen)
 {
 	const struct xs_ship_opts *o = s->o;
 	uint64_t count, max_id, local;
-	if (remote_state(s->ch, o->table, r, o->timeout_s, &count, &max_id, err, errlen))
+	struct known_run *k = known_run(s, r);
+	bool first_look = !k;
+	if (k) {
+		count = k->shipped;
+		max_id = k->after;
+	} else if (remote_state(s->ch, o->table, r, o->timeout_s, &count, &max_id, err, errlen)) {
 		return -1;
-	if (count && local_count_upto(s, r, max_id, &local, err, errlen))
+	}
+	if (first_look && count && local_count_upto(s, r, max_id, &local, err, errlen))
 		return -1;
-	if (count && local != count) {
+	if (first_look && count && local != count) {
 		snprintf(
 			err, errlen,
 			"%s holds %llu exits of run %lld (host %s) up to exit %llu, the store %llu: rows were added or "
@@ -519,7 +542,13 @@ static int ship_run(struct shipper *s, const struct run *r, bool first_pass, cha
 			(unsigned long long)local);
 		return -1;
 	}
-	if (first_pass) {
+	if (first_look) {
+		s->known = xs_realloc(s->known, (s->nknown + 1) * sizeof(*s->known));
+		k = &s->known[s->nknown++];
+		k->id = r->id;
+		snprintf(k->created, sizeof(k->created), "%s", r->created);
+		k->shipped = count;
+		k->after = max_id;
 		s->res->rows_present += count;
 		if (count)
 			progress(s, "run %lld: ClickHouse already holds %llu exits (up to exit %llu); sending the rest",
@@ -560,10 +589,12 @@ static int ship_run(struct shipper *s, const struct run *r, bool first_pass, cha
 		shipped += (uint64_t)n;
 		s->res->rows_sent += (uint64_t)n;
 		after = last;
+		k->shipped = shipped;
+		k->after = after;
 		if (sidecar_record(&s->side, s->dest, r, after, shipped, err, errlen))
 			return -1;
 	}
-	if (shipped > count || first_pass)
+	if (shipped > count || first_look)
 		progress(s, "run %lld: %llu exits in ClickHouse (%llu sent now)", (long long)r->id,
 			 (unsigned long long)shipped, (unsigned long long)(shipped - count));
 	if (shipped != count && sidecar_record(&s->side, s->dest, r, after, shipped, err, errlen))
@@ -635,7 +666,7 @@ int xs_ship(const struct xs_ship_opts *o, struct xs_ship_result *res, char *err,
 			if (first_pass && (!i || strcmp(runs[i].host, runs[i - 1].host)) &&
 			    wait_quiet(s.ch, runs[i].host, o->timeout_s, err, errlen))
 				goto out;
-			if (ship_run(&s, &runs[i], first_pass, err, errlen))
+			if (ship_run(&s, &runs[i], err, errlen))
 				goto out;
 		}
 		if (first_pass)
@@ -661,6 +692,7 @@ out:
 	}
 	res->seconds = (double)(xs_now_ns() - t0) / 1e9;
 	free(runs);
+	free(s.known);
 	free(s.buf.p);
 	sqlite3_finalize(s.rows);
 	sqlite3_finalize(s.count_upto);

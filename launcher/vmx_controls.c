@@ -278,6 +278,9 @@ int xs_vmx_control_set(struct xs_controls *c, const char *key, const char *value
 			return ERR("vmx.%s: more than %d vmx.* keys", canon_key, XS_CTL_MAX_VMX);
 		c->n_vmx++;
 	}
+	/* Zero the slot first: a shorter value must not leave the old one's tail behind its NUL (controls are
+	 * compared whole, e.g. by the fuzz target's round trip). */
+	memset(&c->vmx[i], 0, sizeof(c->vmx[i]));
 	snprintf(c->vmx[i].key, sizeof(c->vmx[i].key), "%s", canon_key);
 	snprintf(c->vmx[i].value, sizeof(c->vmx[i].value), "%s", canon);
 	return 0;

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "cli/command.h"
+#include "cli/kvm_device.h"
 #include "cli/output.h"
 #include "cli/print_sink.h"
 #include "cli/summary.h"
@@ -492,9 +493,7 @@ static int cmd_run(int argc, char **argv)
 		cfg.iterations = 0; /* --duration alone: run until then */
 	cfg.allow_unsupported = a.allow;
 	cfg.no_record = a.no_record;
-	const char *device = getenv("EXITSCOPE_KVM"); /* another KVM device node (tests, containers) */
-	if (device && *device)
-		cfg.kvm_path = device;
+	cfg.kvm_path = xs_cli_kvm_device();
 	cfg.error = print_error;
 	cmdline = xs_join_args("exitscope", argc, argv);
 	cfg.cmdline = cmdline;

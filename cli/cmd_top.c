@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli/command.h"
+#include "cli/kvm_device.h"
 #include "collector/collector.h"
 #include "common/util.h"
 #include "launcher/guests.h"
@@ -228,6 +229,7 @@ static struct tui_source *launch_source(const struct launch_args *a, int argc, c
 	s->cfg.mem_mb = a->mem_mb;
 	s->cfg.iterations = a->iterations_set ? (uint32_t)a->iterations : 0; /* default: until you quit */
 	s->cfg.allow_unsupported = a->allow;
+	s->cfg.kvm_path = xs_cli_kvm_device();
 	s->cfg.error = launch_error;
 	s->cfg.error_ctx = s;
 	s->cfg.cmdline = xs_join_args("exitscope", argc, argv);

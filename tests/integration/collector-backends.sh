@@ -3,6 +3,7 @@
 # at once), guest state and struct kvm_run contents apart, which only BPF can read (docs/collector.md); so do
 # the BPF backend's two kinds of detail programs (tp_btf and classic tracepoints).
 # Also: `--backend auto` falls back to perf, saying why, when BPF cannot load (here: no CAP_BPF).
+# test-needs: kvm
 . "$(dirname "$0")/collector-lib.bash"
 need_kvm_tracing
 

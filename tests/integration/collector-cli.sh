@@ -2,6 +2,7 @@
 # exitscope record's command line: bad input gets one clear line and a non-zero status; --print (text and
 # JSON lines), --json summaries; Ctrl-C and SIGTERM stop cleanly with everything flushed (the record file
 # ends with its END chunk and the run's metadata); --duration ends on time.
+# test-needs: kvm
 . "$(dirname "$0")/collector-lib.bash"
 X=$EXITSCOPE
 
@@ -37,27 +38,27 @@ pass "bad command lines: one clear line each, status 2 (usage) or 1"
 need_kvm_tracing
 
 # --print: one text line per exit on stdout, the summary on stderr; --json: JSON lines
-start_record text --print --reason host:pio
-start_record json --print --json --reason host:pio
+start_record text --print --reason "$IO_FILTER"
+start_record json --print --json --reason "$IO_FILTER"
 start_record summary --json
 "$X" run --guest io --mode real --iterations 50 -o "$work/run.xsr" >/dev/null 2>&1 || fail "exitscope run failed"
 for r in text json summary; do stop_record $r || fail "$r recorder exited $?"; done
 pid=$($XSR dump "$work/run.xsr" | head -n 1 | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["pid"])')
-grep -q "host PIO .*| io port=0x" "$work/text.out" || fail "--print text lines: $(head -n 3 "$work/text.out")"
+grep -q "$IO_ISA $IO_NAME .*| io port=0x" "$work/text.out" || fail "--print text lines: $(head -n 3 "$work/text.out")"
 grep -q '^[0-9]* exits in ' "$work/text.err" || fail "--print: no summary on stderr"
-python3 - "$work/json.out" "$pid" <<'PY' || fail "--print --json lines"
+python3 - "$work/json.out" "$pid" "$IO_ISA" "$IO_NAME" <<'PY' || fail "--print --json lines"
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1])]
 mine = [l for l in lines if l["pid"] == int(sys.argv[2])]
-assert mine and all(l["isa"] == "host" and l["name"] == "PIO" and l["detail_kind"] == "io" for l in lines), lines[:2]
+assert mine and all(l["isa"] == sys.argv[3] and l["name"] == sys.argv[4] and l["detail_kind"] == "io" for l in lines), lines[:2]
 print(f"{len(mine)} JSON lines of the run")
 PY
-python3 - "$work/summary.out" <<'PY' || fail "--json summary: $(cat "$work/summary.out")"
+python3 - "$work/summary.out" "$IO_NAME" "$COL_MODE" <<'PY' || fail "--json summary: $(cat "$work/summary.out")"
 import json, sys
 s = json.load(open(sys.argv[1]))
 c = s["collector"]
 assert s["total"] > 0 and s["dropped"] == 0 and c["dropped_ring"] == 0 and c["backend"] in ("bpf", "perf"), s
-assert any(r["name"] == "PIO" for r in s["reasons"]), s["reasons"]
+assert any(r["name"] == sys.argv[2] for r in s["reasons"]) and c["mode"] == sys.argv[3], s
 print(f"summary: {s['total']} exits, {c['events']} events, mode {c['mode']}")
 PY
 pass "--print, --print --json and --json"

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # exitscope top in live mode (-p PID: the collector on the KVM tracepoints) while a guest runs in another
 # process: the guest's exits appear under its pid, the header names the backend, and nothing is dropped.
+# test-needs: kvm
 source "$(dirname "$0")/tui-lib.bash"
 [ "$(id -u)" -eq 0 ] || skip "live mode needs root (BPF or perf tracepoints)"
-[ -e /dev/kvm ] || skip "no /dev/kvm on this host: no guest to watch"
-[ -d /sys/kernel/tracing/events/kvm ] || [ -d /sys/kernel/debug/tracing/events/kvm ] ||
+source "$(dirname "$0")/kvm-lib.bash"
+require_kvm
+xs_mount_tracefs ||
 	skip "the kernel has no kvm tracepoints"
 
 "$EXITSCOPE" run --guest mixed --iterations 0 --duration 30 >"$TUI_WORK/run.out" 2>&1 &

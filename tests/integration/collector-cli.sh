@@ -82,6 +82,22 @@ for sig in INT TERM; do
 	pass "SIG$sig: $n records kept, counters written"
 done
 
+# A running VM is something to record even where the KVM device is hidden (collector-nokvm.sh: without one)
+"$X" run --guest io --iterations 0 --duration 20 >/dev/null 2>&1 &
+guest=$!
+for _ in $(seq 1 200); do
+	ls -l "/proc/$guest/fd" 2>/dev/null | grep -q 'anon_inode:kvm-vm' && break
+	sleep 0.1
+done
+EXITSCOPE_KVM=/nonexistent/kvm start_record hidden -o "$work/hidden.xsr"
+sleep 0.5
+stop_record hidden || fail "record with a VM running and the device hidden exited $?"
+kill -INT "$guest" 2>/dev/null
+wait "$guest"
+! grep -q 'no KVM device' "$work/hidden.err" || fail "the running VM was not seen: $(cat "$work/hidden.err")"
+! $XSR meta "$work/hidden.xsr" collector.no_kvm >/dev/null || fail "collector.no_kvm with a VM running"
+pass "a running VM is seen with the KVM device hidden: no notice"
+
 start=$(date +%s.%N)
 "$X" record --duration 1.5 -o "$work/dur.xsr" >/dev/null 2>&1 || fail "--duration run failed"
 took=$(python3 -c "import time; print(round(time.time() - $start, 2))")

@@ -10,8 +10,10 @@ need_kvm_tracing
 start_record bpf --backend bpf -o "$work/bpf.xsr"
 start_record perf --backend perf -o "$work/perf.xsr"
 start_record classic --backend bpf --detail-source tp -o "$work/classic.xsr"
-"$EXITSCOPE" run --guest mixed --vcpus 2 --iterations 1000 -o "$work/run.xsr" >"$work/run.out" 2>&1 || fail "exitscope run failed"
-"$EXITSCOPE" run --guest io --mode real --iterations 300 -o "$work/run-io.xsr" >"$work/run-io.out" 2>&1 || fail "exitscope run failed"
+"$EXITSCOPE" run --guest mixed --vcpus 2 --iterations 1000 -o "$work/run.xsr" >"$work/run.out" 2>&1 ||
+	{ cat "$work/run.out"; fail "exitscope run --guest mixed failed"; }
+"$EXITSCOPE" run --guest io --mode real --iterations 300 -o "$work/run-io.xsr" >"$work/run-io.out" 2>&1 ||
+	{ cat "$work/run-io.out"; fail "exitscope run --guest io failed"; }
 stop_record bpf || fail "bpf recorder exited $?"
 stop_record perf || fail "perf recorder exited $?"
 stop_record classic || fail "classic recorder exited $?"

@@ -46,11 +46,19 @@ for r in text json summary; do stop_record $r || fail "$r recorder exited $?"; d
 pid=$($XSR dump "$work/run.xsr" | head -n 1 | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["pid"])')
 grep -q "$IO_ISA $IO_NAME .*| io port=0x" "$work/text.out" || fail "--print text lines: $(head -n 3 "$work/text.out")"
 grep -q '^[0-9]* exits in ' "$work/text.err" || fail "--print: no summary on stderr"
-python3 - "$work/json.out" "$pid" "$IO_ISA" "$IO_NAME" <<'PY' || fail "--print --json lines"
+python3 - "$work/json.out" "$pid" "$IO_ISA" "$IO_NAME" "$COL_MODE" <<'PY' || fail "--print --json lines"
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1])]
 mine = [l for l in lines if l["pid"] == int(sys.argv[2])]
-assert mine and all(l["isa"] == sys.argv[3] and l["name"] == sys.argv[4] and l["detail_kind"] == "io" for l in lines), lines[:2]
+# In hardware mode KVM's emulator handles a string I/O instruction (the io guest's REP OUTS) over more than
+# one IOIO exit and traces the port access (kvm_pio) on one of them: the others have no io detail (seen on
+# the QEMU AMD-V host: 2 of the io guest's 10 IOIO exits per iteration). Every other exit has it.
+string_io = lambda l: sys.argv[5] == "hardware" and l.get("fields", {}).get("string") == 1
+bad = [l for l in lines if not (l["isa"] == sys.argv[3] and l["name"] == sys.argv[4] and
+                                (l.get("detail_kind") == "io" or string_io(l)))]
+assert mine and not bad, (len(mine), len(bad), bad[:2])
+assert any(l.get("detail_kind") == "io" and l["detail"]["port"] == l.get("fields", {}).get("port", l["detail"]["port"])
+           for l in mine), "no port access detail"
 print(f"{len(mine)} JSON lines of the run")
 PY
 python3 - "$work/summary.out" "$IO_NAME" "$COL_MODE" <<'PY' || fail "--json summary: $(cat "$work/summary.out")"
@@ -101,6 +109,7 @@ pass "a running VM is seen with the KVM device hidden: no notice"
 start=$(date +%s.%N)
 "$X" record --duration 1.5 -o "$work/dur.xsr" >/dev/null 2>&1 || fail "--duration run failed"
 took=$(python3 -c "import time; print(round(time.time() - $start, 2))")
-python3 -c "import sys; sys.exit(0 if 1.5 <= $took < 4 else 1)" || fail "--duration 1.5 took $took s"
+# the start-up (BPF load) is in it: under QEMU TCG ("$(xs_slowdown)" times slower) it takes seconds
+python3 -c "import sys; sys.exit(0 if 1.5 <= $took < 1.5 + 2.5 * $(xs_slowdown) else 1)" || fail "--duration 1.5 took $took s"
 [ "$($XSR meta "$work/dur.xsr" run.end)" = duration ] || fail "--duration: run.end"
 pass "--duration 1.5 took $took s"

@@ -49,9 +49,11 @@ for backend in bpf perf; do
 done
 
 # -p: only that process, and recording ends with it
-"$EXITSCOPE" run --guest mixed --iterations 0 --duration 3 -o "$work/p.xsr" >/dev/null 2>&1 &
+# (the guests outlive the recorder's start-up, which takes seconds under QEMU TCG)
+dur=$((3 * $(xs_slowdown)))
+"$EXITSCOPE" run --guest mixed --iterations 0 --duration $dur -o "$work/p.xsr" >/dev/null 2>&1 &
 target=$!
-"$EXITSCOPE" run --guest io --iterations 0 --duration 3 >/dev/null 2>&1 &
+"$EXITSCOPE" run --guest io --iterations 0 --duration $dur >/dev/null 2>&1 &
 other=$!
 sleep 0.5
 "$EXITSCOPE" record -p "$target" -o "$work/pid.xsr" >"$work/pid.out" 2>"$work/pid.err" || fail "record -p exited $?"

@@ -39,6 +39,10 @@ xs_mount_tracefs() {
 	[ -d /sys/kernel/tracing/events/kvm ]
 }
 
+# How many times longer than here things take where the test runs (QEMU TCG emulates every instruction):
+# a bound on time that covers a program's start-up (BPF programs load and verify) is this many times wider.
+xs_slowdown() { [ "$(xs_test_host)" = qemu-amdv ] && echo 5 || echo 1; }
+
 # The KVM runs under QEMU's TCG emulation of SVM (the QEMU AMD-V test host), which does not apply the VMCB's DR7
 # to the nested guest and does not route INT3 through the #BP intercept: hardware breakpoints and #BP
 # interception cannot work there (the launcher refuses them), where a real AMD-V host honours them.

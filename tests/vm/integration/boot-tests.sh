@@ -41,6 +41,9 @@ for s in "$@"; do
 	echo "$(basename "$s" .sh) $s"
 done >"$overlay/xs/tests"
 echo "BUILD=$BUILD EXITSCOPE=${EXITSCOPE:-$build/exitscope} TEST_TIMEOUT=${TEST_TIMEOUT:-900}" >"$overlay/xs/env"
+# Debian's kernel forbids perf events without CAP_SYS_ADMIN (perf_event_paranoid 3, a Debian patch): the test
+# host takes this host's setting, so a test sees the same perf permissions there as here.
+cat /proc/sys/kernel/perf_event_paranoid >"$overlay/xs/perf_event_paranoid"
 echo "$repo/tests/vm/integration/run-tests.bash" >"$overlay/xs/runner"
 initrd=$work/initramfs-integration.cpio.gz
 (cd "$overlay" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/overlay.cpio.gz"

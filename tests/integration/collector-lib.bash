@@ -22,9 +22,9 @@ need_kvm_tracing() {
 # The records of a port access on this host's KVM: where kvm_exit fires (kvm_amd, kvm_intel: the QEMU AMD-V
 # test host) hardware-mode records with the vendor's exit code, elsewhere (PVM) host-event PIO records.
 # IO_FILTER is its --reason, IO_ISA/IO_NAME as printed, IO_ISA_NUM/IO_REASON as in the record.
-case $(xs_kvm_kind):$( [ -d /sys/module/kvm_intel ] && echo vmx || echo svm) in
-hardware:svm) COL_MODE=hardware IO_ISA=svm IO_NAME=IOIO IO_ISA_NUM=2 IO_REASON=123 ;;
-hardware:vmx) COL_MODE=hardware IO_ISA=vmx IO_NAME=IO_INSTRUCTION IO_ISA_NUM=1 IO_REASON=30 ;;
+case $(xs_exit_isa) in
+svm) COL_MODE=hardware IO_ISA=svm IO_NAME=IOIO IO_ISA_NUM=2 IO_REASON=123 ;;
+vmx) COL_MODE=hardware IO_ISA=vmx IO_NAME=IO_INSTRUCTION IO_ISA_NUM=1 IO_REASON=30 ;;
 *) COL_MODE=host-event IO_ISA=host IO_NAME=PIO IO_ISA_NUM=4 IO_REASON=1 ;;
 esac
 IO_FILTER=$IO_ISA:${IO_NAME,,}

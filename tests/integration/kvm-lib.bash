@@ -43,6 +43,18 @@ xs_mount_tracefs() {
 # a bound on time that covers a program's start-up (BPF programs load and verify) is this many times wider.
 xs_slowdown() { [ "$(xs_test_host)" = qemu-amdv ] && echo 5 || echo 1; }
 
+# The isa of the collector's exit records on this KVM: svm or vmx where kvm_exit fires (kvm_amd, kvm_intel),
+# host (per-cause host events) where it does not (PVM).
+xs_exit_isa() {
+	if [ -d /sys/module/kvm_amd ]; then
+		echo svm
+	elif [ -d /sys/module/kvm_intel ]; then
+		echo vmx
+	else
+		echo host
+	fi
+}
+
 # The KVM runs under QEMU's TCG emulation of SVM (the QEMU AMD-V test host), which does not apply the VMCB's DR7
 # to the nested guest and does not route INT3 through the #BP intercept: hardware breakpoints and #BP
 # interception cannot work there (the launcher refuses them), where a real AMD-V host honours them.

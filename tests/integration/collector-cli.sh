@@ -73,8 +73,10 @@ pass "--print, --print --json and --json"
 
 # signals: everything recorded so far is kept, the file is complete
 for sig in INT TERM; do
-	"$X" run --guest mixed --iterations 0 --duration 4 >/dev/null 2>&1 &
+	# the guest runs until killed below (its --duration only bounds it), from before the recorder starts
+	"$X" run --guest mixed --iterations 0 --duration $((4 * $(xs_slowdown))) >/dev/null 2>&1 &
 	guest=$!
+	wait_vm "$guest"
 	start_record "sig$sig" -o "$work/sig$sig.xsr"
 	sleep 1
 	stop_record "sig$sig" "$sig" || fail "record stopped by SIG$sig exited $?"
@@ -93,10 +95,7 @@ done
 # A running VM is something to record even where the KVM device is hidden (collector-nokvm.sh: without one)
 "$X" run --guest io --iterations 0 --duration 20 >/dev/null 2>&1 &
 guest=$!
-for _ in $(seq 1 200); do
-	ls -l "/proc/$guest/fd" 2>/dev/null | grep -q 'anon_inode:kvm-vm' && break
-	sleep 0.1
-done
+wait_vm "$guest"
 EXITSCOPE_KVM=/nonexistent/kvm start_record hidden -o "$work/hidden.xsr"
 sleep 0.5
 stop_record hidden || fail "record with a VM running and the device hidden exited $?"

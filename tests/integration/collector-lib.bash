@@ -47,6 +47,15 @@ start_record() {
 	fail "exitscope record $* did not start"
 }
 
+# wait_vm PID: until that process has created its VM (at most 20 s)
+wait_vm() {
+	for _ in $(seq 1 200); do
+		ls -l "/proc/$1/fd" 2>/dev/null | grep -q 'anon_inode:kvm-vm' && return 0
+		sleep 0.1
+	done
+	fail "process $1 made no VM in 20 s"
+}
+
 # stop_record NAME [SIGNAL]: stop it and return its exit status.
 stop_record() {
 	local pid

@@ -12,13 +12,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/command.h"
+#include "cli/kvm_device.h"
 #include "cli/output.h"
 #include "cli/print_sink.h"
 #include "cli/summary.h"
 #include "collector/collector.h"
+#include "collector/kvm_host.h"
 #include "common/agg.h"
 #include "common/util.h"
 
@@ -30,7 +33,8 @@ static const char usage_text[] =
 	"Record the VM exits of every VM on this host from the KVM tracepoints (a BPF program, or perf rings\n"
 	"when BPF cannot load) and print a summary per exit reason. Records go to OUTPUT (*.xsr record file, or\n"
 	"the store) when -o is given. Ctrl-C stops and keeps everything recorded. Needs root (or CAP_BPF and\n"
-	"CAP_PERFMON).\n"
+	"CAP_PERFMON). Without a KVM device (/dev/kvm, or $EXITSCOPE_KVM) and with no VM running there is\n"
+	"nothing to record: that is an error, or with --duration a notice (the recording goes on).\n"
 	"\n"
 	"  -p, --pid PID         only the VMs of this process; recording ends when it does\n"
 	"  --vcpu N              only vCPU N\n"
@@ -297,6 +301,31 @@ static struct xs_sink *open_sinks(const struct record_args *a, struct xs_agg *ag
 	return xs_sink_tee(sinks, n);
 }
 
+/*
+ * Without a KVM device no VM can start, and when none runs either there is nothing to record. Recording until
+ * Ctrl-C (or until -p's process ends) would wait for nothing and then report 0 exits as if it had watched
+ * VMs, so that is refused. A --duration recording is a measurement of a fixed window: it goes on after a
+ * notice (a script recording a window on every host still gets a valid recording, whose metadata says why it
+ * is empty, and a VM that does appear in it, e.g. after a KVM module is loaded, is recorded).
+ * 0 to record (why[] says what is missing, or is empty), or XS_EXIT_FAILURE.
+ */
+static int check_kvm(const struct record_args *a, char *why, size_t len)
+{
+	const char *dev = xs_cli_kvm_device();
+	struct stat st;
+	why[0] = 0;
+	const char *problem = stat(dev, &st) ? strerror(errno) : !S_ISCHR(st.st_mode) ? "not a device" : NULL;
+	if (!problem || xs_kvm_vm_running())
+		return 0;
+	snprintf(why, len, "no KVM device (%s: %s) and no VM running", dev, problem);
+	if (a->duration > 0) {
+		xs_err("record: %s: nothing to record unless one appears; recording for the --duration anyway", why);
+		return 0;
+	}
+	xs_err("record: nothing to record: %s (give --duration to record a fixed time anyway)", why);
+	return XS_EXIT_FAILURE;
+}
+
 static int cmd_record(int argc, char **argv)
 {
 	struct record_args a;
@@ -307,6 +336,9 @@ static int cmd_record(int argc, char **argv)
 		xs_err("record: no process %u", a.col.pid);
 		return XS_EXIT_FAILURE;
 	}
+	char no_kvm[300];
+	if (check_kvm(&a, no_kvm, sizeof(no_kvm)))
+		return XS_EXIT_FAILURE;
 	struct xs_agg *agg = xs_agg_new();
 	struct xs_sink *sink = open_sinks(&a, agg);
 	if (!sink) {
@@ -316,6 +348,8 @@ static int cmd_record(int argc, char **argv)
 	char *cmdline = xs_join_args("exitscope", argc, argv);
 	xs_sink_meta(sink, "run.cmdline", cmdline);
 	free(cmdline);
+	if (no_kvm[0])
+		xs_sink_meta(sink, "collector.no_kvm", no_kvm);
 
 	int status = XS_EXIT_FAILURE;
 	char err[768];

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "cli/command.h"
+#include "cli/kvm_device.h"
 #include "cli/output.h"
 #include "cli/print_sink.h"
 #include "cli/summary.h"
@@ -540,9 +541,7 @@ static int cmd_run(int argc, char **argv)
 	cfg.no_record = a.no_record;
 	cfg.backend = a.backend;
 	cfg.cpu_model = a.cpu_model;
-	const char *device = getenv("EXITSCOPE_KVM"); /* another KVM device node (tests, containers) */
-	if (device && *device)
-		cfg.kvm_path = device;
+	cfg.kvm_path = xs_cli_kvm_device();
 	cfg.error = print_error;
 	cmdline = xs_join_args("exitscope", argc, argv);
 	cfg.cmdline = cmdline;

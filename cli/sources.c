@@ -15,6 +15,7 @@
 
 #include "cli/command.h"
 #include "cli/sources.h"
+#include "cli/kvm_device.h"
 #include "common/util.h"
 #include "launcher/guests.h"
 #include "launcher/launcher.h"
@@ -187,9 +188,7 @@ struct tui_source *xs_launch_source(const char *cmd, const struct xs_launch_args
 	s->cfg.allow_unsupported = a->allow;
 	s->cfg.backend = a->backend;
 	s->cfg.cpu_model = a->cpu_model;
-	const char *device = getenv("EXITSCOPE_KVM"); /* another KVM device node, as for `exitscope run` */
-	if (device && *device)
-		s->cfg.kvm_path = device;
+	s->cfg.kvm_path = xs_cli_kvm_device(); /* EXITSCOPE_KVM, as for `exitscope run` */
 	s->cfg.error = launch_error;
 	s->cfg.error_ctx = s;
 	s->cfg.cmdline = xs_join_args("exitscope", argc, argv);

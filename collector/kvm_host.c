@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "collector/kvm_host.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -55,6 +57,59 @@ void xs_kvm_host_probe(struct xs_kvm_host *h)
 			break;
 		}
 	}
+}
+
+/* KVM's debugfs names each VM's directory "PID-FD". */
+static bool debugfs_lists_vm(void)
+{
+	DIR *d = opendir("/sys/kernel/debug/kvm");
+	if (!d)
+		return false;
+	bool found = false;
+	struct dirent *e;
+	int pid, fd;
+	char end;
+	while (!found && (e = readdir(d)))
+		found = sscanf(e->d_name, "%d-%d%c", &pid, &fd, &end) == 2;
+	closedir(d);
+	return found;
+}
+
+static bool process_holds_vm(const char *pid)
+{
+	char path[300];
+	snprintf(path, sizeof(path), "/proc/%s/fd", pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return false;
+	bool found = false;
+	struct dirent *e;
+	while (!found && (e = readdir(d))) {
+		char link[64];
+		snprintf(path, sizeof(path), "/proc/%s/fd/%s", pid, e->d_name);
+		ssize_t n = readlink(path, link, sizeof(link) - 1);
+		if (n > 0) {
+			link[n] = 0;
+			found = !strcmp(link, "anon_inode:kvm-vm");
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+bool xs_kvm_vm_running(void)
+{
+	if (debugfs_lists_vm())
+		return true;
+	DIR *d = opendir("/proc");
+	if (!d)
+		return false;
+	bool found = false;
+	struct dirent *e;
+	while (!found && (e = readdir(d)))
+		found = isdigit((unsigned char)e->d_name[0]) && process_holds_vm(e->d_name);
+	closedir(d);
+	return found;
 }
 
 const char *xs_kvm_vendor_name(enum xs_kvm_vendor v)

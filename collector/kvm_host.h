@@ -22,6 +22,13 @@ struct xs_kvm_host {
 /* Probe /sys/module and the kernel's BTF. Never fails: unknown facts stay false/empty. */
 void xs_kvm_host_probe(struct xs_kvm_host *h);
 
+/*
+ * Whether any VM exists on the host now: a process holds a KVM VM file descriptor (/proc/PID/fd links to
+ * anon_inode:kvm-vm), or KVM's debugfs directory (when mounted) lists one, which also shows the VMs of other
+ * PID namespaces. Processes whose descriptors cannot be read (not root) are not seen.
+ */
+bool xs_kvm_vm_running(void);
+
 /* The vendor as a word for messages and metadata: "svm", "vmx", "none". */
 const char *xs_kvm_vendor_name(enum xs_kvm_vendor v);
 

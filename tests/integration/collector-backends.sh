@@ -3,14 +3,17 @@
 # at once), guest state and struct kvm_run contents apart, which only BPF can read (docs/collector.md); so do
 # the BPF backend's two kinds of detail programs (tp_btf and classic tracepoints).
 # Also: `--backend auto` falls back to perf, saying why, when BPF cannot load (here: no CAP_BPF).
+# test-needs: kvm
 . "$(dirname "$0")/collector-lib.bash"
 need_kvm_tracing
 
 start_record bpf --backend bpf -o "$work/bpf.xsr"
 start_record perf --backend perf -o "$work/perf.xsr"
 start_record classic --backend bpf --detail-source tp -o "$work/classic.xsr"
-"$EXITSCOPE" run --guest mixed --vcpus 2 --iterations 1000 -o "$work/run.xsr" >"$work/run.out" 2>&1 || fail "exitscope run failed"
-"$EXITSCOPE" run --guest io --mode real --iterations 300 -o "$work/run-io.xsr" >"$work/run-io.out" 2>&1 || fail "exitscope run failed"
+"$EXITSCOPE" run --guest mixed --vcpus 2 --iterations 1000 -o "$work/run.xsr" >"$work/run.out" 2>&1 ||
+	{ cat "$work/run.out"; fail "exitscope run --guest mixed failed"; }
+"$EXITSCOPE" run --guest io --mode real --iterations 300 -o "$work/run-io.xsr" >"$work/run-io.out" 2>&1 ||
+	{ cat "$work/run-io.out"; fail "exitscope run --guest io failed"; }
 stop_record bpf || fail "bpf recorder exited $?"
 stop_record perf || fail "perf recorder exited $?"
 stop_record classic || fail "classic recorder exited $?"

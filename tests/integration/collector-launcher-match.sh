@@ -3,6 +3,7 @@
 # launcher itself recorded (the same userspace exits per vCPU, in order, with the same ports, MMIO addresses,
 # MSRs and values), with zero drops: the mixed guest on 4 vCPUs, and the io (string/rep forms), mmio and msr
 # guests in every CPU mode.
+# test-needs: kvm
 . "$(dirname "$0")/collector-lib.bash"
 need_kvm_tracing
 

@@ -3,6 +3,7 @@
 # launcher's io and mmio exits (every record's bytes pass the end of the ring several times, some records
 # straddle it in the double mapping), and the collector still records exactly what the launcher recorded,
 # with zero drops and no bad events.
+# test-needs: kvm
 . "$(dirname "$0")/collector-lib.bash"
 need_kvm_tracing
 

@@ -82,9 +82,27 @@ def detail_key(r):
     return ("kind", k, d.hex())
 
 
+# A hardware-mode record has no field for the KVM_EXIT_* of its userspace exit (qualification holds the exit's
+# EXITINFO1 / exit qualification): it follows from the detail KVM traced, else from the exit code.
+KVM_EXIT_DEBUG, KVM_EXIT_HLT, KVM_EXIT_SHUTDOWN, KVM_EXIT_INTR = 4, 5, 8, 10
+SVM_TO_KVM_EXIT = {0x78: KVM_EXIT_HLT, 0x7f: KVM_EXIT_SHUTDOWN, 0x60: KVM_EXIT_INTR, 0x41: KVM_EXIT_DEBUG,
+                   0x43: KVM_EXIT_DEBUG}
+VMX_TO_KVM_EXIT = {12: KVM_EXIT_HLT, 2: KVM_EXIT_SHUTDOWN, 1: KVM_EXIT_INTR, 0: KVM_EXIT_DEBUG}
+
+
 def userspace_reason(r):
     """The KVM_EXIT_* of a record: the launcher's reason, the collector's joined userspace exit."""
-    return r["reason"] if r["isa"] == 3 else r["qual"]
+    if r["isa"] == 3:
+        return r["reason"]
+    if r["isa"] == 4:
+        return r["qual"]
+    k = r["kind"]
+    if k in (D_IO, D_MMIO):
+        return KVM_EXIT_IO if k == D_IO else KVM_EXIT_MMIO
+    if k == D_MSR:
+        return KVM_EXIT_WRMSR if struct.unpack_from("<IB", r["detail"])[1] else KVM_EXIT_RDMSR
+    table = SVM_TO_KVM_EXIT if r["isa"] == 2 else VMX_TO_KVM_EXIT
+    return table.get(r["reason"], f"{ISA[r['isa']]}:{r['reason']:#x}")
 
 
 def launcher_match(run_path, rec_path):
@@ -113,7 +131,7 @@ def launcher_match(run_path, rec_path):
         counts.setdefault(userspace_reason(r), [0, 0])[0] += 1
     for r in ours:
         counts.setdefault(userspace_reason(r), [0, 0])[1] += 1
-    for reason, (a, b) in sorted(counts.items()):
+    for reason, (a, b) in sorted(counts.items(), key=lambda kv: str(kv[0]).zfill(12)):
         print(f"KVM_EXIT {reason}: launcher {a} collector {b}{'' if a == b else '  MISMATCH'}")
     dropped = int(meta.get("counter.dropped.ring", "0")) + int(meta.get("counter.lost.perf", "0"))
     print(f"collector drops: {dropped}")

@@ -2,8 +2,10 @@
 # The README's main job: a built-in guest recorded into a local SQLite file, then the report
 # (`make demo`: exitscope run --guest mixed --iterations 1000 -o exitscope.db && exitscope report exitscope.db).
 # The store must hold exactly the exits the run counted, and the report must show them.
+# test-needs: kvm
 source "$(dirname "$0")/db-lib.bash"
-[ -w /dev/kvm ] || { echo "no usable /dev/kvm on this machine"; exit 77; }
+source "$(dirname "$0")/kvm-lib.bash"
+require_kvm
 cd "$tmp"
 "$X" run --guest mixed --iterations 1000 -o exitscope.db >run.txt 2>&1 || { cat run.txt; bad "exitscope run"; finish; }
 cat run.txt

@@ -2,6 +2,7 @@
 # Bad input and failing guests: each gets one clear error line and a non-zero status, and nothing already
 # recorded is lost (a failing guest's records end in its final exit with the decoded cause, and the record
 # file is complete). Ctrl-C and SIGTERM stop cleanly and keep everything.
+# test-needs: kvm
 . "$(dirname "$0")/launcher-lib.bash"
 require_kvm
 command -v as >/dev/null && command -v objcopy >/dev/null || skip "GNU as/objcopy missing (binutils)"

@@ -2,6 +2,7 @@
 # Every built-in guest in real, protected and long mode on this host's /dev/kvm, with its default controls
 # and with them off: the exact userspace exits each guest documents per iteration, with the right decoded
 # fields, one final exit, gap-free sequence numbers and the run's metadata.
+# test-needs: kvm
 . "$(dirname "$0")/launcher-lib.bash"
 require_kvm
 N=40

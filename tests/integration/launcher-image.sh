@@ -2,6 +2,7 @@
 # --image: flat binaries in real, protected and long mode and ELF executables (entry point from the file),
 # run with the launcher's entry state (RDI = parameter block, the mode's segments) and recorded like the
 # built-in guests. Then the README's demo: a run into the store and the report over it.
+# test-needs: kvm
 . "$(dirname "$0")/launcher-lib.bash"
 require_kvm
 command -v as >/dev/null && command -v ld >/dev/null || skip "GNU as/ld missing (binutils)"

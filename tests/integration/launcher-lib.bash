@@ -6,6 +6,7 @@ set -uo pipefail
 LWORK=$(mktemp -d "${TMPDIR:-/tmp}/xs-launcher-XXXXXX")
 trap 'rm -rf "$LWORK"' EXIT
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$HERE/kvm-lib.bash"
 
 fail() {
 	echo "FAIL: $*"
@@ -15,12 +16,6 @@ fail() {
 skip() {
 	echo "$*"
 	exit 77
-}
-
-# KVM selftests habit: a test that needs what the host lacks skips and says why.
-require_kvm() {
-	[ -e /dev/kvm ] || skip "no /dev/kvm on this host"
-	[ -r /dev/kvm ] && [ -w /dev/kvm ] || skip "no permission to open /dev/kvm"
 }
 
 # run NAME ARGS...: exitscope run ARGS -o $LWORK/NAME.xsr; stdout in NAME.out, stderr in NAME.err, status in $rc
@@ -57,11 +52,6 @@ expect_error() {
 # symbol GUEST MODE NAME: a built-in guest's symbol address (exitscope run --describe)
 symbol() {
 	"$EXITSCOPE" run --guest "$1" --mode "$2" --describe | awk -v s="$3" '$1 == "symbol" && $2 == s { print $3 }'
-}
-
-# probe facts: does this host's KVM report execution breakpoints once (RF honoured)? PVM: no.
-is_pvm() {
-	grep -qw pvm /proc/modules 2>/dev/null || [ -d /sys/module/kvm_pvm ]
 }
 
 # The vmx backend needs only Bochs (scripts/deps/vmx.txt) and the runner image (make vmx-image).

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # --vcpus 4: one host thread per vCPU, every vCPU's exits recorded with its own vCPU id, thread, data and its
 # own final exit; sequence numbers unique and gap-free across the run; per-vCPU KVM statistics.
+# test-needs: kvm
 . "$(dirname "$0")/launcher-lib.bash"
 require_kvm
 N=200

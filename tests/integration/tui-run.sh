@@ -2,9 +2,10 @@
 # exitscope top against a guest it launches (--run), driven through tmux: the reasons and counts the launcher
 # itself reports appear, sort, filter, pause, detail, resize and quit work, and quitting exits 0 and gives the
 # terminal back.
+# test-needs: kvm
 source "$(dirname "$0")/tui-lib.bash"
-[ -e /dev/kvm ] || skip "no /dev/kvm on this host: top --run needs KVM"
-[ -r /dev/kvm ] && [ -w /dev/kvm ] || skip "/dev/kvm is not readable and writable for this user"
+source "$(dirname "$0")/kvm-lib.bash"
+require_kvm
 
 # The counts `exitscope run` reports for the same guest and iterations: the dashboard must show the same.
 "$EXITSCOPE" run --guest mixed --iterations 200 >"$TUI_WORK/run.txt" || fail "exitscope run failed"

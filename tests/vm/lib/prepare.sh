@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
 # Build what the QEMU AMD-V test host boots: Debian's kernel (downloaded once with apt-get download and
 # unpacked with dpkg-deb -x into a cache, never installed: tests/lib/debian-kernel.sh), and an initramfs
-# holding busybox, the KVM and virtio modules, perf with its libraries, our statically linked exitscope and the
-# test scripts.
+# holding busybox, the KVM, virtio and 9p/overlay modules (tests/vm/lib/host-root mounts this host's userland
+# with them), perf with its libraries, our statically linked exitscope and the test scripts.
 #
-#   prepare.sh CACHE_DIR EXITSCOPE_STATIC WORK_DIR
+#   prepare.sh CACHE_DIR EXITSCOPE_STATIC WORK_DIR      (EXITSCOPE_STATIC "-": none, the tests use the host's)
 #
 # Prints the kernel image path and the initramfs path, one per line. Diagnostics go to stderr.
 set -euo pipefail
 cache=$1 exitscope=$2 work=$3
 here=$(cd "$(dirname "$0")" && pwd)
 modules_wanted=(irqbypass ccp kvm kvm-amd virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
-	virtio_blk)
+	virtio_blk netfs fscache 9pnet 9pnet_virtio 9p overlay)
 
 die() { echo "vm prepare: $*" >&2; exit 1; }
-[ -x "$exitscope" ] || die "$exitscope is missing (make BUILD=<dir>/static STATIC=1 exitscope)"
-file "$exitscope" | grep -q 'statically linked' || die "$exitscope is not statically linked"
+if [ "$exitscope" != - ]; then
+	[ -x "$exitscope" ] || die "$exitscope is missing (make BUILD=<dir>/static STATIC=1 exitscope)"
+	file "$exitscope" | grep -q 'statically linked' || die "$exitscope is not statically linked"
+fi
 
 kdir=$("$here/../../lib/debian-kernel.sh" "$cache" "${modules_wanted[@]}") || die "fetching Debian's kernel failed"
 
@@ -25,7 +27,7 @@ rm -rf "$root"
 mkdir -p "$root"/{bin,lib/modules,proc,sys,dev,tmp,out,etc}
 cp /bin/busybox "$root/bin/busybox"
 file "$root/bin/busybox" | grep -q 'statically linked' || die "/bin/busybox is not static (install busybox-static)"
-cp "$exitscope" "$root/bin/exitscope"
+[ "$exitscope" = - ] || cp "$exitscope" "$root/bin/exitscope"
 cp "$kdir"/modules/*.ko "$root/lib/modules/"
 cp "$here/init" "$root/init"
 cp "$here/guest-tests" "$root/bin/guest-tests"

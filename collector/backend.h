@@ -26,6 +26,8 @@ struct xs_col_backend_ops {
 	void (*detach)(struct xs_col_backend_impl *b); /* stop producing; what is buffered can still be polled */
 	int (*drain)(struct xs_col_backend_impl *b);   /* consume everything left */
 	void (*counters)(struct xs_col_backend_impl *b, struct xs_col_counters *out); /* adds its own */
+	/* adds its losses per host CPU (arrays of ncpu); may be NULL */
+	void (*cpu_losses)(struct xs_col_backend_impl *b, uint64_t *ring_full, uint64_t *lost, size_t ncpu);
 	void (*close)(struct xs_col_backend_impl *b);
 	/* whether both kvm_exit halves are collected (the joiner merges them) */
 	bool (*merges_halves)(struct xs_col_backend_impl *b);

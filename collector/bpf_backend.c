@@ -388,6 +388,20 @@ static int bpf_drain(struct xs_col_backend_impl *b)
 	return 0;
 }
 
+static void bpf_cpu_losses(struct xs_col_backend_impl *b, uint64_t *ring_full, uint64_t *lost, size_t ncpu)
+{
+	(void)lost;
+	int n = libbpf_num_possible_cpus();
+	if (n <= 0)
+		return;
+	struct xs_bpf_counters *per = xs_calloc((size_t)n, sizeof(*per));
+	uint32_t zero = 0;
+	if (!bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.counters), &zero, per))
+		for (int i = 0; i < n && (size_t)i < ncpu; i++)
+			ring_full[i] += per[i].ring_full;
+	free(per);
+}
+
 static void bpf_counters(struct xs_col_backend_impl *b, struct xs_col_counters *out)
 {
 	int ncpu = libbpf_num_possible_cpus();
@@ -455,6 +469,7 @@ const struct xs_col_backend_ops xs_col_bpf_backend = {
 	.detach = bpf_detach,
 	.drain = bpf_drain,
 	.counters = bpf_counters,
+	.cpu_losses = bpf_cpu_losses,
 	.close = bpf_close,
 	.merges_halves = bpf_merges_halves,
 	.no_guest_state = bpf_no_guest_state,

@@ -192,6 +192,14 @@ void xs_collector_get_counters(struct xs_collector *c, struct xs_col_counters *o
 	out->sink_errors = c->sink_errors;
 }
 
+void xs_collector_get_cpu_losses(struct xs_collector *c, uint64_t *ring_full, uint64_t *lost, size_t ncpu)
+{
+	memset(ring_full, 0, ncpu * sizeof(*ring_full));
+	memset(lost, 0, ncpu * sizeof(*lost));
+	if (c->ops->cpu_losses)
+		c->ops->cpu_losses(c->impl, ring_full, lost, ncpu);
+}
+
 static void meta_u64(struct xs_sink *s, const char *key, uint64_t v)
 {
 	xs_sink_metaf(s, key, "%llu", (unsigned long long)v);

@@ -85,6 +85,12 @@ void xs_collector_close(struct xs_collector *c);
 
 void xs_collector_get_counters(struct xs_collector *c, struct xs_col_counters *out);
 
+/*
+ * The losses per host CPU, for CPUs 0..ncpu-1 (zeroed first): events the BPF ring had no room for, samples the
+ * perf rings lost. Together they sum to the totals of xs_collector_get_counters (for CPUs below ncpu).
+ */
+void xs_collector_get_cpu_losses(struct xs_collector *c, uint64_t *ring_full, uint64_t *lost, size_t ncpu);
+
 const char *xs_collector_backend_name(const struct xs_collector *c); /* "bpf" or "perf" */
 /* Why `auto` fell back to perf, or NULL. */
 const char *xs_collector_fallback_reason(const struct xs_collector *c);

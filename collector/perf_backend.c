@@ -60,6 +60,8 @@ struct ring {
 	uint8_t *data;
 	size_t size; /* data area, a power of two */
 	uint64_t last_ts;
+	int cpu;       /* the CPU whose events this ring holds */
+	uint64_t lost; /* samples the kernel lost on this CPU (PERF_RECORD_LOST) */
 };
 
 struct binding {
@@ -251,9 +253,10 @@ static void read_ring(struct xs_col_backend_impl *b, struct ring *r)
 			take_sample(b, r, rec, h.size);
 		} else if (h.type == PERF_RECORD_LOST) {
 			uint64_t n;
-			if (!xs_perf_lost_parse(rec, h.size, &n))
+			if (!xs_perf_lost_parse(rec, h.size, &n)) {
 				b->lost += n;
-			else
+				r->lost += n;
+			} else
 				b->bad++;
 		}
 		tail += h.size;
@@ -386,6 +389,7 @@ static int open_cpu(struct xs_col_backend_impl *b, int cpu, const uint8_t *which
 			r->meta = m;
 			r->data = (uint8_t *)m + page;
 			r->size = ring_bytes;
+			r->cpu = cpu;
 			leader = (int)fd;
 		} else if (ioctl((int)fd, PERF_EVENT_IOC_SET_OUTPUT, leader) < 0) {
 			snprintf(err, errlen, "cannot share the perf ring of cpu %d: %s", cpu, strerror(errno));
@@ -485,6 +489,14 @@ static void perf_counters(struct xs_col_backend_impl *b, struct xs_col_counters 
 	out->sampled_out += pc.sampled_out;
 }
 
+static void perf_cpu_losses(struct xs_col_backend_impl *b, uint64_t *ring_full, uint64_t *lost, size_t ncpu)
+{
+	(void)ring_full; /* perf rings overwrite nothing: a full ring loses samples, counted as lost */
+	for (size_t i = 0; i < b->nrings; i++)
+		if (b->rings[i].cpu >= 0 && (size_t)b->rings[i].cpu < ncpu)
+			lost[b->rings[i].cpu] += b->rings[i].lost;
+}
+
 static bool perf_merges_halves(struct xs_col_backend_impl *b)
 {
 	(void)b;
@@ -504,6 +516,7 @@ const struct xs_col_backend_ops xs_col_perf_backend = {
 	.detach = perf_detach,
 	.drain = perf_drain,
 	.counters = perf_counters,
+	.cpu_losses = perf_cpu_losses,
 	.close = perf_close,
 	.merges_halves = perf_merges_halves,
 	.no_guest_state = perf_no_guest_state,

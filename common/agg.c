@@ -284,6 +284,12 @@ static void group_key(const struct xs_agg_key *k, enum xs_agg_group by, struct x
 	case XS_AGG_BY_PID:
 		g->pid = k->pid;
 		break;
+	case XS_AGG_BY_CELL:
+		g->pid = k->pid;
+		g->vcpu = k->vcpu;
+		g->isa = k->isa;
+		g->reason = k->reason;
+		break;
 	}
 }
 

@@ -65,7 +65,8 @@ struct xs_agg_filter {
 	uint32_t reason;
 };
 
-enum xs_agg_group { XS_AGG_BY_REASON, XS_AGG_BY_VCPU, XS_AGG_BY_PID };
+/* BY_CELL keeps the whole key: one row per (pid, vCPU, isa, reason) cell, for exporters. */
+enum xs_agg_group { XS_AGG_BY_REASON, XS_AGG_BY_VCPU, XS_AGG_BY_PID, XS_AGG_BY_CELL };
 
 struct xs_agg_row {
 	struct xs_agg_key key; /* only the grouped part is meaningful */

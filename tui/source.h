@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Where the dashboard's records come from: a replay (tui/replay.h), the launcher or the collector (wired in
- * cli/cmd_top.c: tui/ never calls a producer by name). A source delivers records and run metadata to the
- * sink it is given, from its own threads, until it ends or is stopped.
+ * cli/sources.c, shared by top and serve: tui/ never calls a producer by name). A source delivers records and
+ * run metadata to the sink it is given, from its own threads, until it ends or is stopped.
  */
 #ifndef EXITSCOPE_TUI_SOURCE_H
 #define EXITSCOPE_TUI_SOURCE_H

@@ -27,6 +27,14 @@ static void fill_io(struct xs_exit_record *r, const struct kvm_run *run, size_t 
 	io->string = io->rep = run->io.count > 1;
 }
 
+/* The first ndata (at most 6, the record's room; KVM's arrays hold 16) entries of an internal error or system
+ * event. ndata comes from KVM, or from outside in a copied kvm_run: never trusted past either array. */
+static void copy_data(uint64_t dst[6], const __u64 *src, uint32_t ndata)
+{
+	for (uint32_t i = 0; i < ndata && i < 6; i++)
+		dst[i] = src[i];
+}
+
 void xs_fill_detail(struct xs_exit_record *r, const struct kvm_run *run, size_t run_size, uint32_t reason)
 {
 	switch (reason) {
@@ -81,29 +89,23 @@ void xs_fill_detail(struct xs_exit_record *r, const struct kvm_run *run, size_t 
 		r->detail.hypercall.ret = run->hypercall.ret;
 		r->detail.hypercall.longmode = run->hypercall.longmode;
 		break;
-	case KVM_EXIT_INTERNAL_ERROR: {
-		uint32_t n = run->internal.ndata;
+	case KVM_EXIT_INTERNAL_ERROR:
 		r->detail_kind = XS_D_INTERNAL;
 		r->detail.internal.suberror = run->internal.suberror;
-		r->detail.internal.ndata = n;
-		for (uint32_t i = 0; i < n && i < 6 && i < 16; i++)
-			r->detail.internal.data[i] = run->internal.data[i];
+		r->detail.internal.ndata = run->internal.ndata;
+		copy_data(r->detail.internal.data, run->internal.data, run->internal.ndata);
 		break;
-	}
 	case KVM_EXIT_FAIL_ENTRY:
 		r->detail_kind = XS_D_FAIL_ENTRY;
 		r->detail.fail_entry.hardware_entry_failure_reason = run->fail_entry.hardware_entry_failure_reason;
 		r->detail.fail_entry.cpu = run->fail_entry.cpu;
 		break;
-	case KVM_EXIT_SYSTEM_EVENT: {
-		uint32_t n = run->system_event.ndata;
+	case KVM_EXIT_SYSTEM_EVENT:
 		r->detail_kind = XS_D_SYSTEM_EVENT;
 		r->detail.system_event.type = run->system_event.type;
-		r->detail.system_event.ndata = n;
-		for (uint32_t i = 0; i < n && i < 6 && i < 16; i++)
-			r->detail.system_event.data[i] = run->system_event.data[i];
+		r->detail.system_event.ndata = run->system_event.ndata;
+		copy_data(r->detail.system_event.data, run->system_event.data, run->system_event.ndata);
 		break;
-	}
 	default:
 		break;
 	}

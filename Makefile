@@ -11,6 +11,8 @@
 
 .DEFAULT_GOAL := all
 SHELL := /bin/bash
+# A recipe that fails half-way leaves no half-written target that a later make would take as up to date.
+.DELETE_ON_ERROR:
 
 BUILD ?= build
 O := $(BUILD)/obj
@@ -43,7 +45,7 @@ GEN_HEADERS :=      # generated headers the C sources need (BPF skeletons, ...)
 ALL_EXTRA :=        # further things `make` builds (guest payloads, test images, the extension, ...)
 UNIT_TEST_LIBS :=   # extra libraries unit tests link with
 INSTALL_EXTRA :=    # phony targets `make install` also runs
-TEST_PREP :=        # targets `make test` builds before running the suite
+TEST_PREP := check-layering # targets `make test` builds before running the suite
 
 include $(sort $(wildcard */build.mk))
 
@@ -58,7 +60,7 @@ LIB := $(BUILD)/libexitscope.a
 EXITSCOPE := $(BUILD)/exitscope
 
 .PHONY: all deps test test-unit test-san test-fuzz test-integration demo bench install clean format \
-	unit-bins fuzz-bins exitscope
+	unit-bins fuzz-bins exitscope check-layering
 all: deps $(EXITSCOPE) $(ALL_EXTRA)
 exitscope: $(EXITSCOPE)
 
@@ -101,6 +103,10 @@ $(BUILD)/fuzzers/%: $(O)/tests/fuzz/%.o $(LIB)
 fuzz-bins: $(FUZZ_BINS)
 
 SUB_MAKE = $(MAKE) --no-print-directory XS_NO_DEPS=1
+
+# Every #include of ours against docs/architecture.md's include table (a violation fails `make test`).
+check-layering:
+	scripts/check-layering.py
 
 test: deps
 	$(SUB_MAKE) all unit-bins $(TEST_PREP)

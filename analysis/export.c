@@ -6,6 +6,7 @@
 
 #include "analysis/cpl.h"
 #include "analysis/format.h"
+#include "common/text.h"
 #include "common/util.h"
 #include "decoder/decoder.h"
 
@@ -124,7 +125,7 @@ static struct vm *vm_for(struct xs_exporter *x, int64_t run, uint32_t pid, const
 	event_sep(x);
 	fprintf(x->out,
 		"{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":%u,\"tid\":0,\"args\":{\"name\":", v->trace_pid);
-	xs_fputs_json(x->out, name);
+	xs_json_fputs(x->out, name);
 	fputs("}}", x->out);
 	return v;
 }
@@ -141,7 +142,7 @@ static void counter_flush(struct xs_exporter *x, struct vm *v)
 		char buf[32];
 		if (i)
 			putc_unlocked(',', x->out);
-		xs_fputs_json(x->out, reason_text(v->reasons[i].isa, v->reasons[i].reason, buf, sizeof(buf)));
+		xs_json_fputs(x->out, reason_text(v->reasons[i].isa, v->reasons[i].reason, buf, sizeof(buf)));
 		fprintf(x->out, ":%llu", (unsigned long long)v->reasons[i].count);
 		v->reasons[i].count = 0; /* a reason seen once stays in the series, at 0 when quiet */
 	}
@@ -198,7 +199,7 @@ static void trace_add(struct xs_exporter *x, const struct xs_exit_record *r, int
 	char name[32], sym[XS_SYM_NAME_MAX + 32], fields[2048];
 	event_sep(x);
 	fputs("{\"ph\":\"X\",\"name\":", x->out);
-	xs_fputs_json(x->out, reason_text(r->isa, r->reason, name, sizeof(name)));
+	xs_json_fputs(x->out, reason_text(r->isa, r->reason, name, sizeof(name)));
 	fprintf(x->out, ",\"cat\":\"%s\",\"pid\":%u,\"tid\":%u,\"ts\":", xs_isa_name(r->isa), v->trace_pid, r->vcpu);
 	ts_us(x->out, r->ts);
 	fputs(",\"dur\":", x->out);
@@ -206,7 +207,7 @@ static void trace_add(struct xs_exporter *x, const struct xs_exit_record *r, int
 	fprintf(x->out, ",\"args\":{\"reason\":%u", r->reason);
 	if (r->flags & XS_F_RIP) {
 		fprintf(x->out, ",\"rip\":\"0x%llx\",\"symbol\":", (unsigned long long)r->guest_rip);
-		xs_fputs_json(x->out, xs_symtab_format(t, true, r->guest_rip, sym, sizeof(sym)));
+		xs_json_fputs(x->out, xs_symtab_format(t, true, r->guest_rip, sym, sizeof(sym)));
 	}
 	int cpl = xs_guest_cpl(r);
 	if (cpl >= 0)
@@ -218,7 +219,7 @@ static void trace_add(struct xs_exporter *x, const struct xs_exit_record *r, int
 	const char *detail = detail_text(r, fields, sizeof(fields));
 	if (detail) {
 		fputs(",\"detail\":", x->out);
-		xs_fputs_json(x->out, detail);
+		xs_json_fputs(x->out, detail);
 	}
 	fputs("}}", x->out);
 }
@@ -353,7 +354,7 @@ static void jsonl_add(struct xs_exporter *x, const struct xs_exit_record *r, int
 	fprintf(x->out, "%s,\"run\":%lld", buf, (long long)run);
 	if (r->flags & XS_F_RIP) {
 		fputs(",\"symbol\":", x->out);
-		xs_fputs_json(x->out, xs_symtab_format(t, true, r->guest_rip, sym, sizeof(sym)));
+		xs_json_fputs(x->out, xs_symtab_format(t, true, r->guest_rip, sym, sizeof(sym)));
 	}
 	int cpl = xs_guest_cpl(r);
 	if (cpl >= 0)

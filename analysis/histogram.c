@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "analysis/format.h"
+#include "common/text.h"
 
 static unsigned int log2_of(uint64_t v)
 {
@@ -96,7 +97,7 @@ void xs_hist_print_json(FILE *out, const char *label, const struct xs_stats *s)
 	struct xs_hist_summary sum;
 	xs_hist_summarize(s, &sum);
 	fprintf(out, "{\"label\":");
-	xs_fputs_json(out, label);
+	xs_json_fputs(out, label);
 	fprintf(out, ",\"exits\":%llu,\"latency_count\":%llu", (unsigned long long)s->count,
 		(unsigned long long)sum.count);
 	if (sum.count)

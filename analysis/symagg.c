@@ -6,6 +6,7 @@
 
 #include "analysis/cpl.h"
 #include "analysis/format.h"
+#include "common/text.h"
 #include "common/util.h"
 #include "decoder/decoder.h"
 
@@ -310,9 +311,9 @@ void xs_symreport_print_text(FILE *out, const char *title, const char *symbols_f
 void xs_symreport_print_json(FILE *out, const char *title, const char *symbols_from, const struct xs_symreport *rep)
 {
 	fprintf(out, "{\"title\":");
-	xs_fputs_json(out, title);
+	xs_json_fputs(out, title);
 	fprintf(out, ",\"symbols\":");
-	xs_fputs_json(out, symbols_from);
+	xs_json_fputs(out, symbols_from);
 	fprintf(out, ",\"by\":\"%s\",\"exits\":%llu,\"rows\":[", rep->by_reason ? "reason,symbol" : "symbol",
 		(unsigned long long)rep->exits);
 	for (size_t i = 0; i < rep->nrows; i++) {
@@ -320,16 +321,16 @@ void xs_symreport_print_json(FILE *out, const char *title, const char *symbols_f
 		const struct xs_stats *s = &r->stats;
 		fprintf(out, "%s{\"symbol\":", i ? "," : "");
 		if (r->kind == XS_SYMROW_SYMBOL)
-			xs_fputs_json(out, r->symbol);
+			xs_json_fputs(out, r->symbol);
 		else
 			fputs("null", out);
 		fprintf(out, ",\"label\":");
-		xs_fputs_json(out, xs_symrow_label(r));
+		xs_json_fputs(out, xs_symrow_label(r));
 		if (rep->by_reason) {
 			char label[64];
 			reason_label(r->isa, r->reason, label, sizeof(label));
 			fprintf(out, ",\"isa\":\"%s\",\"reason\":%u,\"reason_label\":", xs_isa_name(r->isa), r->reason);
-			xs_fputs_json(out, label);
+			xs_json_fputs(out, label);
 		}
 		fprintf(out, ",\"count\":%llu,\"share\":%.6f,\"cpl_known\":%llu,\"cpl_user\":%llu",
 			(unsigned long long)s->count, rep->exits ? (double)s->count / (double)rep->exits : 0.0,
@@ -349,7 +350,7 @@ void xs_symreport_print_json(FILE *out, const char *title, const char *symbols_f
 		char label[64];
 		reason_label(p->isa, p->reason, label, sizeof(label));
 		fprintf(out, "%s{\"label\":", i ? "," : "");
-		xs_fputs_json(out, label);
+		xs_json_fputs(out, label);
 		fprintf(out, ",\"count\":%llu,\"cpl_known\":%llu,\"cpl_user\":%llu}", (unsigned long long)p->count,
 			(unsigned long long)p->priv.known, (unsigned long long)p->priv.user);
 	}

@@ -37,7 +37,7 @@ static void usage(FILE *out)
 		"EXITINFO1/EXITINFO2 (SVM) field by field.\n"
 		"\n"
 		"  REASON          a name (CR_ACCESS, EXIT_REASON_CR_ACCESS, npf, ...) or a number (28, 0x1c);\n"
-		"                  VMX numbers may carry flag bits (0x80000021)\n"
+		"                  VMX numbers may carry flag bits (0x80000021); SVM's -1 is ERR\n"
 		"  QUALIFICATION   the exit qualification / EXITINFO1, decimal or 0x hex (default 0)\n"
 		"  vector=N        exception vector of a VMX EXCEPTION_NMI exit (selects the #DB / #PF format)\n"
 		"  intr_info=X     VMX VM-exit interruption information / SVM EXITINTINFO (low 32 bits)\n"
@@ -268,6 +268,26 @@ static int decode_batch(unsigned int isa, int json)
 
 /* ---- command ---- */
 
+/* "-1" (SVM's VMRUN failure) is a reason, not an option: hide a negative number's sign from getopt. */
+static bool negative_number(const char *s)
+{
+	if (s[0] != '-' || !s[1])
+		return false;
+	for (s++; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+/* The argument getopt left: a number whose sign was hidden gets it back (the pointer moved one past it). */
+static char *unhide_sign(char *arg, char **hidden, int nhidden)
+{
+	for (int i = 0; i < nhidden; i++)
+		if (arg == hidden[i])
+			return arg - 1;
+	return arg;
+}
+
 static int cmd_decode(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -279,6 +299,12 @@ static int cmd_decode(int argc, char **argv)
 	};
 	unsigned int isa = 0;
 	int json = 0, list = 0, c;
+	char *hidden[XS_REQUEST_MAX_TOKENS];
+	int nhidden = 0;
+	for (int i = 1; i < argc && strcmp(argv[i - 1], "--"); i++)
+		if (negative_number(argv[i]) && strcmp(argv[i - 1], "-i") && strcmp(argv[i - 1], "--isa") &&
+		    nhidden < XS_REQUEST_MAX_TOKENS)
+			hidden[nhidden++] = ++argv[i];
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "i:jlh", options, 0)) != -1) {
@@ -308,6 +334,8 @@ static int cmd_decode(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	for (int i = 0; i < argc; i++)
+		argv[i] = unhide_sign(argv[i], hidden, nhidden);
 	if (list) {
 		if (!isa) {
 			xs_err("decode: --list needs --isa vmx|svm|kvm|host");

@@ -20,6 +20,7 @@
 #include "cli/vmx_lists.h"
 #include "common/agg.h"
 #include "common/sink.h"
+#include "common/text.h"
 #include "common/util.h"
 #include "decoder/decoder.h"
 #include "launcher/guests.h"
@@ -330,23 +331,17 @@ static void print_extra_text(struct xs_launcher *l, const struct xs_launch_count
 		printf("unsupported: %s\n", *u);
 }
 
+/* Append s as a JSON string (common/text.c's escaping) to the string in buf, truncated to fit. */
 static void json_string(char *buf, size_t len, const char *s)
 {
 	size_t o = strlen(buf);
-	if (o + 2 >= len)
+	buf[len - 1] = 0;
+	FILE *f = o + 1 < len ? fmemopen(buf + o, len - 1 - o, "w") : NULL;
+	if (!f)
 		return;
-	buf[o++] = '"';
-	for (; *s && o + 8 < len; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			o += (size_t)snprintf(buf + o, len - o, "\\%c", ch);
-		else if (ch < 0x20)
-			o += (size_t)snprintf(buf + o, len - o, "\\u%04x", ch);
-		else
-			buf[o++] = (char)ch;
-	}
-	buf[o++] = '"';
-	buf[o] = 0;
+	setvbuf(f, NULL, _IONBF, 0);
+	xs_json_fputs(f, s);
+	fclose(f);
 }
 
 static char *extra_json(struct xs_launcher *l, const struct xs_launch_counters *c, double run_seconds)

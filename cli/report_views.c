@@ -7,6 +7,7 @@
 #include "analysis/histogram.h"
 #include "analysis/symagg.h"
 #include "cli/command.h"
+#include "common/text.h"
 #include "common/util.h"
 #include "db/store.h"
 
@@ -66,7 +67,7 @@ int xs_report_histogram(const char *path, const struct xs_report_opts *ro, bool 
 	}
 	if (json) {
 		printf("{\"title\":");
-		xs_fputs_json(stdout, rep.title);
+		xs_json_fputs(stdout, rep.title);
 		printf(",\"by\":\"%s\",\"histograms\":[", xs_dim_name(rep.by));
 	} else {
 		printf("%s\n%llu exits; latency histograms by %s (exit to next entry, power-of-two bins)\n\n",

@@ -9,8 +9,8 @@
 #include "collector/guest_state.h"
 #include "collector/host_rules.h"
 #include "collector/tidmap.h"
+#include "common/kvm_detail.h"
 #include "common/util.h"
-#include "launcher/record_fill.h"
 
 /* What an open record still waits for from the VMM. */
 enum await {
@@ -337,18 +337,6 @@ static void join_detail(struct xs_joiner *j, struct track *t, const struct xs_ev
 		set_detail(r, h);
 }
 
-/* The part of struct kvm_run the event copied, as a whole struct for the launcher's decoder. */
-static void detail_from_run(struct xs_exit_record *r, const xs_u8 *head, uint32_t reason)
-{
-	struct kvm_run run;
-	memset(&run, 0, sizeof(run));
-	memcpy(&run, head, XS_EV_RUN_HEAD);
-	/* An I/O exit's data lives past the copied head (kvm_pio brings it): never let an outside offset point. */
-	if (reason == KVM_EXIT_IO)
-		run.io.data_offset = sizeof(run);
-	xs_fill_detail(r, &run, sizeof(run), reason);
-}
-
 static void on_uexit(struct xs_joiner *j, struct track *t, const struct xs_ev_uexit *e)
 {
 	const struct xs_ev_hdr *h = &e->h;
@@ -373,7 +361,7 @@ static void on_uexit(struct xs_joiner *j, struct track *t, const struct xs_ev_ue
 		r->info2 = (uint64_t)(int64_t)(int32_t)e->err;
 	}
 	if (!t->primary && e->have_run && r->detail_kind == XS_D_NONE)
-		detail_from_run(r, e->run, e->reason);
+		xs_fill_detail_from_head(r, e->run, sizeof(e->run), e->reason);
 	if (xs_col_answer_at_next_run(e->reason))
 		t->await = AWAIT_RUN;
 	else if (!t->hw && e->reason == KVM_EXIT_IO && !t->primary)
@@ -393,7 +381,7 @@ static void on_run(struct xs_joiner *j, struct track *t, const struct xs_ev_run 
 		/* The VMM's answer (RDMSR data, error, hypercall result) is in this copy; the rest is unchanged. */
 		uint32_t reason = t->uexit;
 		uint16_t flags = r->flags;
-		detail_from_run(r, e->run, reason);
+		xs_fill_detail_from_head(r, e->run, sizeof(e->run), reason);
 		r->flags |= flags;
 	}
 	t->await = AWAIT_NONE;

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "common/text.h"
 #include "db/rundiff_store.h"
 
 #include <errno.h>
@@ -351,25 +352,10 @@ static void json_num(FILE *out, const char *name, double v)
 		fprintf(out, "\"%s\":%.10g", name, v);
 }
 
-static void json_text(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
-}
-
 static void json_row(FILE *out, const char *dim, const char *label, const struct xs_rundiff_row *r)
 {
 	fprintf(out, "{\"dim\":\"%s\",\"key\":", dim);
-	json_text(out, label);
+	xs_json_fputs(out, label);
 	fprintf(out, ",\"k1\":%llu,\"k2\":%llu,\"count_a\":%llu,\"count_b\":%llu,", (unsigned long long)r->k1,
 		(unsigned long long)r->k2, (unsigned long long)r->count_a, (unsigned long long)r->count_b);
 	json_num(out, "rate_a", r->test.mean_a);
@@ -400,7 +386,7 @@ static void json_row(FILE *out, const char *dim, const char *label, const struct
 static void json_side(FILE *out, const struct xs_rundiff_side *s)
 {
 	fprintf(out, "{\"label\":");
-	json_text(out, s->label);
+	xs_json_fputs(out, s->label);
 	fprintf(out, ",\"runs\":[");
 	for (size_t i = 0; i < s->nruns; i++)
 		fprintf(out, "%s{\"id\":%" PRId64 ",\"iterations\":%llu,\"exits\":%llu}", i ? "," : "", s->runs[i].id,

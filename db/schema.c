@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/util.h"
 #include "db/aggstore.h"
 #include "db/guest_state.h"
 #include "db/sqlutil.h"
@@ -151,9 +152,7 @@ static int create_guest_state(sqlite3 *db, char *err, size_t errlen)
 	const struct xs_gs_column *cols;
 	size_t n = xs_gs_columns(&cols);
 	size_t len = 128 + n * 32;
-	char *sql = malloc(len);
-	if (!sql)
-		return xs_sql_fail(err, errlen, "out of memory");
+	char *sql = xs_malloc(len);
 	size_t off =
 		(size_t)snprintf(sql, len, "CREATE TABLE guest_state(id INTEGER PRIMARY KEY, valid INTEGER NOT NULL");
 	for (size_t i = 0; i < n; i++)
@@ -188,20 +187,20 @@ static int drop_views(sqlite3 *db, char *err, size_t errlen)
 		return -1;
 	char **names = NULL;
 	size_t n = 0;
+	/* Every view is dropped or the migration fails: out of memory exits (xs_*), never skips a view. */
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		char **grown = realloc(names, (n + 1) * sizeof(*names));
-		if (!grown)
-			break;
-		names = grown;
-		names[n++] = strdup((const char *)sqlite3_column_text(st, 0));
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		names = xs_realloc(names, (n + 1) * sizeof(*names));
+		names[n++] = xs_strdup(name ? name : "");
 	}
 	sqlite3_finalize(st);
 	int rc = 0;
 	for (size_t i = 0; i < n; i++) {
-		char sql[300];
-		if (!rc && names[i]) {
-			snprintf(sql, sizeof(sql), "DROP VIEW \"%s\"", names[i]);
-			rc = xs_sql_exec(db, sql, err, errlen);
+		if (!rc) {
+			/* %w doubles any quote in the name: a view named by a hostile file stays one identifier. */
+			char *sql = sqlite3_mprintf("DROP VIEW \"%w\"", names[i]);
+			rc = sql ? xs_sql_exec(db, sql, err, errlen) : xs_sql_fail(err, errlen, "out of memory");
+			sqlite3_free(sql);
 		}
 		free(names[i]);
 	}

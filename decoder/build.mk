@@ -5,7 +5,8 @@
 # `decoder-freestanding` target (part of `make all`) compiles them with -ffreestanding -nostdlib -fno-builtin
 # and fails on any undefined symbol beyond the four a freestanding C environment must provide.
 DECODER_CORE_SRCS := decoder/reasons.c decoder/names.c decoder/strings.c decoder/decode.c decoder/decode_vmx.c \
-	decoder/decode_svm.c decoder/writer.c decoder/render.c decoder/record_render.c decoder/request.c
+	decoder/decode_svm.c decoder/writer.c decoder/render.c decoder/record_render.c decoder/detail_fields.c \
+	decoder/request.c
 LIB_SRCS += $(wildcard decoder/*.c)
 
 # ---- freestanding check ----

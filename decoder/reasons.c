@@ -427,6 +427,12 @@ bool xs_reason_parse(unsigned int isa, const char *text, uint32_t *reason)
 	if (!n || !text || !*text)
 		return false;
 	uint64_t v;
+	/* SVM's exit code is 64 bits wide and VMRUN's failure is -1 (SVM_EXIT_ERR, APM vol. 2 "VMRUN" and
+	 * appendix C): as -1 or as the whole 64-bit word it names the ERR the record keeps in 32 bits. */
+	if (isa == XS_ISA_SVM && (!xs_strcmp(text, "-1") || (xs_str_to_u64(text, &v) && v == ~0ull))) {
+		*reason = 0xffffffffu;
+		return true;
+	}
 	if (xs_str_to_u64(text, &v)) {
 		if (v > 0xffffffffull)
 			return false;

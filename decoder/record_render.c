@@ -6,6 +6,7 @@
  * Freestanding (decoder/writer.h).
  */
 #include "decoder/decoder.h"
+#include "decoder/detail_fields.h"
 #include "decoder/render.h"
 
 /* ---- JSON helpers: members after the first get a leading comma ---- */
@@ -44,117 +45,56 @@ static void str(struct xs_writer *w, const char *k, const char *v)
 	}
 }
 
-static void num_array(struct xs_writer *w, const char *k, const uint64_t *v, unsigned int n)
+/* One field of the detail table (decoder/detail_fields.h) as a JSON member. */
+static void field_json(struct xs_writer *w, const union xs_detail *u, const struct xs_detail_field *f)
 {
-	key(w, k);
-	xs_w_ch(w, '[');
-	for (unsigned int i = 0; i < n; i++) {
-		if (i)
-			xs_w_ch(w, ',');
-		xs_w_ch(w, '"');
-		xs_w_hex(w, v[i]);
-		xs_w_ch(w, '"');
-	}
-	xs_w_ch(w, ']');
-}
-
-/* The detail union as JSON members (into an object the caller opened), by detail_kind. Counts that come
- * from the record are clamped to the arrays' sizes: a corrupt record never reads past the union. */
-static void detail_json(struct xs_writer *w, const struct xs_exit_record *r)
-{
-	const union xs_detail *u = &r->detail;
-	switch (r->detail_kind) {
-	case XS_D_IO:
-		num(w, "port", u->io.port);
-		num(w, "size", u->io.size);
-		str(w, "direction", u->io.direction == XS_IO_IN ? "IN" : "OUT");
-		num(w, "count", u->io.count);
-		hexstr(w, "value", u->io.value);
-		num(w, "string", u->io.string);
-		num(w, "rep", u->io.rep);
+	static const char digits[] = "0123456789abcdef";
+	unsigned int n = xs_detail_len(u, f);
+	switch (f->fmt) {
+	case XS_DF_NUM:
+		num(w, f->name, xs_detail_get(u, f, 0));
 		break;
-	case XS_D_MMIO:
-		hexstr(w, "gpa", u->mmio.gpa);
-		num(w, "len", u->mmio.len);
-		num(w, "is_write", u->mmio.is_write);
-		hexstr(w, "value", u->mmio.value);
+	case XS_DF_HEX:
+		hexstr(w, f->name, xs_detail_get(u, f, 0));
 		break;
-	case XS_D_MSR:
-		hexstr(w, "index", u->msr.index);
-		num(w, "is_write", u->msr.is_write);
-		hexstr(w, "value", u->msr.value);
-		num(w, "kvm_reason", u->msr.kvm_reason);
-		num(w, "failed", u->msr.failed);
+	case XS_DF_IO_DIR:
+		str(w, f->name, xs_detail_get(u, f, 0) == XS_IO_IN ? "IN" : "OUT");
 		break;
-	case XS_D_CR:
-		num(w, "cr", u->cr.cr);
-		num(w, "is_write", u->cr.is_write);
-		hexstr(w, "value", u->cr.value);
+	case XS_DF_HEX_ARRAY:
+		key(w, f->name);
+		xs_w_ch(w, '[');
+		for (unsigned int i = 0; i < n; i++) {
+			if (i)
+				xs_w_ch(w, ',');
+			xs_w_ch(w, '"');
+			xs_w_hex(w, xs_detail_get(u, f, i));
+			xs_w_ch(w, '"');
+		}
+		xs_w_ch(w, ']');
 		break;
-	case XS_D_CPUID:
-		hexstr(w, "leaf", u->cpuid.leaf);
-		hexstr(w, "subleaf", u->cpuid.subleaf);
-		hexstr(w, "eax", u->cpuid.eax);
-		hexstr(w, "ebx", u->cpuid.ebx);
-		hexstr(w, "ecx", u->cpuid.ecx);
-		hexstr(w, "edx", u->cpuid.edx);
-		break;
-	case XS_D_HYPERCALL:
-		num(w, "nr", u->hypercall.nr);
-		num_array(w, "args", u->hypercall.args, 4);
-		hexstr(w, "ret", u->hypercall.ret);
-		num(w, "longmode", u->hypercall.longmode);
-		break;
-	case XS_D_DEBUG:
-		num(w, "exception", u->debug.exception);
-		hexstr(w, "pc", u->debug.pc);
-		hexstr(w, "dr6", u->debug.dr6);
-		hexstr(w, "dr7", u->debug.dr7);
-		break;
-	case XS_D_EXCEPTION:
-		num(w, "vector", u->exception.vector);
-		num(w, "has_error", u->exception.has_error);
-		hexstr(w, "error_code", u->exception.error_code);
-		num(w, "reinjected", u->exception.reinjected);
-		hexstr(w, "address", u->exception.address);
-		break;
-	case XS_D_PAGE_FAULT:
-		hexstr(w, "address", u->page_fault.address);
-		hexstr(w, "error_code", u->page_fault.error_code);
-		break;
-	case XS_D_INTERNAL:
-		num(w, "suberror", u->internal.suberror);
-		num(w, "ndata", u->internal.ndata);
-		num_array(w, "data", u->internal.data, u->internal.ndata < 6 ? u->internal.ndata : 6);
-		break;
-	case XS_D_FAIL_ENTRY:
-		hexstr(w, "hardware_entry_failure_reason", u->fail_entry.hardware_entry_failure_reason);
-		num(w, "cpu", u->fail_entry.cpu);
-		break;
-	case XS_D_SYSTEM_EVENT:
-		num(w, "type", u->system_event.type);
-		num(w, "ndata", u->system_event.ndata);
-		num_array(w, "data", u->system_event.data, u->system_event.ndata < 6 ? u->system_event.ndata : 6);
-		break;
-	case XS_D_EMULATE: {
-		static const char digits[] = "0123456789abcdef";
-		unsigned int n = u->emulate.len < 15 ? u->emulate.len : 15;
-		hexstr(w, "csbase", u->emulate.csbase);
-		num(w, "len", u->emulate.len);
-		num(w, "failed", u->emulate.failed);
-		num(w, "flags", u->emulate.flags);
-		key(w, "insn");
+	case XS_DF_BYTES:
+		key(w, f->name);
 		xs_w_ch(w, '"');
 		for (unsigned int i = 0; i < n; i++) {
-			xs_w_ch(w, digits[u->emulate.insn[i] >> 4]);
-			xs_w_ch(w, digits[u->emulate.insn[i] & 0xf]);
+			uint64_t byte = xs_detail_get(u, f, i);
+			xs_w_ch(w, digits[(byte >> 4) & 0xf]);
+			xs_w_ch(w, digits[byte & 0xf]);
 		}
 		xs_w_ch(w, '"');
 		break;
-	}
 	default:
 		break;
 	}
+}
+
+/* The detail union as JSON members (into an object the caller opened), by detail_kind, as the detail table
+ * lists them. Counts that come from the record are clamped to the arrays' sizes: a corrupt record never reads
+ * past the union. */
+static void detail_json(struct xs_writer *w, const struct xs_exit_record *r)
+{
+	for (unsigned int i = 0; i < xs_detail_nfields; i++)
+		if (xs_detail_fields[i].kind == r->detail_kind)
+			field_json(w, &r->detail, &xs_detail_fields[i]);
 }
 
 static const char *const gpr_keys[XS_GPR_COUNT] = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",

@@ -3,8 +3,9 @@
  * Exit controls: the one spec that CLI flags (--control KEY=VALUE), control files (--controls FILE) and
  * scripts use to say which exits a run makes and records. docs/controls.md is the user's reference.
  *
- * This module only parses, validates and prints the spec; it knows no KVM. launcher/apply.c turns controls
- * into KVM calls and launcher/probe.c checks each one by its effect before a run relies on it.
+ * This module only parses, validates and prints the spec; it knows no KVM. launcher/vm_controls.c turns
+ * controls into KVM calls (the vmx backend's keys: launcher/vmx_controls.c) and launcher/probe.c checks each
+ * one by its effect before a run relies on it.
  *
  * Text form: one `key = value` per line (spaces optional), `#` starts a comment. A key given again replaces
  * its earlier value, so a guest's default controls can be overridden and `none` turns a list off.

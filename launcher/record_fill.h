@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Building an exit record from what KVM left in struct kvm_run: pure functions of the kvm_run contents, so
- * the unit tests feed them fabricated exits. The record layout is docs/record-format.md's.
+ * the unit tests feed them fabricated exits. The detail union is common/kvm_detail.h's (the collector uses it
+ * too). The record layout is docs/record-format.md's.
  */
 #ifndef EXITSCOPE_LAUNCHER_RECORD_FILL_H
 #define EXITSCOPE_LAUNCHER_RECORD_FILL_H
@@ -10,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/kvm_detail.h" /* xs_fill_detail: the detail, after the exit was handled */
 #include "exitscope/record.h"
 #include "launcher/controls.h"
 
@@ -23,13 +25,6 @@ struct xs_fill_ctx {
  * reason is run->exit_reason, or KVM_EXIT_INTR when KVM_RUN returned EINTR.
  */
 void xs_fill_begin(struct xs_exit_record *r, const struct kvm_run *run, uint32_t reason, const struct xs_fill_ctx *ctx);
-
-/*
- * The decoded detail, taken after the exit was handled so that data the launcher supplied (IN data, MMIO
- * reads, RDMSR values and errors) is in it. run_size is the size of the kvm_run mapping (I/O data lives in
- * it, past struct kvm_run).
- */
-void xs_fill_detail(struct xs_exit_record *r, const struct kvm_run *run, size_t run_size, uint32_t reason);
 
 /* Guest state from kvm_run->s.regs: what KVM_SYNC_X86_REGS (and _SREGS with XS_GS_FULL) delivered. */
 void xs_fill_guest_state(struct xs_guest_state *gs, const struct kvm_sync_regs *s, enum xs_gs_capture capture);

@@ -55,6 +55,13 @@ expect "json: the issue's CR access" 0 \
 expect "json after the operands" 0 \
 	'{"isa":"vmx","reason":28,"name":"CR_ACCESS","qualification":"0x3","format":"cr_access","fields":{"cr":3,"access_type":0,"access_type_name":"MOV_TO_CR","gpr":0,"gpr_name":"RAX"}}' \
 	$X decode --isa vmx CR_ACCESS 0x3 --json
+expect "svm: the 64-bit exit code -1 is ERR" 0 \
+	"svm ERR(4294967295) qual=0x5" \
+	$X decode --isa svm -1 0x5
+expect "svm: -1 written as 64 bits, after --json" 0 \
+	'{"isa":"svm","reason":4294967295,"name":"ERR","qualification":"0x0","format":null,"fields":{}}' \
+	$X decode --isa svm 0xffffffffffffffff --json
+expect "vmx: -1 is no reason" 1 "" $X decode --isa vmx -1
 expect "number with flag bits" 0 \
 	"vmx INVALID_STATE(33) qual=0x2 entry_failure: entry_failure_code=PDPTE_LOAD failed_vmentry=1" \
 	$X decode --isa vmx 0x80000021 2

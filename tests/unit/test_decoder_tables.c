@@ -103,6 +103,18 @@ static void test_parse(void **state)
 	assert_true(xs_reason_parse(XS_ISA_HOST_EVENT, "pio", &r));
 	assert_int_equal(r, XS_HEV_PIO);
 	assert_false(xs_reason_parse(XS_ISA_UNKNOWN, "HLT", &r));
+	/* SVM's 64-bit exit code -1 (VMRUN failed) is ERR, whichever way it is written; VMX has no -1. */
+	r = 0;
+	assert_true(xs_reason_parse(XS_ISA_SVM, "-1", &r));
+	assert_int_equal(r, 0xffffffffu);
+	r = 0;
+	assert_true(xs_reason_parse(XS_ISA_SVM, "0xffffffffffffffff", &r));
+	assert_int_equal(r, 0xffffffffu);
+	assert_string_equal(xs_reason_name(XS_ISA_SVM, r), "ERR");
+	assert_false(xs_reason_parse(XS_ISA_SVM, "-2", &r));
+	assert_false(xs_reason_parse(XS_ISA_SVM, "0xfffffffffffffffe", &r));
+	assert_false(xs_reason_parse(XS_ISA_VMX, "-1", &r));
+	assert_false(xs_reason_parse(XS_ISA_VMX, "0xffffffffffffffff", &r));
 }
 
 static void test_names(void **state)

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The detail union (include/exitscope/record.h) described once: for every detail kind, its fields in order,
+ * each with its name, place in union xs_detail, width and how it is printed. The JSON rendering walks it;
+ * the store's row packing (db/rowpack.c) is tested against it, so a field added to the union and to this
+ * table cannot be forgotten there. Freestanding, like the rest of the decoder core.
+ */
+#ifndef EXITSCOPE_DECODER_DETAIL_FIELDS_H
+#define EXITSCOPE_DECODER_DETAIL_FIELDS_H
+
+#include <stdint.h>
+
+#include "exitscope/record.h"
+
+enum xs_detail_fmt {
+	XS_DF_NUM,	 /* a decimal number */
+	XS_DF_HEX,	 /* "0x..." (a string in JSON: 64-bit values lose precision as JSON numbers) */
+	XS_DF_IO_DIR,	 /* XS_IO_IN / XS_IO_OUT as "IN" / "OUT" */
+	XS_DF_HEX_ARRAY, /* count elements as "0x..." strings, or fewer when count_at names a length */
+	XS_DF_BYTES,	 /* count bytes as one string of hex digits, or fewer when count_at names a length */
+};
+
+#define XS_DF_NO_COUNT 0xff /* count_at: the array always holds count elements */
+
+struct xs_detail_field {
+	uint8_t kind;	     /* enum xs_detail_kind */
+	uint8_t fmt;	     /* enum xs_detail_fmt */
+	uint8_t offset;	     /* in union xs_detail */
+	uint8_t width;	     /* bytes of one element (1, 2, 4 or 8), little-endian */
+	uint8_t count;	     /* elements: 1 for a scalar */
+	uint8_t count_at;    /* offset of the field holding how many elements are valid, or XS_DF_NO_COUNT */
+	uint8_t count_width; /* its width */
+	const char *name;    /* the JSON member */
+};
+
+/* All fields of all kinds, grouped by kind in XS_D_* order. */
+extern const struct xs_detail_field xs_detail_fields[];
+extern const unsigned int xs_detail_nfields;
+
+/* Element i of field f in d (zero-extended to 64 bits). */
+uint64_t xs_detail_get(const union xs_detail *d, const struct xs_detail_field *f, unsigned int i);
+
+/* Store the low f->width bytes of v as element i of field f in d. */
+void xs_detail_set(union xs_detail *d, const struct xs_detail_field *f, unsigned int i, uint64_t v);
+
+/* How many elements of an array field are valid: its length field clamped to count (count for scalars). */
+unsigned int xs_detail_len(const union xs_detail *d, const struct xs_detail_field *f);
+
+#endif

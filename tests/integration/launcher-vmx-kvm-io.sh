@@ -3,6 +3,7 @@
 # records (VMX IO_INSTRUCTION, the kmod-vmx core inside Bochs) agree in number, port, direction, size and
 # value, in every mode. Needs /dev/kvm for the kvm half and Bochs for the vmx half.
 . "$(dirname "$0")/launcher-lib.bash"
+# test-needs: kvm
 require_kvm
 require_bochs
 N=12

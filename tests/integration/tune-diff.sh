@@ -4,6 +4,7 @@
 # against itself changes nothing; one run a side says 'cannot tell' where counts differ; JSON and CSV carry the
 # same verdicts; bad specifications get one line and status 1, a bad command line status 2.
 . "$(dirname "$0")/tune-lib.bash"
+# test-needs: kvm
 require_kvm
 db=$TWORK/d.db
 for i in 1 2 3; do

@@ -8,6 +8,7 @@
 #   sweep            widening the MSR read filter over the msr guest's two MSRs: exits per iteration never fall
 #                    (0 -> 1 -> 2), and asking for the opposite direction fails with the script's line
 . "$(dirname "$0")/tune-lib.bash"
+# test-needs: kvm
 require_kvm
 
 # --- controls-impact ---

@@ -8,6 +8,7 @@
 
 /* A duration for people: 850ns, 12.3us, 4.56ms, 1.20s. Returns buf. */
 const char *xs_fmt_ns(double ns, char *buf, size_t len);
+
 /* s as a JSON string, quotes included. */
 void xs_fputs_json(FILE *out, const char *s);
 

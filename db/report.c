@@ -129,6 +129,35 @@ static int scan_run(sqlite3 *db, int64_t run_id, enum xs_agg_dim dim, struct xs_
 	return rc < 0 ? -1 : 0;
 }
 
+/*
+ * Whether a run's timestamps and latencies are TSC ticks: its metadata says so (the vmx backend's
+ * vmx.time_unit), or, for runs imported from elsewhere (a bare-metal kmod-vmx record file), its first exit
+ * carries XS_F_TS_TSC. A producer stamps all its records with one clock.
+ */
+static bool run_tsc_ticks(sqlite3 *db, int64_t run_id)
+{
+	sqlite3_stmt *st;
+	char err[200];
+	bool ticks = false;
+	if (!xs_sql_prepare(db,
+			    "SELECT 1 FROM run_meta WHERE run_id = ? AND key = 'vmx.time_unit'"
+			    " AND value LIKE 'tsc-ticks%'",
+			    &st, err, sizeof(err))) {
+		sqlite3_bind_int64(st, 1, run_id);
+		ticks = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+	}
+	if (ticks)
+		return true;
+	struct xs_store_reader *rd = xs_store_reader_open(db, run_id, false, err, sizeof(err));
+	if (!rd)
+		return false;
+	struct xs_exit_record r;
+	ticks = xs_store_reader_next(rd, &r, NULL) > 0 && (r.flags & XS_F_TS_TSC);
+	xs_store_reader_close(rd);
+	return ticks;
+}
+
 static int add_run(sqlite3 *db, int64_t run_id, const char *incomplete, struct xs_report *rep, struct row_index *cap,
 		   char *err, size_t errlen)
 {
@@ -136,7 +165,7 @@ static int add_run(sqlite3 *db, int64_t run_id, const char *incomplete, struct x
 	memset(&all, 0, sizeof(all));
 	/* Every exit has a reason: the reason cells give the run's totals. */
 	bool by_reason = rep->by == XS_DIM_REASON;
-	bool ticks = xs_run_tsc_ticks(db, run_id);
+	bool ticks = run_tsc_ticks(db, run_id);
 	if (read_aggregates(db, run_id, ticks, XS_DIM_REASON, rep, cap, by_reason, &all, err, errlen))
 		return -1;
 	rep->lat_sum_all += all.lat_sum;
@@ -293,23 +322,6 @@ void xs_report_label(enum xs_agg_dim by, const struct xs_report_row *row, char *
 	}
 }
 
-/* A latency for people: 850ns, 12.3us, 4.56ms, 1.20s; TSC ticks as 850ticks, 12.35kticks, 4.56Mticks. */
-static const char *human_latency(double v, enum xs_time_unit unit, char *buf, size_t len)
-{
-	static const char *const ns[] = {"ns", "us", "ms", "s"}, *const ticks[] = {"ticks", "kticks", "Mticks",
-										   "Gticks"};
-	const char *const *u = unit == XS_TIME_TICKS ? ticks : ns;
-	if (v < 1e3)
-		snprintf(buf, len, "%.0f%s", v, u[0]);
-	else if (v < 1e6)
-		snprintf(buf, len, "%.2f%s", v / 1e3, u[1]);
-	else if (v < 1e9)
-		snprintf(buf, len, "%.2f%s", v / 1e6, u[2]);
-	else
-		snprintf(buf, len, "%.2f%s", v / 1e9, u[3]);
-	return buf;
-}
-
 static const char *const dim_titles[XS_DIM_COUNT] = {"reason", "vcpu", "I/O port", "MSR", "GPA"};
 
 void xs_report_print_text(FILE *out, const struct xs_report *rep)
@@ -327,7 +339,7 @@ void xs_report_print_text(FILE *out, const struct xs_report *rep)
 		return;
 	/* Tick counts need wider columns ("12.35kticks"); runs of both clocks have no common latency scale. */
 	enum xs_time_unit unit = rep->time_unit;
-	bool lat = unit != XS_TIME_MIXED;
+	bool lat = unit != XS_TIME_MIXED, ticks = unit == XS_TIME_TICKS;
 	int w = unit == XS_TIME_TICKS ? 11 : 9;
 	fprintf(out, "\n%-32s %10s %8s %8s %*s %*s %*s %*s\n", dim_titles[rep->by], "count", "share", "time%", w, "min",
 		w, "mean", w, "p99", w, "max");
@@ -336,13 +348,13 @@ void xs_report_print_text(FILE *out, const struct xs_report *rep)
 		char label[96], mn[16] = "-", me[16] = "-", p99[16] = "-", mx[16] = "-", ts[16] = "-";
 		xs_report_label(rep->by, &rep->rows[i], label, sizeof(label));
 		if (rep->handler_time && s->handler_count) {
-			human_latency(xs_stats_handler_mean(s), XS_TIME_NS, me, sizeof(me));
-			human_latency((double)s->handler_max, XS_TIME_NS, mx, sizeof(mx));
+			xs_fmt_latency(xs_stats_handler_mean(s), false, me, sizeof(me));
+			xs_fmt_latency((double)s->handler_max, false, mx, sizeof(mx));
 		} else if (s->lat_count && lat) {
-			human_latency((double)s->lat_min, unit, mn, sizeof(mn));
-			human_latency(xs_stats_lat_mean(s), unit, me, sizeof(me));
-			human_latency((double)xs_stats_lat_percentile(s, 99), unit, p99, sizeof(p99));
-			human_latency((double)s->lat_max, unit, mx, sizeof(mx));
+			xs_fmt_latency((double)s->lat_min, ticks, mn, sizeof(mn));
+			xs_fmt_latency(xs_stats_lat_mean(s), ticks, me, sizeof(me));
+			xs_fmt_latency((double)xs_stats_lat_percentile(s, 99), ticks, p99, sizeof(p99));
+			xs_fmt_latency((double)s->lat_max, ticks, mx, sizeof(mx));
 		}
 		uint64_t part = rep->handler_time ? s->handler_sum : s->lat_sum;
 		uint64_t whole = rep->handler_time ? rep->handler_sum_all : rep->lat_sum_all;
@@ -353,8 +365,8 @@ void xs_report_print_text(FILE *out, const struct xs_report *rep)
 			ts, w, mn, w, me, w, p99, w, mx);
 	}
 	if (unit == XS_TIME_TICKS)
-		fprintf(out, "\n(latencies are emulated TSC ticks of the vmx backend, not time: Bochs' TSC has no wall"
-			     " frequency)\n");
+		fprintf(out, "\n(latencies are TSC ticks, not time (the vmx backend's are Bochs' emulated TSC):"
+			     " no TSC frequency is known to convert them)\n");
 	else if (unit == XS_TIME_MIXED)
 		fprintf(out, "\n(these runs mix ns and TSC-tick latencies: time%% and latency columns are empty; report"
 			     " one run at a time)\n");
@@ -407,6 +419,8 @@ void xs_report_print_json(FILE *out, const struct xs_report *rep)
 		}
 		uint64_t part = rep->handler_time ? s->handler_sum : s->lat_sum;
 		uint64_t whole = rep->handler_time ? rep->handler_sum_all : rep->lat_sum_all;
+		if (rep->time_unit == XS_TIME_MIXED) /* ns and ticks summed make no share */
+			whole = 0;
 		fprintf(out, ",\"count\":%llu,\"share\":%.6f,\"time_share\":%.6f", (unsigned long long)s->count,
 			rep->grouped.count ? (double)s->count / (double)rep->grouped.count : 0.0,
 			whole ? (double)part / (double)whole : 0.0);

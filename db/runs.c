@@ -223,18 +223,3 @@ int64_t xs_run_by_meta(sqlite3 *db, const char *key, const char *value)
 	sqlite3_finalize(st);
 	return run;
 }
-
-bool xs_run_tsc_ticks(sqlite3 *db, int64_t run_id)
-{
-	sqlite3_stmt *st;
-	char err[16];
-	if (xs_sql_prepare(db,
-			   "SELECT 1 FROM run_meta WHERE run_id = ? AND key = 'vmx.time_unit'"
-			   " AND value LIKE 'tsc-ticks%'",
-			   &st, err, sizeof(err)))
-		return false;
-	sqlite3_bind_int64(st, 1, run_id);
-	bool ticks = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return ticks;
-}

@@ -28,11 +28,6 @@ int xs_run_finish(sqlite3 *db, int64_t run_id, const char *state, char *err, siz
 /* The newest run, complete or still recording, whose metadata key has this value (0 when none, -1 on error). */
 int64_t xs_run_by_meta(sqlite3 *db, const char *key, const char *value);
 
-/*
- * Whether a run's timestamps and latencies count TSC ticks rather than ns: its metadata says so (the vmx
- * backend writes vmx.time_unit = "tsc-ticks ..."). False on any error: a run without the key is in ns.
- */
-bool xs_run_tsc_ticks(sqlite3 *db, int64_t run_id);
 
 /*
  * Is the writer of a run still running? 1 yes, 0 no (another boot, no such process, or a later process

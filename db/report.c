@@ -130,8 +130,8 @@ static int scan_run(sqlite3 *db, int64_t run_id, enum xs_agg_dim dim, struct xs_
 }
 
 /*
- * Whether a run's timestamps and latencies are TSC ticks: its metadata says so (the vmx backend's
- * vmx.time_unit), or, for runs imported from elsewhere (a bare-metal kmod-vmx record file), its first exit
+ * Whether a run's timestamps and latencies are TSC ticks: runs.time_unit says so (the vmx backend's
+ * vmx.time_unit metadata), or, for runs imported from elsewhere (a bare-metal kmod-vmx record file), its first exit
  * carries XS_F_TS_TSC. A producer stamps all its records with one clock.
  */
 static bool run_tsc_ticks(sqlite3 *db, int64_t run_id)
@@ -139,10 +139,8 @@ static bool run_tsc_ticks(sqlite3 *db, int64_t run_id)
 	sqlite3_stmt *st;
 	char err[200];
 	bool ticks = false;
-	if (!xs_sql_prepare(db,
-			    "SELECT 1 FROM run_meta WHERE run_id = ? AND key = 'vmx.time_unit'"
-			    " AND value LIKE 'tsc-ticks%'",
-			    &st, err, sizeof(err))) {
+	if (!xs_sql_prepare(db, "SELECT 1 FROM runs WHERE run_id = ? AND time_unit = 'tsc_ticks'", &st, err,
+			    sizeof(err))) {
 		sqlite3_bind_int64(st, 1, run_id);
 		ticks = sqlite3_step(st) == SQLITE_ROW;
 		sqlite3_finalize(st);

@@ -34,6 +34,20 @@ grep -qE '^vmx CPUID: 200 exits, 200 timed +p50 [0-9.]+kticks .* max [0-9.]+ktic
 	fail "report --histogram: CPUID percentiles not in ticks: $(grep 'vmx CPUID' "$LWORK/hist.txt")"
 grep -qE '^ +[0-9.]+k?ticks - [0-9.]+k?ticks +#+ [0-9]+$' "$LWORK/hist.txt" || fail "report --histogram: bins not in ticks"
 
+# the store: runs.time_unit, the summary views say the unit and give no rate from ticks
+[ "$(sqlite3 "$DB" "SELECT time_unit FROM runs")" = tsc_ticks ] || fail "runs.time_unit is not tsc_ticks"
+[ "$(sqlite3 "$DB" "SELECT time_unit, rate IS NULL FROM vcpu_stats")" = "tsc_ticks|1" ] ||
+	fail "vcpu_stats: $(sqlite3 "$DB" "SELECT * FROM vcpu_stats")"
+[ "$(sqlite3 "$DB" "SELECT DISTINCT time_unit FROM reason_stats")" = tsc_ticks ] || fail "reason_stats has no time_unit"
+[ "$(sqlite3 "$DB" "SELECT count(*) FROM exits_per_second")" = 0 ] || fail "exits_per_second counts tick 'seconds'"
+# a store of schema version 2 (before runs.time_unit) migrates, and the vmx run gets its unit from its metadata
+cp "$DB" "$LWORK/v2.db"
+sqlite3 "$LWORK/v2.db" "$(sqlite3 "$LWORK/v2.db" "SELECT 'DROP VIEW ' || name || ';' FROM sqlite_schema WHERE type = 'view'")
+	ALTER TABLE runs DROP COLUMN time_unit; PRAGMA user_version = 2;" || fail "could not make a version-2 store"
+"$EXITSCOPE" report "$LWORK/v2.db" | grep -qE '^vmx CPUID +200 .*kticks$' || fail "report of a migrated v2 store: no ticks"
+[ "$(sqlite3 "$LWORK/v2.db" "PRAGMA user_version; SELECT time_unit FROM runs")" = "3
+tsc_ticks" ] || fail "the v2 store did not migrate to version 3 with runs.time_unit"
+
 # top --replay: ticks are no clock, so the rate is unknown ("-"), never thousands per second
 "$EXITSCOPE" top --replay "$DB" --batch >"$LWORK/replay.txt" 2>&1 || fail "top --replay --batch exited $?"
 grep -qE '^- exits/s +total 205 ' "$LWORK/replay.txt" ||

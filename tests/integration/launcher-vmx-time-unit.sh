@@ -48,6 +48,14 @@ sqlite3 "$LWORK/v2.db" "$(sqlite3 "$LWORK/v2.db" "SELECT 'DROP VIEW ' || name ||
 [ "$(sqlite3 "$LWORK/v2.db" "PRAGMA user_version; SELECT time_unit FROM runs")" = "3
 tsc_ticks" ] || fail "the v2 store did not migrate to version 3 with runs.time_unit"
 
+# diff of two vmx runs: times per exit in ticks
+cp "$DB" "$LWORK/d.db"
+"$EXITSCOPE" run --backend vmx --guest cpuid --iterations 200 -o "$LWORK/d.db" >/dev/null 2>&1 || fail "second vmx run exited $?"
+"$EXITSCOPE" diff "$LWORK/d.db:1" "$LWORK/d.db:2" >"$LWORK/diff.txt" || fail "exitscope diff exited $?"
+grep -qE '^vmx CPUID .* [0-9.]+kt/[0-9.]+kt/[0-9.]+kt +[0-9.]+kt/' "$LWORK/diff.txt" ||
+	fail "diff: CPUID times not in ticks: $(grep 'vmx CPUID' "$LWORK/diff.txt")"
+grep -q 't = emulated TSC ticks' "$LWORK/diff.txt" || fail "diff does not say what t is"
+
 # top --replay: ticks are no clock, so the rate is unknown ("-"), never thousands per second
 "$EXITSCOPE" top --replay "$DB" --batch >"$LWORK/replay.txt" 2>&1 || fail "top --replay --batch exited $?"
 grep -qE '^- exits/s +total 205 ' "$LWORK/replay.txt" ||

@@ -60,7 +60,13 @@ bool xs_export_format_parse(const char *name, enum xs_export_format *out)
 }
 
 static const char csv_header[] = "run,ts_ns,vcpu,pid,tid,cpu,isa,reason,reason_name,qualification,guest_rip,symbol,"
-				 "cpl,latency_ns,handler_ns,fields,detail\n";
+				 "cpl,latency_ns,handler_ns,fields,detail,time_unit\n";
+
+/* The unit of a record's ts and latency_ns: the vmx backend stamps emulated TSC ticks, which are no time. */
+static const char *time_unit(const struct xs_exit_record *r)
+{
+	return (r->flags & XS_F_TS_TSC) ? "tsc_ticks" : "ns";
+}
 
 struct xs_exporter *xs_exporter_new(FILE *out, enum xs_export_format fmt, bool weight_latency)
 {
@@ -193,7 +199,8 @@ static void trace_add(struct xs_exporter *x, const struct xs_exit_record *r, int
 			"{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":%u,\"tid\":%u,\"args\":{\"name\":\"vcpu %u\"}}",
 			v->trace_pid, r->vcpu, r->vcpu);
 	}
-	counter_add(x, v, r);
+	if (!(r->flags & XS_F_TS_TSC)) /* exits/s needs seconds: a TSC tick count has none */
+		counter_add(x, v, r);
 	struct xs_decoded d;
 	xs_decode(r, &d);
 	char name[32], sym[XS_SYM_NAME_MAX + 32], fields[2048];
@@ -213,7 +220,10 @@ static void trace_add(struct xs_exporter *x, const struct xs_exit_record *r, int
 	if (cpl >= 0)
 		fprintf(x->out, ",\"cpl\":%d", cpl);
 	if (r->flags & XS_F_LATENCY)
-		fprintf(x->out, ",\"latency_ns\":%llu", (unsigned long long)r->latency_ns);
+		fprintf(x->out, ",\"latency_%s\":%llu", (r->flags & XS_F_TS_TSC) ? "ticks" : "ns",
+			(unsigned long long)r->latency_ns);
+	if (r->flags & XS_F_TS_TSC) /* ts and dur are ticks shown as if ns: the slices' order and ratios hold */
+		fputs(",\"time_unit\":\"tsc_ticks\"", x->out);
 	if (xs_decoded_fields_json(&d, fields, sizeof(fields)) < sizeof(fields) && strcmp(fields, "{}"))
 		fprintf(x->out, ",\"fields\":%s", fields);
 	const char *detail = detail_text(r, fields, sizeof(fields));
@@ -339,7 +349,7 @@ static void csv_add(struct xs_exporter *x, const struct xs_exit_record *r, int64
 	putc_unlocked(',', x->out);
 	const char *detail = detail_text(r, fields, sizeof(fields));
 	csv_str(x->out, detail ? detail : "");
-	fputc('\n', x->out);
+	fprintf(x->out, ",%s\n", time_unit(r));
 }
 
 static void jsonl_add(struct xs_exporter *x, const struct xs_exit_record *r, int64_t run, const struct xs_symtab *t)
@@ -359,7 +369,7 @@ static void jsonl_add(struct xs_exporter *x, const struct xs_exit_record *r, int
 	int cpl = xs_guest_cpl(r);
 	if (cpl >= 0)
 		fprintf(x->out, ",\"cpl\":%d", cpl);
-	fputs("}\n", x->out);
+	fprintf(x->out, ",\"time_unit\":\"%s\"}\n", time_unit(r));
 }
 
 void xs_exporter_add(struct xs_exporter *x, const struct xs_exit_record *r, int64_t run, const char *run_label,

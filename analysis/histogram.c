@@ -33,6 +33,7 @@ size_t xs_hist_log2(const struct xs_stats *s, struct xs_hist_bin bins[XS_HIST_LO
 		bins[n].lo = p ? 1ull << p : 0;
 		bins[n].hi = p == 63 ? UINT64_MAX : (2ull << p) - 1;
 		bins[n].count = counts[p];
+		bins[n].ticks = s->tsc_count > 0;
 	}
 	return n;
 }
@@ -64,9 +65,11 @@ const char *xs_hist_bin_text(const struct xs_hist_bin *bin, uint64_t top, unsign
 		w = sizeof(bar) - 1;
 	memset(bar, '#', w);
 	bar[w] = 0;
-	xs_fmt_ns((double)bin->lo, lo, sizeof(lo));
-	xs_fmt_ns((double)bin->hi + 1, hi, sizeof(hi));
-	snprintf(buf, len, "%9s - %-9s %-*s %llu", lo, hi, (int)bar_width, bar, (unsigned long long)bin->count);
+	xs_fmt_latency((double)bin->lo, bin->ticks, lo, sizeof(lo));
+	xs_fmt_latency((double)bin->hi + 1, bin->ticks, hi, sizeof(hi));
+	int width = bin->ticks ? 11 : 9;
+	snprintf(buf, len, "%*s - %-*s %-*s %llu", width, lo, width, hi, (int)bar_width, bar,
+		 (unsigned long long)bin->count);
 	return buf;
 }
 
@@ -79,10 +82,12 @@ void xs_hist_print_text(FILE *out, const char *label, const struct xs_stats *s, 
 		return;
 	}
 	char a[16], b[16], c[16], d[16], e[16];
+	bool t = s->tsc_count > 0; /* the vmx backend's TSC ticks */
 	fprintf(out, "%s: %llu exits, %llu timed  p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n", label,
-		(unsigned long long)s->count, (unsigned long long)sum.count, xs_fmt_ns((double)sum.p50, a, sizeof(a)),
-		xs_fmt_ns((double)sum.p90, b, sizeof(b)), xs_fmt_ns((double)sum.p99, c, sizeof(c)),
-		xs_fmt_ns((double)sum.p999, d, sizeof(d)), xs_fmt_ns((double)sum.max, e, sizeof(e)));
+		(unsigned long long)s->count, (unsigned long long)sum.count,
+		xs_fmt_latency((double)sum.p50, t, a, sizeof(a)), xs_fmt_latency((double)sum.p90, t, b, sizeof(b)),
+		xs_fmt_latency((double)sum.p99, t, c, sizeof(c)), xs_fmt_latency((double)sum.p999, t, d, sizeof(d)),
+		xs_fmt_latency((double)sum.max, t, e, sizeof(e)));
 	struct xs_hist_bin bins[XS_HIST_LOG2_BINS];
 	size_t n = xs_hist_log2(s, bins);
 	uint64_t top = xs_hist_top(bins, n);
@@ -100,16 +105,17 @@ void xs_hist_print_json(FILE *out, const char *label, const struct xs_stats *s)
 	xs_json_fputs(out, label);
 	fprintf(out, ",\"exits\":%llu,\"latency_count\":%llu", (unsigned long long)s->count,
 		(unsigned long long)sum.count);
+	const char *u = s->tsc_count ? "ticks" : "ns"; /* the keys name their unit: the vmx backend's are ticks */
 	if (sum.count)
-		fprintf(out, ",\"p50_ns\":%llu,\"p90_ns\":%llu,\"p99_ns\":%llu,\"p999_ns\":%llu,\"max_ns\":%llu",
-			(unsigned long long)sum.p50, (unsigned long long)sum.p90, (unsigned long long)sum.p99,
-			(unsigned long long)sum.p999, (unsigned long long)sum.max);
+		fprintf(out, ",\"p50_%s\":%llu,\"p90_%s\":%llu,\"p99_%s\":%llu,\"p999_%s\":%llu,\"max_%s\":%llu", u,
+			(unsigned long long)sum.p50, u, (unsigned long long)sum.p90, u, (unsigned long long)sum.p99, u,
+			(unsigned long long)sum.p999, u, (unsigned long long)sum.max);
 	fprintf(out, ",\"bins\":[");
 	struct xs_hist_bin bins[XS_HIST_LOG2_BINS];
 	size_t n = xs_hist_log2(s, bins);
 	for (size_t i = 0; i < n; i++)
-		fprintf(out, "%s{\"lo_ns\":%llu,\"hi_ns\":%llu,\"count\":%llu}", i ? "," : "",
-			(unsigned long long)bins[i].lo, (unsigned long long)bins[i].hi,
+		fprintf(out, "%s{\"lo_%s\":%llu,\"hi_%s\":%llu,\"count\":%llu}", i ? "," : "", u,
+			(unsigned long long)bins[i].lo, u, (unsigned long long)bins[i].hi,
 			(unsigned long long)bins[i].count);
 	fprintf(out, "]}");
 }

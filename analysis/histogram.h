@@ -8,6 +8,7 @@
 #define EXITSCOPE_ANALYSIS_HISTOGRAM_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -16,8 +17,9 @@
 #define XS_HIST_LOG2_BINS 64
 
 struct xs_hist_bin {
-	uint64_t lo, hi; /* [lo, hi] ns, inclusive */
+	uint64_t lo, hi; /* [lo, hi] ns, inclusive (TSC ticks when ticks) */
 	uint64_t count;
+	bool ticks; /* the records were stamped in TSC ticks (the vmx backend): no time unit */
 };
 
 struct xs_hist_summary {

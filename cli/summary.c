@@ -32,6 +32,12 @@ static const char *reason_label(const struct xs_agg_key *k, char *buf, size_t le
 	return buf;
 }
 
+static const char *lat_unit(const struct xs_stats *s)
+{
+	enum xs_time_unit u = xs_stats_time_unit(s);
+	return u == XS_TIME_TICKS ? "ticks" : u == XS_TIME_MIXED ? "mixed" : "ns";
+}
+
 static double rate(uint64_t count, double seconds)
 {
 	return seconds > 0 ? (double)count / seconds : 0;
@@ -57,9 +63,10 @@ void xs_summary_print_text(FILE *out, const struct xs_agg *agg, const struct xs_
 			snprintf(ha, sizeof(ha), "%.0f ns", xs_stats_handler_mean(s));
 			snprintf(hm, sizeof(hm), "%llu ns", (unsigned long long)s->handler_max);
 		}
-		if (s->lat_count) {
-			snprintf(la, sizeof(la), "%.0f ns", xs_stats_lat_mean(s));
-			snprintf(lm, sizeof(lm), "%llu ns", (unsigned long long)s->lat_max);
+		if (s->lat_count) { /* the vmx backend's latencies are emulated TSC ticks, not time */
+			const char *u = lat_unit(s);
+			snprintf(la, sizeof(la), "%.0f %s", xs_stats_lat_mean(s), u);
+			snprintf(lm, sizeof(lm), "%llu %s", (unsigned long long)s->lat_max, u);
 		}
 		fprintf(out, "%-28s %10llu %6.1f%% %11.0f %12s %12s %12s %12s\n",
 			reason_label(&rows[i].key, label, sizeof(label)), (unsigned long long)s->count,
@@ -88,10 +95,10 @@ void xs_summary_print_json(FILE *out, const struct xs_agg *agg, const struct xs_
 			fprintf(out, "null");
 		fprintf(out,
 			",\"count\":%llu,\"share\":%.6f,\"rate\":%.1f,\"handler_mean_ns\":%.1f,\"handler_max_ns\":%llu,"
-			"\"latency_mean_ns\":%.1f,\"latency_max_ns\":%llu,\"latency_p99_ns\":%llu}",
+			"\"latency_mean_%s\":%.1f,\"latency_max_%s\":%llu,\"latency_p99_%s\":%llu}",
 			(unsigned long long)s->count, total ? (double)s->count / (double)total : 0.0,
 			rate(s->count, info->duration_s), xs_stats_handler_mean(s), (unsigned long long)s->handler_max,
-			xs_stats_lat_mean(s), (unsigned long long)s->lat_max,
+			lat_unit(s), xs_stats_lat_mean(s), lat_unit(s), (unsigned long long)s->lat_max, lat_unit(s),
 			(unsigned long long)xs_stats_lat_percentile(s, 99));
 	}
 	fprintf(out, "]%s%s}\n", info->extra_json ? "," : "", info->extra_json ? info->extra_json : "");

@@ -38,6 +38,8 @@ uint64_t xs_hist_bucket_high(unsigned int b)
 
 void xs_stats_add(struct xs_stats *s, const struct xs_exit_record *r)
 {
+	if (r->flags & XS_F_TS_TSC)
+		s->tsc_count++;
 	if (!s->count || r->ts < s->first_ts)
 		s->first_ts = r->ts;
 	if (r->ts > s->last_ts)
@@ -71,6 +73,7 @@ void xs_stats_merge(struct xs_stats *into, const struct xs_stats *from)
 	if (from->last_ts > into->last_ts)
 		into->last_ts = from->last_ts;
 	into->count += from->count;
+	into->tsc_count += from->tsc_count;
 	if (from->lat_count) {
 		if (!into->lat_count || from->lat_min < into->lat_min)
 			into->lat_min = from->lat_min;
@@ -129,7 +132,8 @@ struct cell {
 struct xs_agg {
 	struct cell *cells;
 	size_t cap, used;
-	uint64_t now; /* newest ts seen */
+	uint64_t now;	  /* newest ns ts seen, or the time xs_agg_advance moved to */
+	uint64_t arrival; /* a live source's wall clock (xs_agg_arrival); 0: none, TSC records have no rate */
 	uint64_t total;
 };
 
@@ -168,6 +172,7 @@ void xs_agg_reset(struct xs_agg *a)
 	memset(a->cells, 0, a->cap * sizeof(*a->cells));
 	a->used = 0;
 	a->now = 0;
+	a->arrival = 0;
 	a->total = 0;
 }
 
@@ -205,16 +210,21 @@ void xs_agg_add(struct xs_agg *a, const struct xs_exit_record *r)
 		a->used++;
 	}
 	xs_stats_add(&c->stats, r);
-	uint64_t sec = r->ts / NS_PER_SEC;
+	a->total++;
+	/* A TSC tick count is no time: such a record counts in the second it arrived, if a live source says. */
+	bool ticks = r->flags & XS_F_TS_TSC;
+	if (ticks && !a->arrival)
+		return;
+	uint64_t when = ticks ? a->arrival : r->ts;
+	uint64_t sec = when / NS_PER_SEC;
 	unsigned int slot = (unsigned int)(sec % XS_AGG_SECONDS);
 	if (c->sec_epoch[slot] != sec) {
 		c->sec_epoch[slot] = sec;
 		c->sec_count[slot] = 0;
 	}
 	c->sec_count[slot]++;
-	if (r->ts > a->now)
-		a->now = r->ts;
-	a->total++;
+	if (when > a->now)
+		a->now = when;
 }
 
 static bool matches(const struct cell *c, const struct xs_agg_filter *f)
@@ -245,10 +255,16 @@ static void add_seconds(const struct xs_agg *a, const struct cell *c, struct xs_
 	}
 }
 
-static void finish_row(struct xs_agg_row *row)
+static void finish_row(const struct xs_agg *a, struct xs_agg_row *row)
 {
 	/* The newest second is still filling; the one before it is the last complete second. */
 	row->rate = row->per_sec[XS_AGG_SECONDS - 2];
+	if (row->stats.tsc_count) {
+		/* Counted by wall-clock arrival (live) or not at all: first_ts..last_ts are ticks, no span of time. */
+		if (!a->arrival)
+			row->rate = -1;
+		return;
+	}
 	if (row->stats.count && row->stats.last_ts - row->stats.first_ts < NS_PER_SEC) {
 		/* A run shorter than a second: its average rate is the honest figure. */
 		uint64_t span = row->stats.last_ts - row->stats.first_ts;
@@ -266,7 +282,7 @@ void xs_agg_total(const struct xs_agg *a, const struct xs_agg_filter *f, struct 
 		xs_stats_merge(&out->stats, &c->stats);
 		add_seconds(a, c, out);
 	}
-	finish_row(out);
+	finish_row(a, out);
 }
 
 static void group_key(const struct xs_agg_key *k, enum xs_agg_group by, struct xs_agg_key *g)
@@ -328,7 +344,7 @@ size_t xs_agg_rollup(const struct xs_agg *a, const struct xs_agg_filter *f, enum
 	}
 	free(row_of);
 	for (size_t j = 0; j < n; j++)
-		finish_row(&out[j]);
+		finish_row(a, &out[j]);
 	*rows = out;
 	return n;
 }
@@ -337,6 +353,12 @@ void xs_agg_advance(struct xs_agg *a, uint64_t now_ns)
 {
 	if (now_ns > a->now)
 		a->now = now_ns;
+}
+
+void xs_agg_arrival(struct xs_agg *a, uint64_t now_ns)
+{
+	a->arrival = now_ns;
+	xs_agg_advance(a, now_ns);
 }
 
 struct xs_agg *xs_agg_clone(const struct xs_agg *a)

@@ -5,7 +5,10 @@
  * summary, the dashboard and reports, so all of them compute the same numbers the same way.
  *
  * Time is the records' own clock (ts): rates mean "per second of recorded time", which is what a replay at
- * any speed must show. Not thread-safe: callers serialise.
+ * any speed must show. Records stamped in TSC ticks (XS_F_TS_TSC: the vmx backend's emulated TSC, which has no
+ * trustworthy wall frequency) are counted apart: their latencies are ticks (xs_stats.tsc_count says so), and
+ * their rate is known only from a live source's wall clock (xs_agg_arrival), never from their ticks.
+ * Not thread-safe: callers serialise.
  */
 #ifndef EXITSCOPE_AGG_H
 #define EXITSCOPE_AGG_H
@@ -31,6 +34,7 @@ struct xs_stats {
 	uint64_t handler_count, handler_sum, handler_max; /* records with XS_F_RUN_TIMES: our handler time */
 	uint64_t run_sum;				  /* time inside KVM_RUN (XS_F_RUN_TIMES) */
 	uint64_t first_ts, last_ts;
+	uint64_t tsc_count; /* records stamped in TSC ticks (XS_F_TS_TSC): ts and latencies are ticks, not ns */
 	uint64_t lat_hist[XS_HIST_BUCKETS];
 };
 
@@ -45,6 +49,22 @@ static inline double xs_stats_lat_mean(const struct xs_stats *s)
 static inline double xs_stats_handler_mean(const struct xs_stats *s)
 {
 	return s->handler_count ? (double)s->handler_sum / (double)s->handler_count : 0.0;
+}
+
+/* The unit of a set of records' timestamps and latencies. */
+enum xs_time_unit {
+	XS_TIME_NS,    /* CLOCK_MONOTONIC ns */
+	XS_TIME_TICKS, /* TSC ticks (every record XS_F_TS_TSC) */
+	XS_TIME_MIXED, /* both: latencies of the two cannot be compared or summed */
+};
+/* "ns", "tsc_ticks", "mixed" (machine-readable outputs). */
+static inline const char *xs_time_unit_name(enum xs_time_unit u)
+{
+	return u == XS_TIME_TICKS ? "tsc_ticks" : u == XS_TIME_MIXED ? "mixed" : "ns";
+}
+static inline enum xs_time_unit xs_stats_time_unit(const struct xs_stats *s)
+{
+	return !s->tsc_count ? XS_TIME_NS : s->tsc_count == s->count ? XS_TIME_TICKS : XS_TIME_MIXED;
 }
 
 struct xs_agg_key {
@@ -72,7 +92,7 @@ struct xs_agg_row {
 	struct xs_agg_key key; /* only the grouped part is meaningful */
 	struct xs_stats stats;
 	uint32_t per_sec[XS_AGG_SECONDS]; /* oldest first; the last entry is the newest (current) second */
-	double rate;			  /* exits/s over the last complete second */
+	double rate; /* exits/s over the last complete second; < 0: unknown (TSC-stamped records, no wall clock) */
 };
 
 struct xs_agg;
@@ -93,6 +113,13 @@ size_t xs_agg_rollup(const struct xs_agg *a, const struct xs_agg_filter *f, enum
  * source is quiet. Callers that pass wall time must use the records' clock (CLOCK_MONOTONIC ns).
  */
 void xs_agg_advance(struct xs_agg *a, uint64_t now_ns);
+
+/*
+ * A live source's wall clock (CLOCK_MONOTONIC ns) now: TSC-stamped records added from now on count in this
+ * second's window, so their rate is exits per wall second. Sources that are not live (a replay, a store) never
+ * call it, and the rate of TSC-stamped records stays unknown: their ticks are no clock of ours.
+ */
+void xs_agg_arrival(struct xs_agg *a, uint64_t now_ns);
 
 /* A deep copy: a frozen view (a paused dashboard) while the original keeps counting. Free it with xs_agg_free. */
 struct xs_agg *xs_agg_clone(const struct xs_agg *a);

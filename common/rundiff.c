@@ -152,6 +152,8 @@ void xs_rundiff_side_add(struct xs_rundiff_side *s, const struct xs_exit_record 
 	if (r->flags & XS_F_LATENCY) {
 		t.flags = XS_F_LATENCY;
 		t.latency_ns = r->latency_ns;
+		if (r->flags & XS_F_TS_TSC)
+			s->tsc_ticks = true;
 	} else if (r->flags & XS_F_RUN_TIMES) {
 		t.flags = XS_F_LATENCY;
 		t.latency_ns = r->handler_ns;

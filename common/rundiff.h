@@ -57,6 +57,7 @@ struct xs_rundiff_side {
 	size_t nruns;
 	struct xs_rundiff_run runs[XS_RUNDIFF_MAX_RUNS];
 	bool handler_time; /* some record had no latency but a handler time: "time" is handler time */
+	bool tsc_ticks;	   /* some record's latency is TSC ticks (XS_F_TS_TSC, the vmx backend): no time */
 	struct xs_rundiff_cell *cells;
 	size_t ncells, cap;
 	size_t *slots; /* open-addressing index into cells (cap * 2 entries, SIZE_MAX empty) */

@@ -108,3 +108,19 @@ void xs_json_fputs(FILE *out, const char *s)
 	}
 	fputc('"', out);
 }
+
+const char *xs_fmt_latency(double v, bool ticks, char *buf, size_t len)
+{
+	static const char *const ns[4] = {"ns", "us", "ms", "s"}, *const tsc[4] = {"ticks", "kticks", "Mticks",
+										   "Gticks"};
+	const char *const *unit = ticks ? tsc : ns;
+	if (v < 1e3)
+		snprintf(buf, len, "%.0f%s", v, unit[0]);
+	else if (v < 1e6)
+		snprintf(buf, len, "%.2f%s", v / 1e3, unit[1]);
+	else if (v < 1e9)
+		snprintf(buf, len, "%.2f%s", v / 1e6, unit[2]);
+	else
+		snprintf(buf, len, "%.2f%s", v / 1e9, unit[3]);
+	return buf;
+}

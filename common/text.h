@@ -7,6 +7,7 @@
 #ifndef EXITSCOPE_TEXT_H
 #define EXITSCOPE_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -27,5 +28,11 @@ char *xs_text_safe_dup(const char *s);
 
 /* s as a JSON string with its quotes: escapes, control characters as \u00NN, invalid UTF-8 as U+FFFD. */
 void xs_json_fputs(FILE *out, const char *s);
+
+/*
+ * A latency for people in its unit: 850ns, 12.35us, 4.56ms, 1.20s; TSC ticks (the vmx backend's records,
+ * XS_F_TS_TSC) as 850ticks, 12.35kticks, 4.56Mticks, never as a time. Returns buf.
+ */
+const char *xs_fmt_latency(double v, bool ticks, char *buf, size_t len);
 
 #endif

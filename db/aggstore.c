@@ -286,7 +286,8 @@ void xs_aggstore_add(struct xs_aggstore *a, const struct xs_exit_record *r)
 		xs_stats_add(&c->stats, r);
 		c->dirty = true;
 	}
-	count_second(a, r->ts);
+	if (!(r->flags & XS_F_TS_TSC)) /* a TSC tick count is no second (vmx backend): exits_per_second omits it */
+		count_second(a, r->ts);
 }
 
 /* Recompute the reason and vCPU rows from the fine cells; a row with a changed fine cell becomes dirty. */

@@ -61,7 +61,7 @@ static struct xs_report_row *row_for(struct xs_report *rep, struct row_index *ix
 }
 
 /* Rows of one run and dimension from the stored aggregates, merged into rep. */
-static int read_aggregates(sqlite3 *db, int64_t run_id, enum xs_agg_dim dim, struct xs_report *rep,
+static int read_aggregates(sqlite3 *db, int64_t run_id, bool ticks, enum xs_agg_dim dim, struct xs_report *rep,
 			   struct row_index *cap, bool into_rows, struct xs_stats *sum, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
@@ -87,6 +87,7 @@ static int read_aggregates(sqlite3 *db, int64_t run_id, enum xs_agg_dim dim, str
 		s.run_sum = (uint64_t)sqlite3_column_int64(st, 10);
 		s.first_ts = (uint64_t)sqlite3_column_int64(st, 11);
 		s.last_ts = (uint64_t)sqlite3_column_int64(st, 12);
+		s.tsc_count = ticks ? s.count : 0; /* the stored aggregate has no unit of its own: the run's */
 		if (!xs_hist_decode(sqlite3_column_blob(st, 13), (size_t)sqlite3_column_bytes(st, 13), &s)) {
 			sqlite3_finalize(st);
 			return xs_sql_fail(err, errlen, "run %lld: damaged latency histogram in the aggregates",
@@ -128,6 +129,33 @@ static int scan_run(sqlite3 *db, int64_t run_id, enum xs_agg_dim dim, struct xs_
 	return rc < 0 ? -1 : 0;
 }
 
+/*
+ * Whether a run's timestamps and latencies are TSC ticks: runs.time_unit says so (the vmx backend's
+ * vmx.time_unit metadata), or, for runs imported from elsewhere (a bare-metal kmod-vmx record file), its first exit
+ * carries XS_F_TS_TSC. A producer stamps all its records with one clock.
+ */
+static bool run_tsc_ticks(sqlite3 *db, int64_t run_id)
+{
+	sqlite3_stmt *st;
+	char err[200];
+	bool ticks = false;
+	if (!xs_sql_prepare(db, "SELECT 1 FROM runs WHERE run_id = ? AND time_unit = 'tsc_ticks'", &st, err,
+			    sizeof(err))) {
+		sqlite3_bind_int64(st, 1, run_id);
+		ticks = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+	}
+	if (ticks)
+		return true;
+	struct xs_store_reader *rd = xs_store_reader_open(db, run_id, false, err, sizeof(err));
+	if (!rd)
+		return false;
+	struct xs_exit_record r;
+	ticks = xs_store_reader_next(rd, &r, NULL) > 0 && (r.flags & XS_F_TS_TSC);
+	xs_store_reader_close(rd);
+	return ticks;
+}
+
 static int add_run(sqlite3 *db, int64_t run_id, const char *incomplete, struct xs_report *rep, struct row_index *cap,
 		   char *err, size_t errlen)
 {
@@ -135,7 +163,8 @@ static int add_run(sqlite3 *db, int64_t run_id, const char *incomplete, struct x
 	memset(&all, 0, sizeof(all));
 	/* Every exit has a reason: the reason cells give the run's totals. */
 	bool by_reason = rep->by == XS_DIM_REASON;
-	if (read_aggregates(db, run_id, XS_DIM_REASON, rep, cap, by_reason, &all, err, errlen))
+	bool ticks = run_tsc_ticks(db, run_id);
+	if (read_aggregates(db, run_id, ticks, XS_DIM_REASON, rep, cap, by_reason, &all, err, errlen))
 		return -1;
 	rep->lat_sum_all += all.lat_sum;
 	rep->handler_sum_all += all.handler_sum;
@@ -143,7 +172,7 @@ static int add_run(sqlite3 *db, int64_t run_id, const char *incomplete, struct x
 		return 0;
 	bool complete = !incomplete || !strstr(incomplete, xs_dim_name(rep->by));
 	if (complete)
-		return read_aggregates(db, run_id, rep->by, rep, cap, true, NULL, err, errlen);
+		return read_aggregates(db, run_id, ticks, rep->by, rep, cap, true, NULL, err, errlen);
 	return scan_run(db, run_id, rep->by, rep, cap, err, errlen);
 }
 
@@ -246,6 +275,8 @@ int xs_report_build(sqlite3 *db, const struct xs_report_opts *opts, struct xs_re
 	for (size_t i = 0; i < rep->nrows; i++)
 		xs_stats_merge(&rep->grouped, &rep->rows[i].stats);
 	rep->handler_time = !rep->grouped.lat_count && rep->grouped.handler_count;
+	/* Handler time is the launcher's ns; latencies are in the runs' clock (TSC ticks on the vmx backend). */
+	rep->time_unit = rep->handler_time ? XS_TIME_NS : xs_stats_time_unit(&rep->grouped);
 	struct sort_by by = {opts->sort, rep->handler_time};
 	if (rep->nrows)
 		qsort_r(rep->rows, rep->nrows, sizeof(*rep->rows), row_cmp, &by);
@@ -289,20 +320,6 @@ void xs_report_label(enum xs_agg_dim by, const struct xs_report_row *row, char *
 	}
 }
 
-/* A duration for people: 850ns, 12.3us, 4.56ms, 1.20s. */
-static const char *human_ns(double ns, char *buf, size_t len)
-{
-	if (ns < 1e3)
-		snprintf(buf, len, "%.0fns", ns);
-	else if (ns < 1e6)
-		snprintf(buf, len, "%.2fus", ns / 1e3);
-	else if (ns < 1e9)
-		snprintf(buf, len, "%.2fms", ns / 1e6);
-	else
-		snprintf(buf, len, "%.2fs", ns / 1e9);
-	return buf;
-}
-
 static const char *const dim_titles[XS_DIM_COUNT] = {"reason", "vcpu", "I/O port", "MSR", "GPA"};
 
 void xs_report_print_text(FILE *out, const struct xs_report *rep)
@@ -318,29 +335,39 @@ void xs_report_print_text(FILE *out, const struct xs_report *rep)
 	fputc('\n', out);
 	if (!rep->nrows)
 		return;
-	fprintf(out, "\n%-32s %10s %8s %8s %9s %9s %9s %9s\n", dim_titles[rep->by], "count", "share", "time%", "min",
-		"mean", "p99", "max");
+	/* Tick counts need wider columns ("12.35kticks"); runs of both clocks have no common latency scale. */
+	enum xs_time_unit unit = rep->time_unit;
+	bool lat = unit != XS_TIME_MIXED, ticks = unit == XS_TIME_TICKS;
+	int w = unit == XS_TIME_TICKS ? 11 : 9;
+	fprintf(out, "\n%-32s %10s %8s %8s %*s %*s %*s %*s\n", dim_titles[rep->by], "count", "share", "time%", w, "min",
+		w, "mean", w, "p99", w, "max");
 	for (size_t i = 0; i < rep->nrows; i++) {
 		const struct xs_stats *s = &rep->rows[i].stats;
 		char label[96], mn[16] = "-", me[16] = "-", p99[16] = "-", mx[16] = "-", ts[16] = "-";
 		xs_report_label(rep->by, &rep->rows[i], label, sizeof(label));
 		if (rep->handler_time && s->handler_count) {
-			human_ns(xs_stats_handler_mean(s), me, sizeof(me));
-			human_ns((double)s->handler_max, mx, sizeof(mx));
-		} else if (s->lat_count) {
-			human_ns((double)s->lat_min, mn, sizeof(mn));
-			human_ns(xs_stats_lat_mean(s), me, sizeof(me));
-			human_ns((double)xs_stats_lat_percentile(s, 99), p99, sizeof(p99));
-			human_ns((double)s->lat_max, mx, sizeof(mx));
+			xs_fmt_latency(xs_stats_handler_mean(s), false, me, sizeof(me));
+			xs_fmt_latency((double)s->handler_max, false, mx, sizeof(mx));
+		} else if (s->lat_count && lat) {
+			xs_fmt_latency((double)s->lat_min, ticks, mn, sizeof(mn));
+			xs_fmt_latency(xs_stats_lat_mean(s), ticks, me, sizeof(me));
+			xs_fmt_latency((double)xs_stats_lat_percentile(s, 99), ticks, p99, sizeof(p99));
+			xs_fmt_latency((double)s->lat_max, ticks, mx, sizeof(mx));
 		}
 		uint64_t part = rep->handler_time ? s->handler_sum : s->lat_sum;
 		uint64_t whole = rep->handler_time ? rep->handler_sum_all : rep->lat_sum_all;
-		if (whole)
+		if (whole && lat)
 			snprintf(ts, sizeof(ts), "%.2f%%", 100.0 * (double)part / (double)whole);
 		double share = rep->grouped.count ? 100.0 * (double)s->count / (double)rep->grouped.count : 0;
-		fprintf(out, "%-32s %10llu %7.2f%% %8s %9s %9s %9s %9s\n", label, (unsigned long long)s->count, share,
-			ts, mn, me, p99, mx);
+		fprintf(out, "%-32s %10llu %7.2f%% %8s %*s %*s %*s %*s\n", label, (unsigned long long)s->count, share,
+			ts, w, mn, w, me, w, p99, w, mx);
 	}
+	if (unit == XS_TIME_TICKS)
+		fprintf(out, "\n(latencies are TSC ticks, not time (the vmx backend's are Bochs' emulated TSC):"
+			     " no TSC frequency is known to convert them)\n");
+	else if (unit == XS_TIME_MIXED)
+		fprintf(out, "\n(these runs mix ns and TSC-tick latencies: time%% and latency columns are empty; report"
+			     " one run at a time)\n");
 	if (rep->handler_time)
 		fprintf(out, "\n(time is the launcher's handler time per exit: exit-to-entry latency was not recorded;"
 			     " no histogram, so no min or p99)\n");
@@ -362,7 +389,8 @@ void xs_report_print_json(FILE *out, const struct xs_report *rep)
 		fprintf(out, "\"all\"");
 	fprintf(out, ",\"title\":");
 	json_str(out, rep->title);
-	fprintf(out, ",\"time\":\"%s\"", rep->handler_time ? "handler" : "latency");
+	fprintf(out, ",\"time\":\"%s\",\"time_unit\":\"%s\"", rep->handler_time ? "handler" : "latency",
+		xs_time_unit_name(rep->time_unit));
 	fprintf(out, ",\"by\":\"%s\",\"exits\":%llu,\"dropped\":%llu,\"grouped\":%llu,\"scanned\":%s,\"rows\":[",
 		xs_dim_name(rep->by), (unsigned long long)rep->exits, (unsigned long long)rep->dropped,
 		(unsigned long long)rep->grouped.count, rep->scanned ? "true" : "false");
@@ -389,6 +417,8 @@ void xs_report_print_json(FILE *out, const struct xs_report *rep)
 		}
 		uint64_t part = rep->handler_time ? s->handler_sum : s->lat_sum;
 		uint64_t whole = rep->handler_time ? rep->handler_sum_all : rep->lat_sum_all;
+		if (rep->time_unit == XS_TIME_MIXED) /* ns and ticks summed make no share */
+			whole = 0;
 		fprintf(out, ",\"count\":%llu,\"share\":%.6f,\"time_share\":%.6f", (unsigned long long)s->count,
 			rep->grouped.count ? (double)s->count / (double)rep->grouped.count : 0.0,
 			whole ? (double)part / (double)whole : 0.0);
@@ -396,13 +426,19 @@ void xs_report_print_json(FILE *out, const struct xs_report *rep)
 			fprintf(out, ",\"handler_mean_ns\":%.1f,\"handler_max_ns\":%llu,\"handler_sum_ns\":%llu",
 				xs_stats_handler_mean(s), (unsigned long long)s->handler_max,
 				(unsigned long long)s->handler_sum);
-		if (s->lat_count)
+		/* The keys name their unit: _ns, or _ticks for TSC-stamped runs; mixed rows have no common one. */
+		enum xs_time_unit unit = xs_stats_time_unit(s);
+		const char *u = unit == XS_TIME_TICKS ? "ticks" : "ns";
+		if (s->lat_count && unit != XS_TIME_MIXED)
 			fprintf(out,
-				",\"latency_count\":%llu,\"latency_min_ns\":%llu,\"latency_mean_ns\":%.1f,"
-				"\"latency_p99_ns\":%llu,\"latency_max_ns\":%llu,\"latency_sum_ns\":%llu}",
-				(unsigned long long)s->lat_count, (unsigned long long)s->lat_min, xs_stats_lat_mean(s),
-				(unsigned long long)xs_stats_lat_percentile(s, 99), (unsigned long long)s->lat_max,
-				(unsigned long long)s->lat_sum);
+				",\"latency_count\":%llu,\"latency_min_%s\":%llu,\"latency_mean_%s\":%.1f,"
+				"\"latency_p99_%s\":%llu,\"latency_max_%s\":%llu,\"latency_sum_%s\":%llu}",
+				(unsigned long long)s->lat_count, u, (unsigned long long)s->lat_min, u,
+				xs_stats_lat_mean(s), u, (unsigned long long)xs_stats_lat_percentile(s, 99), u,
+				(unsigned long long)s->lat_max, u, (unsigned long long)s->lat_sum);
+		else if (s->lat_count)
+			fprintf(out, ",\"latency_count\":%llu,\"latency_unit\":\"mixed\"}",
+				(unsigned long long)s->lat_count);
 		else
 			fprintf(out, ",\"latency_count\":0}");
 	}

@@ -47,9 +47,10 @@ struct xs_report {
 	 * (mean and max only: no histogram is kept for it).
 	 */
 	bool handler_time;
-	struct xs_stats grouped; /* exits that have a key in this dimension */
-	bool scanned;		 /* some run was scanned rather than read from aggregates */
-	char title[256];	 /* "run 3: launcher, guest mixed, 2026-11-26T07:00:00Z" */
+	enum xs_time_unit time_unit; /* of the latencies: ns, TSC ticks (vmx backend runs) or mixed (merged runs) */
+	struct xs_stats grouped;     /* exits that have a key in this dimension */
+	bool scanned;		     /* some run was scanned rather than read from aggregates */
+	char title[256];	     /* "run 3: launcher, guest mixed, 2026-11-26T07:00:00Z" */
 	struct xs_report_row *rows;
 	size_t nrows;
 };

@@ -242,27 +242,28 @@ void xs_rundiff_row_label(const struct xs_rundiff_row *row, char *buf, size_t le
 	}
 }
 
-static const char *human_ns(uint64_t ns, char *buf, size_t len)
+/* A time per exit: 850ns, 12.3us, 4.56ms; TSC ticks (the vmx backend's latencies) as 850t, 12.3kt, never as time. */
+static const char *human_time(uint64_t v, bool ticks, char *buf, size_t len)
 {
-	if (!ns)
+	if (!v)
 		snprintf(buf, len, "-");
-	else if (ns < 1000)
-		snprintf(buf, len, "%lluns", (unsigned long long)ns);
-	else if (ns < 1000000)
-		snprintf(buf, len, "%.1fus", (double)ns / 1e3);
+	else if (v < 1000)
+		snprintf(buf, len, "%llu%s", (unsigned long long)v, ticks ? "t" : "ns");
+	else if (v < 1000000)
+		snprintf(buf, len, "%.1f%s", (double)v / 1e3, ticks ? "kt" : "us");
 	else
-		snprintf(buf, len, "%.2fms", (double)ns / 1e6);
+		snprintf(buf, len, "%.2f%s", (double)v / 1e6, ticks ? "Mt" : "ms");
 	return buf;
 }
 
-static const char *times(uint64_t p50, uint64_t p99, uint64_t max, char *buf, size_t len)
+static const char *times(uint64_t p50, uint64_t p99, uint64_t max, bool ticks, char *buf, size_t len)
 {
 	char x[16], y[16], z[16];
 	if (!max)
 		snprintf(buf, len, "-");
 	else
-		snprintf(buf, len, "%s/%s/%s", human_ns(p50, x, sizeof(x)), human_ns(p99, y, sizeof(y)),
-			 human_ns(max, z, sizeof(z)));
+		snprintf(buf, len, "%s/%s/%s", human_time(p50, ticks, x, sizeof(x)),
+			 human_time(p99, ticks, y, sizeof(y)), human_time(max, ticks, z, sizeof(z)));
 	return buf;
 }
 
@@ -308,13 +309,14 @@ static void side_line(FILE *out, const char *name, const struct xs_rundiff_side 
 	fprintf(out, "\n");
 }
 
-static void text_row(FILE *out, const char *label, const struct xs_rundiff_row *r)
+static void text_row(FILE *out, const char *label, const struct xs_rundiff *d, const struct xs_rundiff_row *r)
 {
+	bool ticks_a = d->a->tsc_ticks && !d->handler_time, ticks_b = d->b->tsc_ticks && !d->handler_time;
 	char ch[24], ci[64], ta[48], tb[48];
 	fprintf(out, "%-26s %10.4g %10.4g %8s %-24s %6.1f%% %6.1f%%  %-22s %-22s %s\n", label, r->test.mean_a,
 		r->test.mean_b, change(&r->test, ch, sizeof(ch)), interval(&r->test, ci, sizeof(ci)),
-		100.0 * r->share_a, 100.0 * r->share_b, times(r->p50_a, r->p99_a, r->max_a, ta, sizeof(ta)),
-		times(r->p50_b, r->p99_b, r->max_b, tb, sizeof(tb)), xs_rundiff_verdict_name(r->test.verdict));
+		100.0 * r->share_a, 100.0 * r->share_b, times(r->p50_a, r->p99_a, r->max_a, ticks_a, ta, sizeof(ta)),
+		times(r->p50_b, r->p99_b, r->max_b, ticks_b, tb, sizeof(tb)), xs_rundiff_verdict_name(r->test.verdict));
 }
 
 void xs_rundiff_print_text(FILE *out, const struct xs_rundiff *d)
@@ -322,11 +324,13 @@ void xs_rundiff_print_text(FILE *out, const struct xs_rundiff *d)
 	side_line(out, "a", d->a);
 	side_line(out, "b", d->b);
 	const char *unit = d->per_iteration ? "exits per guest iteration" : "exits per run";
-	fprintf(out, "%s (mean over runs); time per exit is %s (p50/p99/max); 95%% interval of b - a (%s)\n\n", unit,
-		d->handler_time ? "the launcher's handler time" : "exit-to-entry latency", d->total.test.method);
+	bool ticks = !d->handler_time && (d->a->tsc_ticks || d->b->tsc_ticks);
+	fprintf(out, "%s (mean over runs); time per exit is %s (p50/p99/max%s); 95%% interval of b - a (%s)\n\n", unit,
+		d->handler_time ? "the launcher's handler time" : "exit-to-entry latency",
+		ticks ? ", t = emulated TSC ticks, not time" : "", d->total.test.method);
 	fprintf(out, "%-26s %10s %10s %8s %-24s %7s %7s  %-22s %-22s %s\n", "key", "a", "b", "change", "interval",
 		"a share", "b share", "a time", "b time", "verdict");
-	text_row(out, "all exits", &d->total);
+	text_row(out, "all exits", d, &d->total);
 	int dim = -1;
 	for (size_t i = 0; i < d->nrows; i++) {
 		const struct xs_rundiff_row *r = &d->rows[i];
@@ -336,7 +340,7 @@ void xs_rundiff_print_text(FILE *out, const struct xs_rundiff *d)
 		}
 		char label[96];
 		xs_rundiff_row_label(r, label, sizeof(label));
-		text_row(out, label, r);
+		text_row(out, label, d, r);
 	}
 	if (d->a->nruns < 2 && d->b->nruns < 2 && d->nrows)
 		fprintf(out, "\none run per side: differences cannot be told from noise; repeat the runs "
@@ -391,7 +395,7 @@ static void json_side(FILE *out, const struct xs_rundiff_side *s)
 	for (size_t i = 0; i < s->nruns; i++)
 		fprintf(out, "%s{\"id\":%" PRId64 ",\"iterations\":%llu,\"exits\":%llu}", i ? "," : "", s->runs[i].id,
 			(unsigned long long)s->runs[i].iterations, (unsigned long long)s->runs[i].exits);
-	fprintf(out, "]}");
+	fprintf(out, "],\"time_unit\":\"%s\"}", s->tsc_ticks ? "tsc_ticks" : "ns");
 }
 
 void xs_rundiff_print_json(FILE *out, const struct xs_rundiff *d)

@@ -185,6 +185,9 @@ int xs_run_set_meta(sqlite3 *db, int64_t run_id, const char *key, const char *va
 		      " WHERE run_id = ?1 AND key LIKE 'counter.dropped.%'), unsupported = (SELECT count(*) FROM "
 		      "run_meta"
 		      " WHERE run_id = ?1 AND key LIKE 'unsupported.%') WHERE run_id = ?1";
+	if (!sql && !strcmp(key, "vmx.time_unit")) /* the vmx backend: ts and latencies are emulated TSC ticks */
+		sql = "UPDATE runs SET time_unit = CASE WHEN ?2 LIKE 'tsc-ticks%' THEN 'tsc_ticks' END WHERE run_id = "
+		      "?1";
 	if (!sql)
 		return 0;
 	if (xs_sql_prepare(db, sql, &st, err, errlen))

@@ -28,6 +28,7 @@ int xs_run_finish(sqlite3 *db, int64_t run_id, const char *state, char *err, siz
 /* The newest run, complete or still recording, whose metadata key has this value (0 when none, -1 on error). */
 int64_t xs_run_by_meta(sqlite3 *db, const char *key, const char *value);
 
+
 /*
  * Is the writer of a run still running? 1 yes, 0 no (another boot, no such process, or a later process
  * with the same pid), -1 unknown (no identity stored, or no /proc). A run left 'recording' is 'incomplete'

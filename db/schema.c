@@ -65,6 +65,16 @@ static const char *const schema_v2 =
 	"ALTER TABLE runs ADD COLUMN agg_incomplete TEXT;";
 
 /*
+ * Version 3: the unit of a run's timestamps and latencies, runs.time_unit: NULL (= ns, CLOCK_MONOTONIC) or
+ * 'tsc_ticks' (the vmx backend's emulated TSC, from its vmx.time_unit metadata), so views never present
+ * ticks as time.
+ */
+static const char *const schema_v3 =
+	"ALTER TABLE runs ADD COLUMN time_unit TEXT;"
+	"UPDATE runs SET time_unit = 'tsc_ticks' WHERE run_id IN (SELECT run_id FROM run_meta"
+	" WHERE key = 'vmx.time_unit' AND value LIKE 'tsc-ticks%');";
+
+/*
  * The views, at the newest schema. They are dropped and recreated whenever the schema changes, so their
  * definitions are not part of the migrations. CROSS JOIN pins the join order: exit_rows outermost, the two
  * small tables looked up by rowid.
@@ -104,14 +114,17 @@ static const char *const views =
 	" round(1.0 * a.lat_sum / nullif((SELECT sum(lat_sum) FROM agg b WHERE b.run_id = a.run_id"
 	"  AND b.dim = 'reason'), 0), 6) AS time_share,"
 	" a.lat_min AS lat_min, round(1.0 * a.lat_sum / nullif(a.lat_count, 0), 1) AS lat_mean,"
-	" a.lat_p50 AS lat_p50, a.lat_p99 AS lat_p99, a.lat_max AS lat_max, a.lat_sum AS lat_sum"
+	" a.lat_p50 AS lat_p50, a.lat_p99 AS lat_p99, a.lat_max AS lat_max, a.lat_sum AS lat_sum,"
+	" coalesce(r.time_unit, 'ns') AS time_unit"
 	" FROM agg a JOIN runs r ON r.run_id = a.run_id LEFT JOIN isa_names i ON i.isa = a.k1"
 	" LEFT JOIN reason_names n ON n.isa = a.k1 AND n.reason = (CASE a.k1 WHEN 1 THEN a.k2 & 65535"
 	" ELSE a.k2 END) WHERE a.dim = 'reason';"
 	"CREATE VIEW vcpu_stats AS SELECT a.run_id AS run_id, a.k1 AS pid, a.k2 AS vcpu, a.count AS count,"
 	" round(1.0 * a.count / r.exits, 6) AS share, a.lat_min AS lat_min,"
 	" round(1.0 * a.lat_sum / nullif(a.lat_count, 0), 1) AS lat_mean, a.lat_p99 AS lat_p99,"
-	" a.lat_max AS lat_max, round(a.count * 1e9 / nullif(a.last_ts - a.first_ts, 0), 1) AS rate"
+	" a.lat_max AS lat_max, CASE WHEN r.time_unit IS NULL"
+	" THEN round(a.count * 1e9 / nullif(a.last_ts - a.first_ts, 0), 1) END AS rate,"
+	" coalesce(r.time_unit, 'ns') AS time_unit"
 	" FROM agg a JOIN runs r ON r.run_id = a.run_id WHERE a.dim = 'vcpu';"
 	"CREATE VIEW exits_per_second AS SELECT s.run_id AS run_id, s.sec - (SELECT min(sec) FROM agg_seconds m"
 	" WHERE m.run_id = s.run_id) AS second, s.sec AS monotonic_second, s.count AS count FROM agg_seconds s;"
@@ -178,7 +191,12 @@ static int step_v2(sqlite3 *db, char *err, size_t errlen)
 	return xs_aggstore_backfill(db, err, errlen);
 }
 
-static int (*const steps[XS_DB_SCHEMA_VERSION])(sqlite3 *, char *, size_t) = {step_v1, step_v2};
+static int step_v3(sqlite3 *db, char *err, size_t errlen)
+{
+	return xs_sql_exec(db, schema_v3, err, errlen);
+}
+
+static int (*const steps[XS_DB_SCHEMA_VERSION])(sqlite3 *, char *, size_t) = {step_v1, step_v2, step_v3};
 
 static int drop_views(sqlite3 *db, char *err, size_t errlen)
 {

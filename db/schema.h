@@ -17,7 +17,7 @@
 #include "db/sqlite_api.h"
 
 #define XS_DB_APPLICATION_ID 0x58534442 /* "XSDB" */
-#define XS_DB_SCHEMA_VERSION 2
+#define XS_DB_SCHEMA_VERSION 3
 
 /* The version a database is at: its user_version. -1 with a message if it cannot be read. */
 int xs_schema_version(sqlite3 *db, char *err, size_t errlen);

@@ -82,8 +82,10 @@ for _, row in ipairs(rows) do
   for i, k in ipairs(changes) do tokens[i] = (k:gsub(" ", "_")) end
   local token_list = #tokens > 0 and table.concat(tokens, ",") or "-"
   if row.delta then
-    print(string.format("%-34s %10.4g %+10.4g %-16s %+7.0fns %-28s %s", row.control, row.per_iteration,
-                        row.delta, row.verdict, row.time, reasons, "completed"))
+    -- the vmx backend's times are emulated TSC ticks ("t"), not ns
+    print(string.format("%-34s %10.4g %+10.4g %-16s %+7.0f%-2s %-28s %s", row.control, row.per_iteration,
+                        row.delta, row.verdict, row.time, base.time_unit == "tsc_ticks" and "t" or "ns", reasons,
+                        "completed"))
     print(string.format("impact: %s delta=%.6g verdict=%s reasons=%s guest=completed", row.control, row.delta,
                         (row.verdict:gsub(" ", "_")), token_list))
   elseif row.r then

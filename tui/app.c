@@ -145,6 +145,13 @@ static void read_meta(struct app *a)
 static void drain(struct app *a, bool all)
 {
 	struct tui_queue_span span;
+	/* A live source's wall clock is when its TSC-stamped records (vmx backend) arrived: their rate per wall
+	 * second. A replay has no such clock for them, and their rate stays unknown. */
+	if (a->src->live && a->src->ops->clock) {
+		uint64_t now = a->src->ops->clock(a->src);
+		if (now)
+			xs_agg_arrival(a->live.agg, now);
+	}
 	for (int i = 0; (all || i < DRAIN_SPANS) && tui_queue_acquire(a->q, &span); i++) {
 		tui_model_ingest(&a->live, &span);
 		tui_queue_release(a->q, &span);
@@ -188,6 +195,7 @@ static void fill_header(struct app *a, const struct tui_frame *f, struct tui_hea
 	h->finished = st != TUI_SOURCE_RUNNING;
 	snprintf(h->state, sizeof(h->state), "%s", h->finished ? msg : a->src->live ? "live" : "replaying");
 	h->rate_now = f->total.rate;
+	h->tsc_ticks = f->total.stats.tsc_count > 0;
 	h->total = f->total.stats.count;
 	h->received = f->received;
 	struct tui_queue_counts qc;

@@ -63,6 +63,8 @@ size_t tui_columns(enum tui_table t, int width, struct tui_column *out)
 void tui_cell(const struct tui_frame *f, const struct tui_row *row, enum tui_col col, bool exact, char *buf, size_t len)
 {
 	const struct xs_stats *s = &row->agg.stats;
+	/* Handler time is the launcher's own ns; latencies are in the records' clock, ns or TSC ticks. */
+	enum xs_time_unit unit = f->time == TUI_TIME_HANDLER ? XS_TIME_NS : xs_stats_time_unit(s);
 	buf[0] = 0;
 	switch (col) {
 	case TUI_COL_LABEL:
@@ -78,7 +80,9 @@ void tui_cell(const struct tui_frame *f, const struct tui_row *row, enum tui_col
 			tui_fmt_count(buf, len, (double)s->count);
 		break;
 	case TUI_COL_RATE:
-		if (exact)
+		if (row->agg.rate < 0) /* TSC-stamped records replayed: no wall clock says how fast they came */
+			snprintf(buf, len, "-");
+		else if (exact)
 			snprintf(buf, len, "%.0f", row->agg.rate);
 		else
 			tui_fmt_count(buf, len, row->agg.rate);
@@ -87,14 +91,14 @@ void tui_cell(const struct tui_frame *f, const struct tui_row *row, enum tui_col
 		tui_fmt_share(buf, len, s->count, f->total.stats.count);
 		break;
 	case TUI_COL_MEAN:
-		tui_fmt_ns(buf, len, tui_time_mean(f->time, s), tui_time_count(f->time, s));
+		tui_fmt_latency(buf, len, tui_time_mean(f->time, s), tui_time_count(f->time, s), unit);
 		break;
 	case TUI_COL_MAX:
-		tui_fmt_ns(buf, len, (double)tui_time_max(f->time, s), tui_time_count(f->time, s));
+		tui_fmt_latency(buf, len, (double)tui_time_max(f->time, s), tui_time_count(f->time, s), unit);
 		break;
 	case TUI_COL_P99: /* only latencies have a histogram */
-		tui_fmt_ns(buf, len, (double)xs_stats_lat_percentile(s, 99),
-			   f->time == TUI_TIME_LATENCY ? s->lat_count : 0);
+		tui_fmt_latency(buf, len, (double)xs_stats_lat_percentile(s, 99),
+				f->time == TUI_TIME_LATENCY ? s->lat_count : 0, unit);
 		break;
 	case TUI_COL_TOP:
 		if (row->top_count) {
@@ -164,7 +168,8 @@ void tui_latest_line(const struct xs_exit_record *r, uint64_t base_ts, enum tui_
 		if (t == TUI_TIME_HANDLER)
 			tui_fmt_ns(lat, sizeof(lat), (double)r->handler_ns, r->flags & XS_F_RUN_TIMES);
 		else
-			tui_fmt_ns(lat, sizeof(lat), (double)r->latency_ns, r->flags & XS_F_LATENCY);
+			tui_fmt_latency(lat, sizeof(lat), (double)r->latency_ns, r->flags & XS_F_LATENCY,
+					(r->flags & XS_F_TS_TSC) ? XS_TIME_TICKS : XS_TIME_NS);
 		if (r->flags & XS_F_RIP)
 			snprintf(rip, sizeof(rip), "%llx", (unsigned long long)r->guest_rip);
 		if (syms) {

@@ -90,7 +90,8 @@ static void add_raw(struct tui_lines *o, const struct xs_exit_record *r)
 	}
 	if (r->flags & (XS_F_LATENCY | XS_F_RUN_TIMES))
 		tui_lines_add(o, TUI_LINE_TEXT, "  exit-to-entry %s   in KVM_RUN %s   handler %s",
-			      tui_fmt_ns(a, sizeof(a), (double)r->latency_ns, r->flags & XS_F_LATENCY),
+			      tui_fmt_latency(a, sizeof(a), (double)r->latency_ns, r->flags & XS_F_LATENCY,
+					      (r->flags & XS_F_TS_TSC) ? XS_TIME_TICKS : XS_TIME_NS),
 			      tui_fmt_ns(b, sizeof(b), (double)r->run_ns, r->flags & XS_F_RUN_TIMES),
 			      tui_fmt_ns(c, sizeof(c), (double)r->handler_ns, r->flags & XS_F_RUN_TIMES));
 }

@@ -60,6 +60,24 @@ char *tui_fmt_ns(char *buf, size_t len, double ns, uint64_t count)
 	return buf;
 }
 
+char *tui_fmt_latency(char *buf, size_t len, double v, uint64_t count, enum xs_time_unit unit)
+{
+	if (!count || unit == XS_TIME_NS)
+		return tui_fmt_ns(buf, len, v, count);
+	if (unit == XS_TIME_MIXED) {
+		snprintf(buf, len, "mixed");
+		return buf;
+	}
+	if (v < 999.5) {
+		snprintf(buf, len, "%.0ft", v < 0 ? 0 : v);
+		return buf;
+	}
+	tui_fmt_count(buf, len, v); /* 1.23k, 45.6k, 1.23M */
+	size_t n = strlen(buf);
+	snprintf(buf + n, len > n ? len - n : 0, "t");
+	return buf;
+}
+
 char *tui_fmt_elapsed(char *buf, size_t len, double seconds)
 {
 	unsigned long long s = seconds > 0 ? (unsigned long long)seconds : 0;

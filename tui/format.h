@@ -10,10 +10,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/agg.h"
+
 /* 999, 1.00k, 12.3k, 123k, 1.23M, ... (three significant digits above 999). */
 char *tui_fmt_count(char *buf, size_t len, double v);
 /* 850ns, 1.23us, 45.6us, 1.23ms, 2.50s; "-" when count is 0 (nothing measured). */
 char *tui_fmt_ns(char *buf, size_t len, double ns, uint64_t count);
+/*
+ * A latency in its unit: tui_fmt_ns for ns; TSC ticks as 850t, 1.23kt, 45.6kt, 1.23Mt (never as a time: the
+ * vmx backend's emulated TSC has no wall frequency); "mixed" for ns and ticks together (no common scale).
+ */
+char *tui_fmt_latency(char *buf, size_t len, double v, uint64_t count, enum xs_time_unit unit);
 /* 0:07, 12:34, 1:02:03. */
 char *tui_fmt_elapsed(char *buf, size_t len, double seconds);
 /* "42.0%", or "-" when whole is 0. */

@@ -41,7 +41,10 @@ void tui_header_lines(const struct tui_header *h, const struct tui_view *v, int 
 	if (state_x)
 		*state_x = room + 2;
 
-	tui_fmt_count(rate, sizeof(rate), h->rate_now);
+	if (h->rate_now < 0) /* TSC-stamped records from a replay: their ticks are no clock */
+		snprintf(rate, sizeof(rate), "-");
+	else
+		tui_fmt_count(rate, sizeof(rate), h->rate_now);
 	tui_fmt_count(total, sizeof(total), (double)h->total);
 	tui_fmt_count(dropped, sizeof(dropped), (double)h->dropped);
 	tui_fmt_elapsed(elapsed, sizeof(elapsed), h->elapsed_s);
@@ -57,8 +60,9 @@ void tui_header_lines(const struct tui_header *h, const struct tui_view *v, int 
 							     "A-Z"};
 	static const char *const inverted[TUI_SORT_COUNT_] = {"low first", "low first", "low first", "low first",
 							      "Z-A"};
-	snprintf(lines[2], TUI_HEADER_LINE, "%s  filter: %s  sort: %s %s",
+	snprintf(lines[2], TUI_HEADER_LINE, "%s  filter: %s  sort: %s %s%s",
 		 v->table == TUI_TABLE_REASONS ? "exit reasons" : "per vCPU",
 		 v->filter.text[0] ? v->filter.text : "none", tui_sort_name(v->sort),
-		 (v->reverse ? inverted : natural)[v->sort < TUI_SORT_COUNT_ ? v->sort : 0]);
+		 (v->reverse ? inverted : natural)[v->sort < TUI_SORT_COUNT_ ? v->sort : 0],
+		 h->tsc_ticks ? "  latency in emulated TSC ticks (t)" : "");
 }

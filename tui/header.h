@@ -19,14 +19,15 @@ struct tui_header {
 	char cpu[64];	   /* its CPU vendor */
 	char isas[48];	   /* the isas of the exits seen: "svm", "vmx", "host events" */
 	char state[96];	   /* the source's state: "running", "replay finished", "guest exited", or its error */
-	double rate_now;   /* exits/s over the last complete second, under the filter */
+	double rate_now;   /* exits/s over the last complete second, under the filter; < 0: unknown */
 	uint64_t total;	   /* exits under the filter */
 	uint64_t received; /* all exits received */
 	uint64_t dropped;  /* lost anywhere: queue overflow, the source's own drops, unreadable records */
 	double elapsed_s;
 	double interval_s;
 	bool paused;
-	bool finished; /* the source ended: the figures are final */
+	bool tsc_ticks; /* latencies in TSC ticks (vmx backend): the header says what "t" means */
+	bool finished;	/* the source ended: the figures are final */
 };
 
 #define TUI_HEADER_LINE 512

@@ -10,9 +10,10 @@
 #include "common/util.h"
 #include "tui/format.h"
 
-static const char *ns(char *buf, size_t len, uint64_t v, bool have)
+/* A latency of s's records in their unit (ns, or the vmx backend's TSC ticks). */
+static const char *ns(char *buf, size_t len, uint64_t v, bool have, const struct xs_stats *s)
 {
-	return tui_fmt_ns(buf, len, (double)v, have);
+	return tui_fmt_latency(buf, len, (double)v, have, xs_stats_time_unit(s));
 }
 
 size_t tui_symbols_view(const struct tui_frame *f, struct tui_line *lines, size_t max)
@@ -36,9 +37,9 @@ size_t tui_symbols_view(const struct tui_frame *f, struct tui_line *lines, size_
 		const struct xs_stats *s = &r->stats;
 		char p50[16], p99[16], mx[16], user[16] = "-";
 		bool lat = s->lat_count > 0;
-		ns(p50, sizeof(p50), lat ? xs_stats_lat_percentile(s, 50) : 0, lat);
-		ns(p99, sizeof(p99), lat ? xs_stats_lat_percentile(s, 99) : 0, lat);
-		ns(mx, sizeof(mx), s->lat_max, lat);
+		ns(p50, sizeof(p50), lat ? xs_stats_lat_percentile(s, 50) : 0, lat, s);
+		ns(p99, sizeof(p99), lat ? xs_stats_lat_percentile(s, 99) : 0, lat, s);
+		ns(mx, sizeof(mx), s->lat_max, lat, s);
 		if (r->priv.known)
 			snprintf(user, sizeof(user), "%.1f", 100.0 * (double)r->priv.user / (double)r->priv.known);
 		tui_lines_add(&o, TUI_LINE_TEXT, "%-26.26s %9llu %6.2f%% %8s %8s %8s %6s", xs_symrow_label(r),
@@ -69,10 +70,11 @@ size_t tui_histogram_view(const struct tui_frame *f, const struct xs_agg_key *k,
 	}
 	char a[16], b[16], c[16], d[16], e[16];
 	tui_lines_add(&o, TUI_LINE_TEXT, "%llu exits, %llu timed: p50 %s p90 %s p99 %s p99.9 %s max %s",
-		      (unsigned long long)s->count, (unsigned long long)sum.count, ns(a, sizeof(a), sum.p50, true),
-		      ns(b, sizeof(b), sum.p90, true), ns(c, sizeof(c), sum.p99, true),
-		      ns(d, sizeof(d), sum.p999, true), ns(e, sizeof(e), sum.max, true));
-	tui_lines_add(&o, TUI_LINE_DIM, "exit-to-entry latency, power-of-two bins");
+		      (unsigned long long)s->count, (unsigned long long)sum.count, ns(a, sizeof(a), sum.p50, true, s),
+		      ns(b, sizeof(b), sum.p90, true, s), ns(c, sizeof(c), sum.p99, true, s),
+		      ns(d, sizeof(d), sum.p999, true, s), ns(e, sizeof(e), sum.max, true, s));
+	tui_lines_add(&o, TUI_LINE_DIM, "exit-to-entry latency%s, power-of-two bins",
+		      xs_stats_time_unit(s) == XS_TIME_TICKS ? " in TSC ticks" : "");
 	struct xs_hist_bin bins[XS_HIST_LOG2_BINS];
 	size_t n = xs_hist_log2(s, bins);
 	uint64_t top = xs_hist_top(bins, n);

@@ -383,6 +383,8 @@ static void push_result(lua_State *L, const struct xs_tune_request *req, const s
 	set_num(L, xs_rundiff_side_per_iteration(side) ? "per_iteration" : "per_run", mean);
 	set_num(L, "sd", sd);
 	set_str(L, "time", side->handler_time ? "handler" : "latency");
+	/* the vmx backend's latencies are emulated TSC ticks: no time unit (handler time is always ns) */
+	set_str(L, "time_unit", side->tsc_ticks && !side->handler_time ? "tsc_ticks" : "ns");
 	/* refusals and controls */
 	lua_newtable(L);
 	for (size_t i = 0; res->refusals && res->refusals[i]; i++) {
@@ -631,8 +633,9 @@ static int l_report(lua_State *L)
 	uint64_t total = 0;
 	for (size_t i = 0; i < s->nruns; i++)
 		total += s->runs[i].exits;
+	bool ticks = s->tsc_ticks && !s->handler_time; /* the vmx backend's emulated TSC ticks, not ns */
 	fprintf(out, "  %-28s %10s %12s %7s %10s %10s %10s\n", "key", "count", per_it ? "per iter" : "per run", "share",
-		"p50 ns", "p99 ns", "max ns");
+		ticks ? "p50 ticks" : "p50 ns", ticks ? "p99 ticks" : "p99 ns", ticks ? "max ticks" : "max ns");
 	for (int d = 0; d < XS_RD_DIMS; d++) {
 		for (size_t i = 0; i < s->ncells; i++) {
 			const struct xs_rundiff_cell *c = &s->cells[i];

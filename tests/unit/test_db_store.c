@@ -439,6 +439,7 @@ static void test_migration_from_v1(void **state)
 			     "DROP VIEW slowest_exits; DROP VIEW exits; DROP VIEW vcpus; DROP VIEW run_controls;"
 			     "DROP VIEW run_unsupported; DROP VIEW run_counters;"
 			     "DROP TABLE agg; DROP TABLE agg_seconds; ALTER TABLE runs DROP COLUMN agg_incomplete;"
+			     "ALTER TABLE runs DROP COLUMN time_unit;"
 			     "PRAGMA user_version = 1;",
 			     NULL, NULL, NULL),
 		SQLITE_OK);

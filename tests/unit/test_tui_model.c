@@ -12,6 +12,7 @@
 
 #include "common/agg.h"
 #include "common/sink.h"
+#include "tui/columns.h"
 #include "tui/filter.h"
 #include "tui/frame.h"
 #include "tui/model.h"
@@ -453,6 +454,92 @@ static void test_frame_rates_age(void **state)
 	tui_model_free(&m);
 }
 
+/* A vmx-backend record: ts and latency in emulated TSC ticks. */
+static struct xs_exit_record tick_rec(uint64_t ts, uint64_t latency)
+{
+	struct xs_exit_record r = rec(XS_ISA_VMX, 10 /* CPUID */, 7, 0, ts, latency);
+	r.flags |= XS_F_TS_TSC;
+	return r;
+}
+
+/*
+ * TSC-stamped records (the vmx backend under Bochs) are no clock: 400 exits within 2.8M ticks are not
+ * "143k exits/s". Replayed (no wall clock), their rate is unknown and shown as "-"; their latencies are ticks.
+ */
+static void test_frame_tsc_ticks_replayed(void **state)
+{
+	(void)state;
+	struct tui_model m;
+	tui_model_init(&m);
+	for (uint64_t i = 0; i < 400; i++) {
+		struct xs_exit_record r = tick_rec(5000000000ull + i * 7000, 2500);
+		tui_model_add(&m, &r);
+	}
+	struct tui_view v;
+	memset(&v, 0, sizeof(v));
+	struct tui_frame f = {0};
+	tui_frame_build(&f, &m, &v, NULL, NULL);
+	assert_int_equal(f.total.stats.count, 400);
+	assert_int_equal(xs_stats_time_unit(&f.total.stats), XS_TIME_TICKS);
+	assert_true(f.total.rate < 0);
+	assert_true(f.rows[0].agg.rate < 0);
+	for (unsigned int i = 0; i < XS_AGG_SECONDS; i++)
+		assert_int_equal(f.rows[0].agg.per_sec[i], 0);
+	char buf[32];
+	tui_cell(&f, &f.rows[0], TUI_COL_RATE, false, buf, sizeof(buf));
+	assert_string_equal(buf, "-");
+	tui_cell(&f, &f.rows[0], TUI_COL_MEAN, false, buf, sizeof(buf));
+	assert_string_equal(buf, "2.50kt");
+	tui_cell(&f, &f.rows[0], TUI_COL_MAX, false, buf, sizeof(buf));
+	assert_string_equal(buf, "2.50kt");
+	tui_frame_free(&f);
+	tui_model_free(&m);
+}
+
+/* Live, TSC-stamped records count in the wall-clock second they arrived in (xs_agg_arrival). */
+static void test_frame_tsc_ticks_live_rate(void **state)
+{
+	(void)state;
+	struct tui_model m;
+	tui_model_init(&m);
+	uint64_t tick = 1;
+	for (uint64_t s = 0; s < 3; s++) {
+		xs_agg_arrival(m.agg, (100 + s) * SEC + SEC / 2);
+		for (int i = 0; i < 50 + 20 * (int)s; i++) {
+			/* ticks far apart: a tick clock would see these spread over many "seconds" */
+			struct xs_exit_record r = tick_rec(tick, 900);
+			tick += 3 * SEC;
+			tui_model_add(&m, &r);
+		}
+	}
+	xs_agg_arrival(m.agg, 103 * SEC);
+	struct tui_view v;
+	memset(&v, 0, sizeof(v));
+	struct tui_frame f = {0};
+	tui_frame_build(&f, &m, &v, NULL, NULL);
+	assert_int_equal(f.total.stats.count, 50 + 70 + 90);
+	assert_true(f.total.rate > 89.0 && f.total.rate < 91.0); /* second 102: 90 exits */
+	assert_int_equal(f.total.per_sec[XS_AGG_SECONDS - 3], 70);
+	char buf[32];
+	tui_cell(&f, &f.rows[0], TUI_COL_MEAN, false, buf, sizeof(buf));
+	assert_string_equal(buf, "900t");
+	/* ns records keep their own clock beside: the KVM backend and the collector are unchanged */
+	struct xs_exit_record r = rec(XS_ISA_VMX, 30, 1, 0, 104 * SEC + 5, 1500);
+	tui_model_add(&m, &r);
+	tui_frame_build(&f, &m, &v, NULL, NULL);
+	assert_int_equal(xs_stats_time_unit(&f.total.stats), XS_TIME_MIXED);
+	long io = -1;
+	for (size_t i = 0; i < f.nrows; i++)
+		if (f.rows[i].agg.key.reason == 30)
+			io = (long)i;
+	assert_true(io >= 0);
+	assert_int_equal(xs_stats_time_unit(&f.rows[io].agg.stats), XS_TIME_NS);
+	tui_cell(&f, &f.rows[io], TUI_COL_MEAN, false, buf, sizeof(buf));
+	assert_string_equal(buf, "1.50us");
+	tui_frame_free(&f);
+	tui_model_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -467,6 +554,8 @@ int main(void)
 		cmocka_unit_test(test_frame_reasons_sorted),
 		cmocka_unit_test(test_frame_vcpus_and_filter),
 		cmocka_unit_test(test_frame_rates_age),
+		cmocka_unit_test(test_frame_tsc_ticks_replayed),
+		cmocka_unit_test(test_frame_tsc_ticks_live_rate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

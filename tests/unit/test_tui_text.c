@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/text.h"
 #include "common/util.h"
 #include "common/xsr.h"
 #include "decoder/decoder.h"
@@ -142,6 +143,16 @@ static void test_formats(void **state)
 	assert_string_equal(tui_fmt_ns(b, sizeof(b), 999999, 1), "1.00ms");
 	assert_string_equal(tui_fmt_ns(b, sizeof(b), 2.5e9, 1), "2.50s");
 	assert_string_equal(tui_fmt_ns(b, sizeof(b), 1234, 0), "-");
+	/* the vmx backend's TSC ticks: never a time */
+	assert_string_equal(tui_fmt_latency(b, sizeof(b), 850, 1, XS_TIME_TICKS), "850t");
+	assert_string_equal(tui_fmt_latency(b, sizeof(b), 6897, 1, XS_TIME_TICKS), "6.90kt");
+	assert_string_equal(tui_fmt_latency(b, sizeof(b), 1234567, 1, XS_TIME_TICKS), "1.23Mt");
+	assert_string_equal(tui_fmt_latency(b, sizeof(b), 6897, 1, XS_TIME_NS), "6.90us");
+	assert_string_equal(tui_fmt_latency(b, sizeof(b), 6897, 1, XS_TIME_MIXED), "mixed");
+	assert_string_equal(tui_fmt_latency(b, sizeof(b), 6897, 0, XS_TIME_TICKS), "-");
+	assert_string_equal(xs_fmt_latency(6897, true, b, sizeof(b)), "6.90kticks");
+	assert_string_equal(xs_fmt_latency(850, true, b, sizeof(b)), "850ticks");
+	assert_string_equal(xs_fmt_latency(6897, false, b, sizeof(b)), "6.90us");
 	assert_string_equal(tui_fmt_elapsed(b, sizeof(b), 7), "0:07");
 	assert_string_equal(tui_fmt_elapsed(b, sizeof(b), 754), "12:34");
 	assert_string_equal(tui_fmt_elapsed(b, sizeof(b), 3723), "1:02:03");

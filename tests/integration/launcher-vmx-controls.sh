@@ -32,9 +32,13 @@ for mode in real protected; do
 	check rdtsc-$mode "${vmx_common[@]}" "n(name='RDTSC') == $N"
 done
 
-# HLT exiting is on by default (the launcher's guests expect their HLT to exit, as under KVM)
+# HLT exiting is on by default (the launcher's guests expect their HLT to exit, as under KVM); off, the HLT
+# runs in the emulated CPU and the runner's LAPIC timer, delivered to the guest without an exit, wakes it
 vmx hlt-on --guest hlt --control vmx.hlt_exiting=on
 check hlt-on "${vmx_common[@]}" "n(name='HLT') == $N" "meta['control.vmx.hlt_exiting'] == 'on'"
+vmx hlt-off --guest hlt --control vmx.hlt_exiting=off
+check hlt-off "${vmx_common[@]}" "n(name='HLT') == 0" "vec(0x30) == $N" "meta['vmx.runner_timer_reports'] == '$N'" \
+	"len(recs) == $N + 1"
 
 # CR0 mask TS: the two writes that toggle it exit (reads see the shadow); CR4 mask TSD likewise
 vmx cr0 --guest cr --control vmx.cr0_mask=0x8

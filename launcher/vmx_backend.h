@@ -67,7 +67,7 @@ void xs_vmx_out_record(struct xs_vmx_out *o, struct xs_exit_record *rec);
 void xs_vmx_out_meta(struct xs_vmx_out *o, const char *key, const char *value);
 /* exits, recorded, filtered, lost; the rest 0 */
 void xs_vmx_out_counters(const struct xs_vmx_out *o, struct xs_launch_counters *c);
-/* run.* and control.* at the start; run.ended_ns, run.exit_status and counter.* at the end. */
+/* run.* and control.* at the start; run.ended_ns, run.exit_status and counter.* (c) at the end. */
 void xs_vmx_meta_run(struct xs_vmx_out *o, const struct xs_guest *guest, const char *backend, uint64_t started_ns);
 void xs_vmx_meta_end(struct xs_vmx_out *o, enum xs_launch_end end, const char *stop_why, const char *message,
 		     const struct xs_launch_counters *c);

@@ -696,9 +696,6 @@ static int vmx_join(void *impl)
 	struct xs_launch_counters c;
 	xs_backend_vmx_bochs.counters(r, &c);
 	xs_vmx_meta_end(&r->out, r->end, r->stop_why, r->message, &c);
-	xs_sink_metaf(r->sink, "counter.inject.injected", "%llu", (unsigned long long)c.injected);
-	xs_sink_metaf(r->sink, "counter.inject.delivered", "%llu", (unsigned long long)c.delivered);
-	xs_sink_metaf(r->sink, "counter.inject.overflow", "%llu", (unsigned long long)c.inject_overflow);
 	if (r->out.first_record_ns)
 		xs_sink_metaf(r->sink, "vmx.first_record_ns", "%llu",
 			      (unsigned long long)(r->out.first_record_ns - r->started_ns));

@@ -27,6 +27,7 @@
 
 #include "common/util.h"
 #include "exitscope/kmod_vmx.h"
+#include "kmod-vmx/bare/runner_decode.h"
 #include "kmod-vmx/core/ring.h"
 #include "launcher/backend.h"
 #include "launcher/guest_load.h"
@@ -54,6 +55,8 @@
 #define EFER_LMA (1ull << 10)
 #define RFLAGS_DF (1ull << 10)
 #define EXIT_REASON_EXTERNAL_INTERRUPT 1
+#define EXIT_REASON_HLT 12
+#define EXIT_REASON_IO 30
 
 struct mod_run {
 	struct xs_launch_config cfg;
@@ -77,7 +80,18 @@ struct mod_run {
 	enum xs_launch_end end;
 	char message[512];
 	uint64_t flags_next; /* KVMX_RUN_* for the next run */
+	uint64_t rip_next;   /* with KVMX_RUN_SET_RIP */
 	bool guest_done;
+	uint64_t features; /* KVMX_FEAT_* of the module */
+
+	/* injection schedules (the runner's, kmod-vmx/bare/runner.c): events due, waiting to be passed on */
+	uint64_t nexits; /* exits the schedules count: not the host interrupts the module forces */
+	bool extint_forced;
+	uint32_t queue[16], queue_err[16];
+	unsigned int queue_n;
+	bool held; /* the module holds one until the guest can take it */
+	uint16_t outstanding[256];
+	atomic_uint_fast64_t injected, delivered, inject_overflow;
 
 	struct xs_vmx_out out;
 	atomic_uint_fast64_t ring_bad, ring_dropped;
@@ -379,7 +393,10 @@ static void handle_io(struct mod_run *r, struct xs_exit_record *rec)
 			rec->flags |= XS_F_FINAL;
 		} else if (io->port == XS_PORT_VECTOR && io->size == 4) {
 			unsigned int vector = (unsigned int)io->value & 0xff;
-			if (!(vector < 32 && (r->own_exceptions & (1u << vector))))
+			if (r->outstanding[vector]) {
+				r->outstanding[vector]--;
+				atomic_fetch_add(&r->delivered, 1);
+			} else if (!(vector < 32 && (r->own_exceptions & (1u << vector))))
 				guest_error(r, "vcpu 0: unexpected vector %u in the guest at rip 0x%x", vector,
 					    (unsigned int)(io->value >> 8));
 		} else if (io->port == XS_PORT_FAIL) {
@@ -388,6 +405,128 @@ static void handle_io(struct mod_run *r, struct xs_exit_record *rec)
 	}
 	if (need_gprs && r->end == XS_END_RUNNING && ioctl(r->vcpu, KVMX_SET_GPRS, &g))
 		host_error(r, "KVMX_SET_GPRS: %s", strerror(errno));
+}
+
+static bool readonly_gpa(const struct mod_run *r, uint64_t gpa)
+{
+	for (unsigned int i = 0; i < r->ctl.readonly.n; i++)
+		if (gpa >= r->ctl.readonly.r[i].lo && gpa <= r->ctl.readonly.r[i].hi)
+			return true;
+	return false;
+}
+
+/*
+ * An EPT violation in the hole or on a read-only page: an MMIO access, decoded and answered as the runner
+ * does (writes dropped, reads all-ones), the guest's RIP moved past it with KVMX_RUN_SET_RIP.
+ */
+static void handle_mmio(struct mod_run *r, struct xs_exit_record *rec)
+{
+	uint64_t gpa = rec->guest_phys;
+	bool in_hole = gpa >= XS_GPA_HOLE && gpa < XS_GPA_HOLE_END;
+	if (!in_hole && !(readonly_gpa(r, gpa) && rec->detail.mmio.is_write)) {
+		guest_error(r, "vcpu 0: EPT violation at guest-physical 0x%llx (qualification 0x%llx)",
+			    (unsigned long long)gpa, (unsigned long long)rec->qualification);
+		return;
+	}
+	uint64_t rip = rec->guest_rip;
+	uint64_t code_gpa = rec->gs.seg_base[XS_SEG_CS] + rip;
+	uint64_t avail = 0x1000 - (code_gpa & 0xfff);
+	if (avail > 15)
+		avail = 15;
+	const uint8_t *code = gpa_ptr(r, code_gpa, avail);
+	struct mmio_insn mi;
+	char why[128];
+	if (!code) {
+		guest_error(r, "vcpu 0: MMIO at 0x%llx from code outside guest RAM (rip 0x%llx)",
+			    (unsigned long long)gpa, (unsigned long long)rip);
+		return;
+	}
+	if (mmio_decode(code, (unsigned int)avail, r->cfg.mode, &mi, why, sizeof(why))) {
+		guest_error(r, "vcpu 0: MMIO at 0x%llx (rip 0x%llx): %s", (unsigned long long)gpa,
+			    (unsigned long long)rip, why);
+		return;
+	}
+	struct kvmx_gpr_block g;
+	if (ioctl(r->vcpu, KVMX_GET_GPRS, &g)) {
+		host_error(r, "KVMX_GET_GPRS: %s", strerror(errno));
+		return;
+	}
+	struct xs_detail_mmio *m = &rec->detail.mmio;
+	m->len = mi.size;
+	m->is_write = mi.write;
+	uint64_t reg = g.gpr[mi.reg];
+	if (mi.write) {
+		m->value = (mi.high_byte ? reg >> 8 : reg) & size_mask(mi.size);
+	} else {
+		uint64_t mask = size_mask(mi.size) << (mi.high_byte ? 8 : 0);
+		/* all-ones; a 32-bit load zero-extends into the 64-bit register */
+		g.gpr[mi.reg] = mi.size == 4 ? 0xffffffffull : (reg & ~mask) | mask;
+		m->value = size_mask(mi.size);
+		if (ioctl(r->vcpu, KVMX_SET_GPRS, &g)) {
+			host_error(r, "KVMX_SET_GPRS: %s", strerror(errno));
+			return;
+		}
+	}
+	rec->insn_len = mi.len;
+	r->flags_next |= KVMX_RUN_SET_RIP;
+	r->rip_next = rip + mi.len;
+}
+
+static uint32_t event_info(enum xs_inject_kind kind, unsigned int vector, bool has_error)
+{
+	uint32_t type = kind == XS_INJ_NMI ? 2 : kind == XS_INJ_EXC ? 3 : 0; /* NMI, hardware exception, external */
+	return 0x80000000u | type << 8 | (kind == XS_INJ_NMI ? 2 : vector) | (has_error ? 1u << 11 : 0);
+}
+
+/* The schedules due at this exit (counted from 1), queued as the runner queues them. */
+static void schedule_injections(struct mod_run *r, const struct xs_exit_record *rec)
+{
+	unsigned int basic = XS_VMX_BASIC_REASON(rec->reason);
+	for (unsigned int i = 0; i < r->ctl.n_inject; i++) {
+		const struct xs_inject *in = &r->ctl.inject[i];
+		bool due = false;
+		switch (in->when) {
+		case XS_WHEN_HLT:
+			due = basic == EXIT_REASON_HLT;
+			break;
+		case XS_WHEN_AT:
+			due = r->nexits == in->n;
+			break;
+		case XS_WHEN_EVERY:
+			due = in->n && r->nexits % in->n == 0;
+			break;
+		case XS_WHEN_IO:
+			due = basic == EXIT_REASON_IO && rec->detail_kind == XS_D_IO && rec->detail.io.port == in->n;
+			break;
+		default:
+			break;
+		}
+		if (!due)
+			continue;
+		if (r->queue_n == XS_ARRAY_SIZE(r->queue)) {
+			atomic_fetch_add(&r->inject_overflow, 1);
+			continue;
+		}
+		r->queue[r->queue_n] = event_info(in->kind, in->vector, in->has_error);
+		r->queue_err[r->queue_n++] = in->error_code;
+	}
+}
+
+/* Exits the next run may take: the ring's size, or fewer to stop where an @N / @every:N schedule is due. */
+static uint64_t run_budget(const struct mod_run *r)
+{
+	uint64_t budget = MOD_RING_SLOTS;
+	for (unsigned int i = 0; i < r->ctl.n_inject; i++) {
+		const struct xs_inject *in = &r->ctl.inject[i];
+		uint64_t left = 0;
+		if (in->when == XS_WHEN_AT && in->n > r->nexits)
+			left = in->n - r->nexits;
+		else if (in->when == XS_WHEN_EVERY && in->n)
+			left = in->n - r->nexits % in->n;
+		if (left && left < budget)
+			budget = left;
+	}
+	return budget;
 }
 
 /*
@@ -414,6 +553,10 @@ static void drain(struct mod_run *r, uint32_t stop)
 			xs_vmx_out_record(&r->out, &cur);
 		cur = next;
 		have = true;
+		if (!r->extint_forced || XS_VMX_BASIC_REASON(cur.reason) != EXIT_REASON_EXTERNAL_INTERRUPT) {
+			r->nexits++;
+			schedule_injections(r, &cur);
+		}
 	}
 	if (bad)
 		atomic_fetch_add(&r->ring_bad, bad);
@@ -421,6 +564,8 @@ static void drain(struct mod_run *r, uint32_t stop)
 		return;
 	if (stop == KVMX_RUN_STOP_IO && cur.detail_kind == XS_D_IO)
 		handle_io(r, &cur);
+	else if (stop == KVMX_RUN_STOP_MMIO && cur.detail_kind == XS_D_MMIO)
+		handle_mmio(r, &cur);
 	if (r->end != XS_END_RUNNING && r->end != XS_END_DONE)
 		cur.flags |= XS_F_FINAL;
 	xs_vmx_out_record(&r->out, &cur);
@@ -442,9 +587,9 @@ static void end_by_stop(struct mod_run *r, const struct kvmx_run *run)
 	case KVMX_RUN_STOP_SIGNAL:
 		break;
 	case KVMX_RUN_STOP_MMIO:
-		guest_error(r,
-			    "vcpu 0: EPT violation at guest-physical 0x%llx: the module maps all of the VM's memory, "
-			    "so this is beyond --mem",
+		if (r->flags_next & KVMX_RUN_SET_RIP)
+			break; /* answered by drain() */
+		guest_error(r, "vcpu 0: EPT violation (qualification 0x%llx) without its record",
 			    (unsigned long long)run->exit_qualification);
 		break;
 	case KVMX_RUN_STOP_EPT_MISCONFIG:
@@ -481,8 +626,18 @@ static void *vcpu_thread(void *arg)
 		struct kvmx_run run;
 		memset(&run, 0, sizeof(run));
 		run.flags = (uint32_t)r->flags_next;
-		run.max_exits = MOD_RING_SLOTS;
+		run.rip = r->rip_next;
+		run.max_exits = run_budget(r);
 		r->flags_next = 0;
+		if (r->queue_n && !r->held) {
+			run.flags |= KVMX_RUN_INJECT_READY;
+			run.inject_info = r->queue[0];
+			run.inject_error = r->queue_err[0];
+			r->outstanding[r->queue[0] & 0xff]++;
+			atomic_fetch_add(&r->injected, 1);
+			memmove(r->queue, r->queue + 1, --r->queue_n * sizeof(r->queue[0]));
+			memmove(r->queue_err, r->queue_err + 1, r->queue_n * sizeof(r->queue_err[0]));
+		}
 		if (ioctl(r->vcpu, KVMX_RUN, &run)) {
 			if (errno == EINTR)
 				continue;
@@ -490,6 +645,7 @@ static void *vcpu_thread(void *arg)
 			break;
 		}
 		atomic_store(&r->ring_dropped, run.ring_dropped);
+		r->held = run.event_held;
 		drain(r, run.stop);
 		if (r->end == XS_END_RUNNING)
 			end_by_stop(r, &run);
@@ -540,21 +696,57 @@ static void meta_start(struct mod_run *r, const struct xs_guest *guest, const st
 
 static void mod_destroy(void *impl);
 
-/* What the module host cannot do yet (ABI version 1), refused by name before anything runs. */
-static int check_supported(const struct xs_launch_config *cfg, const struct xs_controls *c, char *err, size_t errlen)
+/* Schedules the vmx backend has no answer for (by wall time), refused before the device is opened. */
+static int check_schedules(const struct xs_controls *c, char *err, size_t errlen)
 {
-	if (cfg->guest && !strcmp(cfg->guest, "mmio"))
-		return ERR("guest mmio: the module host maps all guest memory, without the 0x%x-0x%x hole the guest "
-			   "needs (ABI version %d): use --vmx-host bochs",
-			   XS_GPA_HOLE, XS_GPA_HOLE_END - 1, KVMX_ABI_VERSION);
-	if (c->n_inject)
-		return ERR("control inject: the module host does not schedule injections yet (ABI version %d cannot "
-			   "tell when the guest can take an event): use --vmx-host bochs",
-			   KVMX_ABI_VERSION);
-	if (c->readonly.n)
-		return ERR("control memory.readonly: the module host has no read-only guest ranges yet (ABI "
-			   "version %d): use --vmx-host bochs",
-			   KVMX_ABI_VERSION);
+	for (unsigned int i = 0; i < c->n_inject; i++)
+		if (c->inject[i].when == XS_WHEN_PERIOD) {
+			char text[96];
+			xs_inject_format(&c->inject[i], text, sizeof(text));
+			return ERR("control inject: '%s': the vmx backend schedules by exits (@hlt, @N, @every:N, "
+				   "@io:PORT), not by wall time",
+				   text);
+		}
+	return 0;
+}
+
+/* What needs a module newer than the first ABI version 1 (kvmx_caps_info.features), refused by name. */
+static int check_features(const struct xs_launch_config *cfg, const struct xs_controls *c, uint64_t features, char *err,
+			  size_t errlen)
+{
+	const uint64_t mmio = KVMX_FEAT_EPT_RANGE | KVMX_FEAT_SET_RIP | KVMX_FEAT_RUN_STATE;
+	if (c->n_inject && !(features & KVMX_FEAT_INJECT_READY))
+		return ERR("control inject: this kmod_vmx.ko cannot hold an event until the guest can take it (no "
+			   "KVMX_FEAT_INJECT_READY): load a newer module or use --vmx-host bochs");
+	if ((c->readonly.n || (cfg->guest && !strcmp(cfg->guest, "mmio"))) && (features & mmio) != mmio)
+		return ERR("%s: this kmod_vmx.ko has no unmapped or read-only guest ranges (no KVMX_FEAT_EPT_RANGE): "
+			   "load a newer module or use --vmx-host bochs",
+			   c->readonly.n ? "control memory.readonly" : "guest mmio");
+	return 0;
+}
+
+/* The launcher's hole (0xa0000-0xbffff: every access is MMIO) and the memory.readonly ranges, in the EPT. */
+static int map_ranges(struct mod_run *r, char *err, size_t errlen)
+{
+	if (!(r->features & KVMX_FEAT_EPT_RANGE))
+		return 0; /* check_features refused what needs them */
+	struct kvmx_ept_range hole = {
+		.gpa = XS_GPA_HOLE, .size = XS_GPA_HOLE_END - XS_GPA_HOLE, .access = KVMX_EPT_NONE};
+	if (r->mem_bytes < XS_GPA_HOLE_END)
+		hole.size = r->mem_bytes > XS_GPA_HOLE ? r->mem_bytes - XS_GPA_HOLE : 0;
+	if (hole.size && ioctl(r->vcpu, KVMX_SET_EPT_RANGE, &hole))
+		return ERR("unmapping guest-physical 0x%x-0x%x: %s", XS_GPA_HOLE, XS_GPA_HOLE_END - 1, strerror(errno));
+	for (unsigned int i = 0; i < r->ctl.readonly.n; i++) {
+		uint64_t lo = r->ctl.readonly.r[i].lo & ~0xfffull, hi = (r->ctl.readonly.r[i].hi | 0xfff) + 1;
+		if (hi > r->mem_bytes)
+			hi = r->mem_bytes;
+		if (lo >= hi)
+			continue; /* beyond guest memory: nothing there to protect */
+		struct kvmx_ept_range ro = {.gpa = lo, .size = hi - lo, .access = KVMX_EPT_RX};
+		if (ioctl(r->vcpu, KVMX_SET_EPT_RANGE, &ro))
+			return ERR("control memory.readonly: 0x%llx-0x%llx: %s", (unsigned long long)lo,
+				   (unsigned long long)hi - 1, strerror(errno));
+	}
 	return 0;
 }
 
@@ -575,7 +767,7 @@ static int mod_create(const struct xs_launch_config *cfg, struct xs_sink *sink, 
 		return ERR("--cpu-model %s: the module runs guests on this host's CPU (--vmx-host bochs emulates "
 			   "models)",
 			   cfg->cpu_model);
-	if (check_supported(cfg, &cfg->controls, err, errlen))
+	if (check_schedules(&cfg->controls, err, errlen))
 		return -1;
 
 	struct mod_run *r = xs_calloc(1, sizeof(*r));
@@ -597,6 +789,9 @@ static int mod_create(const struct xs_launch_config *cfg, struct xs_sink *sink, 
 		goto fail;
 	r->fd = open_module(err, errlen);
 	if (r->fd < 0 || read_caps(r->fd, &ci, err, errlen))
+		goto fail;
+	r->features = ci.features;
+	if (check_features(cfg, &r->ctl, r->features, err, errlen))
 		goto fail;
 	r->mem_bytes = cfg->mem_mb << 20;
 	struct kvmx_vm_config vc = {
@@ -636,6 +831,8 @@ static int mod_create(const struct xs_launch_config *cfg, struct xs_sink *sink, 
 		(void)ERR("mapping the record ring: %s", strerror(errno));
 		goto fail;
 	}
+	if (map_ranges(r, err, errlen))
+		goto fail;
 	if (ioctl(r->vcpu, KVMX_SET_REGS, &regs)) {
 		(void)ERR("the module refused the guest's entry state: %s", strerror(errno));
 		goto fail;
@@ -644,6 +841,7 @@ static int mod_create(const struct xs_launch_config *cfg, struct xs_sink *sink, 
 		(void)ERR("the module refused the controls: %s", req.msg[0] ? req.msg : strerror(errno));
 		goto fail;
 	}
+	r->extint_forced = req.forced_on & (1ull << KVMX_CTL_BIT_EXTINT_EXITING);
 	r->started_ns = xs_now_ns();
 	meta_start(r, guest, &req, &ci);
 	if ((r->ctl.given & (1u << XS_CTL_MSR_EXIT_READ | 1u << XS_CTL_MSR_EXIT_WRITE)) && !req.n_msr)
@@ -702,6 +900,9 @@ static void mod_counters(const void *impl, struct xs_launch_counters *c)
 	const struct mod_run *r = impl;
 	xs_vmx_out_counters(&r->out, c);
 	c->lost += atomic_load(&r->ring_dropped) + atomic_load(&r->ring_bad);
+	c->injected = atomic_load(&r->injected);
+	c->delivered = atomic_load(&r->delivered);
+	c->inject_overflow = atomic_load(&r->inject_overflow);
 }
 
 static int mod_join(void *impl)

@@ -327,4 +327,7 @@ void xs_vmx_meta_end(struct xs_vmx_out *o, enum xs_launch_end end, const char *s
 	xs_sink_metaf(o->sink, "counter.recorded", "%llu", (unsigned long long)c->recorded);
 	xs_sink_metaf(o->sink, "counter.filtered", "%llu", (unsigned long long)c->filtered);
 	xs_sink_metaf(o->sink, "counter.lost.sink", "%llu", (unsigned long long)atomic_load(&o->lost));
+	xs_sink_metaf(o->sink, "counter.inject.injected", "%llu", (unsigned long long)c->injected);
+	xs_sink_metaf(o->sink, "counter.inject.delivered", "%llu", (unsigned long long)c->delivered);
+	xs_sink_metaf(o->sink, "counter.inject.overflow", "%llu", (unsigned long long)c->inject_overflow);
 }

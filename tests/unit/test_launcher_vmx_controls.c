@@ -249,9 +249,7 @@ static void test_module_refusals(void **state)
 {
 	(void)state;
 	setenv("EXITSCOPE_KMOD_VMX", "/dev/null", 1);
-	module_refuses("hlt", NULL, NULL, NULL, "control inject: the module host does not schedule injections");
-	module_refuses("mmio", NULL, NULL, NULL, "guest mmio: the module host maps all guest memory");
-	module_refuses("cpuid", "memory.readonly", "0xc0000-0xc0fff", NULL, "control memory.readonly");
+	module_refuses("hlt", "inject", "irq:0x20@period:1ms", NULL, "schedules by exits");
 	module_refuses("cpuid", NULL, NULL, "tigerlake", "--cpu-model tigerlake: the module runs guests on this host");
 	module_refuses("cpuid", "vmx.io_bitmap", "0x510", NULL, "refused by the module: ports the bitmap");
 	module_refuses("cpuid", "vmx.msr_bitmaps", "on", NULL, "refused by the module: MSRs the bitmap");

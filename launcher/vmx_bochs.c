@@ -36,6 +36,7 @@
 
 #define ERR(...) (snprintf(err, errlen, __VA_ARGS__), -1)
 #define VMX_MAX_MEM_MB 1024
+#define VMX_HANG_NS 2000000000ull /* no exit for this long before a --duration stop: the guest hangs */
 
 extern char **environ;
 
@@ -66,6 +67,9 @@ struct vmx_run {
 
 	struct xs_vmx_out out;
 	atomic_uint_fast64_t injected, delivered, overflow;
+	/* host time of the guest's start and of its latest exit: a --duration stop after a silence is a hang */
+	atomic_uint_fast64_t guest_started_ns, last_exit_ns;
+	double hung_s;
 	char *unsupported[1];
 };
 
@@ -295,6 +299,7 @@ static void report(struct vmx_run *r, const char *fmt, ...)
 
 static void take_record(struct vmx_run *r, struct xs_exit_record *rec)
 {
+	atomic_store(&r->last_exit_ns, xs_now_ns());
 	rec->pid = (uint32_t)getpid();
 	xs_vmx_out_record(&r->out, rec);
 }
@@ -302,7 +307,9 @@ static void take_record(struct vmx_run *r, struct xs_exit_record *rec)
 static void take_meta(struct vmx_run *r, const char *key, const char *value)
 {
 	if (!strncmp(key, "runner.", 7)) {
-		if (!strcmp(key, "runner.end"))
+		if (!strcmp(key, "runner.started"))
+			atomic_store(&r->guest_started_ns, xs_now_ns());
+		else if (!strcmp(key, "runner.end"))
 			snprintf(r->runner_end, sizeof(r->runner_end), "%s", value);
 		else if (!strcmp(key, "runner.message"))
 			snprintf(r->message, sizeof(r->message), "%s", value);
@@ -633,8 +640,17 @@ static void vmx_stop(void *impl, const char *why)
 {
 	struct vmx_run *r = impl;
 	pthread_mutex_lock(&r->lock);
-	if (!r->stop_why)
+	if (!r->stop_why) {
 		r->stop_why = why ? why : "interrupted";
+		/*
+		 * --duration ending a guest that has made no exit for a while: it hangs (or runs without exiting),
+		 * which the run reports instead of passing it off as a planned end.
+		 */
+		uint64_t started = atomic_load(&r->guest_started_ns), last = atomic_load(&r->last_exit_ns);
+		uint64_t since = last > started ? last : started, now = xs_now_ns();
+		if (!strcmp(r->stop_why, "duration") && started && now - since >= VMX_HANG_NS)
+			r->hung_s = (double)(now - since) / 1e9;
+	}
 	pid_t pid = r->reader_done ? 0 : r->bochs;
 	pthread_mutex_unlock(&r->lock);
 	/* The records already out of the emulator are in the sink; Bochs has nothing more to say. */
@@ -656,6 +672,14 @@ static void decide_end(struct vmx_run *r)
 		r->end = !strcmp(r->runner_end, "exit-limit") ? XS_END_DONE : XS_END_HOST_ERROR;
 		if (!r->message[0])
 			snprintf(r->message, sizeof(r->message), "the runner ended with %s", r->runner_end);
+		return;
+	}
+	if (r->stop_why && r->hung_s > 0) {
+		r->end = XS_END_GUEST_ERROR;
+		snprintf(r->message, sizeof(r->message),
+			 "vcpu 0: the guest made no VM exit in the last %.1f s before --duration ended the run: it "
+			 "hangs or runs without exiting",
+			 r->hung_s);
 		return;
 	}
 	if (r->stop_why) {

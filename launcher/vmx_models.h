@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The vmx backend's CPU models (--cpu-model, --list-cpu-models) and the unit tests' fixture: VMX capability MSRs of Bochs 2.7's CPU models, captured by the kmod-vmx test kernel under Bochs
- * (kmod-vmx/bare/main.c prints them as "# caps:" on the debug port; regenerate with the commands in
- * docs/kmod-vmx.md). pin/proc/exit/entry are the TRUE_ MSRs: every model sets IA32_VMX_BASIC bit 55.
+ * The vmx backend's CPU models (--cpu-model, --list-cpu-models) and the unit tests' fixture: VMX capability MSRs of
+ * Bochs 2.7's CPU models, captured by the kmod-vmx test kernel under Bochs (kmod-vmx/bare/main.c prints them as "#
+ * caps:" on the debug port; regenerate with the commands in docs/kmod-vmx.md). pin/proc/exit/entry are the TRUE_ MSRs:
+ * every model sets IA32_VMX_BASIC bit 55.
  */
 #ifndef EXITSCOPE_LAUNCHER_VMX_MODELS_H
 #define EXITSCOPE_LAUNCHER_VMX_MODELS_H

@@ -239,6 +239,15 @@ void xs_vmx_out_record(struct xs_vmx_out *o, struct xs_exit_record *rec)
 		rec->flags &= (uint16_t)~XS_F_GUEST_STATE;
 		rec->size = XS_RECORD_CORE_SIZE;
 		memset(&rec->gs, 0, sizeof(rec->gs));
+	} else if (o->ctl->guest_state == XS_GS_REGS && (rec->flags & XS_F_GUEST_STATE)) {
+		/* what "regs" means on KVM too: GPRs, RIP, RFLAGS; the rest of the block is not kept */
+		struct xs_guest_state regs;
+		memset(&regs, 0, sizeof(regs));
+		memcpy(regs.gpr, rec->gs.gpr, sizeof(regs.gpr));
+		regs.rip = rec->gs.rip;
+		regs.rflags = rec->gs.rflags;
+		regs.valid = rec->gs.valid & (XS_GS_GPRS | XS_GS_RIP | XS_GS_RFLAGS);
+		rec->gs = regs;
 	}
 	pthread_mutex_lock(&o->lock);
 	if (!o->first_record_ns)
@@ -321,6 +330,8 @@ void xs_vmx_meta_end(struct xs_vmx_out *o, enum xs_launch_end end, const char *s
 		break;
 	default:
 		xs_sink_metaf(o->sink, "run.exit_status", "%s: %s", xs_launch_end_name(end), message);
+		if (stop_why)
+			xs_vmx_out_meta(o, "run.stopped_by", stop_why);
 		break;
 	}
 	xs_sink_metaf(o->sink, "counter.exits", "%llu", (unsigned long long)c->exits);

@@ -56,11 +56,15 @@ expect_error triple "vcpu 0: the guest triple-faulted" --backend vmx --image "$L
 check triple "len(recs) == 1" "recs[0]['name'] == 'TRIPLE_FAULT' and recs[0]['final']" \
 	"meta['run.exit_status'].startswith('guest-error: vcpu 0: the guest triple-faulted')"
 
-# a guest that hangs without exiting: --duration ends it, status ok, stopped_by duration
+# a guest that hangs without exiting: --duration ends it with one line and status 1; a guest that keeps
+# exiting until --duration is a planned end (status 0)
 printf '\xeb\xfe' >"$LWORK/hang.bin"
-run hang --backend vmx --image "$LWORK/hang.bin" --mode long --entry 0x10000 --duration 3
-[ "$rc" -eq 0 ] || fail "hang --duration 3 exited $rc: $(cat "$LWORK/hang.err")"
-check hang "len(recs) == 0" "meta['run.stopped_by'] == 'duration'" "meta['run.exit_status'] == 'ok'"
+expect_error hang "vcpu 0: the guest made no VM exit in the last" --backend vmx --image "$LWORK/hang.bin" \
+	--mode long --entry 0x10000 --duration 4
+check hang "len(recs) == 0" "meta['run.stopped_by'] == 'duration'" \
+	"meta['run.exit_status'].startswith('guest-error: vcpu 0: the guest made no VM exit')"
+run_ok busy --backend vmx --guest io --iterations 0 --duration 4
+check busy "len(recs) > 0" "meta['run.stopped_by'] == 'duration'" "meta['run.exit_status'] == 'ok'"
 
 # Ctrl-C: the emulator stops, every record already streamed is kept, gap-free, status interrupted
 "$EXITSCOPE" run --backend vmx --guest mixed --iterations 0 -o "$LWORK/int.xsr" >"$LWORK/int.out" 2>"$LWORK/int.err" &

@@ -57,6 +57,12 @@ for mode in real protected long; do
 	check mixed-$m "${vmx_common[@]}" "n(port=0x3f8) == $N" "n(port=0x3fd) == $N" "n(name='EPT_VIOLATION') == 2 * $N" \
 		"n(name='MSR_READ') == $N" "n(name='CPUID') == $N" "n(name='HLT') == $N // 4" "n(port=0x501) == $N // 4" \
 		"len(recs) == 6 * $N + 2 * ($N // 4) + 1"
+	# record.guest_state: full (the default) keeps CR0; regs only GPRs, RIP, RFLAGS; off no block at all
+	check cpuid-$m "all(r['flags'] & 1 and r['cr0'] & 0x10 for r in recs)"
+	vmx gs-regs-$m --guest cpuid --control record.guest_state=regs
+	check gs-regs-$m "all(r['flags'] & 1 and r['cr0'] == 0 for r in recs)" "n(name='CPUID') == $N"
+	vmx gs-off-$m --guest cpuid --control record.guest_state=off
+	check gs-off-$m "not any(r['flags'] & 1 for r in recs)" "n(name='CPUID') == $N"
 	echo "$mode mode: every guest passed"
 done
 echo "all guests passed on the vmx backend"

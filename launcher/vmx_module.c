@@ -844,6 +844,16 @@ static int mod_create(const struct xs_launch_config *cfg, struct xs_sink *sink, 
 	r->extint_forced = req.forced_on & (1ull << KVMX_CTL_BIT_EXTINT_EXITING);
 	r->started_ns = xs_now_ns();
 	meta_start(r, guest, &req, &ci);
+	if (req.forced_on) {
+		char note[320] = "note: the module forces on";
+		for (unsigned int i = 0; i < KVMX_CTL_COUNT; i++)
+			if (req.forced_on & (1ull << i))
+				snprintf(note + strlen(note), sizeof(note) - strlen(note), " vmx.%s",
+					 kvmx_control_info((enum kvmx_ctl)i)->key);
+		snprintf(note + strlen(note), sizeof(note) - strlen(note),
+			 " for the host's safety (vmx.module.forced_on; host interrupts are EXTERNAL_INTERRUPT exits)");
+		report(r, note);
+	}
 	if ((r->ctl.given & (1u << XS_CTL_MSR_EXIT_READ | 1u << XS_CTL_MSR_EXIT_WRITE)) && !req.n_msr)
 		report(r, "note: the module makes every RDMSR and WRMSR exit (it refuses MSR bitmaps): msr.exit_read "
 			  "and msr.exit_write are a subset of the MSR exits here");

@@ -138,6 +138,17 @@ while read -r name args; do
 	fi
 done <tests/kmod/lib/cases
 [ "$cases" -ge 14 ] || fail "tests/kmod/lib/cases has $cases cases"
+expect "a run names the controls the module forces on, on stderr" \
+	"note: the module forces on vmx.extint_exiting vmx.nmi_exiting for the host's safety"
+expect "every record of a run carries source kmod-vmx and a real pid and tid" \
+	"xs-kmod: sources"
+sources=$(sed -n 's/^xs-kmod: sources //p' "$log")
+if echo "$sources" | grep -qE '^ ?[0-9]+ kmod-vmx pid=ok tid=ok;$' && ! echo "$sources" | grep -q 'bare-vmx'; then
+	echo "PASS  records: $sources"
+else
+	echo "FAIL  records' source/pid/tid: '$sources' (want one line: N kmod-vmx pid=ok tid=ok)"
+	failed=$((failed + 1))
+fi
 step_ok "a control the CPU lacks is refused through exitscope" \
 	"exitscope run --backend vmx --guest cpuid --iterations 2 --control vmx.rdseed_exiting=on" 1
 expect "... by name" "the module refused the controls: secondary processor-based control 'RDSEED exiting' is not supported"

@@ -31,10 +31,11 @@ static const char usage_text[] =
 	"                     [--mode real|protected|long] [--vcpus N] [--mem MB] [--iterations N]\n"
 	"                     [--duration S] [--param NAME=VALUE]... [--controls FILE]... [--control KEY=VALUE]...\n"
 	"                     [--no-default-controls] [--allow-unsupported] [-o OUTPUT] [--print] [--json]\n"
-	"                     [--no-record] [--backend kvm|vmx|auto] [--cpu-model NAME]\n"
+	"                     [--no-record] [--backend kvm|vmx|auto] [--vmx-host module|bochs]\n"
+	"                     [--cpu-model NAME]\n"
 	"       exitscope run --list-guests\n"
 	"       exitscope run --list-cpu-models\n"
-	"       exitscope run [--backend vmx|kvm] [--cpu-model NAME] --list-controls\n"
+	"       exitscope run [--backend vmx|kvm] [--vmx-host module|bochs] [--cpu-model NAME] --list-controls\n"
 	"       exitscope run --guest NAME [--mode MODE] --describe\n"
 	"\n"
 	"Run a guest under KVM (or on exitscope's own VT-x layer, --backend vmx), one thread per vCPU, record every "
@@ -59,13 +60,17 @@ static const char usage_text[] =
 	"  --print                 also print every record, one line each (JSON lines with --json)\n"
 	"  --json                  the summary as one JSON object\n"
 	"  --no-record             handle exits but record nothing (the benchmark's baseline)\n"
-	"  --backend B             kvm (the KVM API), vmx (the kmod-vmx VT-x core; inside Bochs on hosts without\n"
-	"                          its module) or auto (default: kvm when the KVM device opens, else vmx)\n"
+	"  --backend B             kvm (the KVM API), vmx (the kmod-vmx VT-x core: the kmod-vmx module where\n"
+	"                          /dev/kmod-vmx exists, else inside Bochs) or auto (default: kvm when the KVM\n"
+	"                          device opens, else vmx)\n"
+	"  --vmx-host H            vmx: module (the kmod-vmx Linux module on this CPU) or bochs (the core inside\n"
+	"                          Bochs); default: the module when its device exists and no --cpu-model is given\n"
 	"  --cpu-model NAME        vmx: the emulated Intel CPU (default: the model with the most VMX controls)\n"
 	"  --list-cpu-models       vmx: every CPU model with its VMX controls\n"
 	"  --list-controls         every control of the backend, supported yes/no (vmx: for the CPU model)\n"
 	"\n"
-	"EXITSCOPE_KVM names the KVM device when it is not /dev/kvm.\n";
+	"EXITSCOPE_KVM names the KVM device when it is not /dev/kvm; EXITSCOPE_KMOD_VMX the module's when it is\n"
+	"not /dev/kmod-vmx.\n";
 
 enum opt {
 	OPT_GUEST = 256,
@@ -89,6 +94,7 @@ enum opt {
 	OPT_NO_RECORD,
 	OPT_BACKEND,
 	OPT_CPU_MODEL,
+	OPT_VMX_HOST,
 	OPT_LIST_MODELS,
 	OPT_LIST_CONTROLS,
 };
@@ -116,6 +122,7 @@ static const struct option options[] = {
 	{"no-record", no_argument, 0, OPT_NO_RECORD},
 	{"backend", required_argument, 0, OPT_BACKEND},
 	{"cpu-model", required_argument, 0, OPT_CPU_MODEL},
+	{"vmx-host", required_argument, 0, OPT_VMX_HOST},
 	{"list-cpu-models", no_argument, 0, OPT_LIST_MODELS},
 	{"list-controls", no_argument, 0, OPT_LIST_CONTROLS},
 	{"help", no_argument, 0, 'h'},
@@ -123,7 +130,7 @@ static const struct option options[] = {
 };
 
 struct run_args {
-	const char *guest, *image, *output, *backend, *cpu_model;
+	const char *guest, *image, *output, *backend, *cpu_model, *vmx_host;
 	unsigned int mode;
 	bool entry_set, load_set, iterations_set, no_defaults, allow, print, json, list, describe, no_record;
 	bool list_models, list_controls;
@@ -231,6 +238,11 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			break;
 		case OPT_CPU_MODEL:
 			a->cpu_model = optarg;
+			break;
+		case OPT_VMX_HOST:
+			if (strcmp(optarg, "module") && strcmp(optarg, "bochs") && strcmp(optarg, "auto"))
+				return usage_error("--vmx-host '%s': use module, bochs or auto", optarg);
+			a->vmx_host = optarg;
 			break;
 		case OPT_LIST_MODELS:
 			a->list_models = true;
@@ -496,7 +508,7 @@ static int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	if (a.list_controls) {
-		status = xs_print_controls(stdout, a.backend, a.cpu_model) ? XS_EXIT_FAILURE : XS_EXIT_OK;
+		status = xs_print_controls(stdout, a.backend, a.vmx_host, a.cpu_model) ? XS_EXIT_FAILURE : XS_EXIT_OK;
 		goto out;
 	}
 	const char *guest = a.image ? NULL : a.guest ? a.guest : "mixed";
@@ -536,6 +548,7 @@ static int cmd_run(int argc, char **argv)
 	cfg.no_record = a.no_record;
 	cfg.backend = a.backend;
 	cfg.cpu_model = a.cpu_model;
+	cfg.vmx_host = a.vmx_host;
 	cfg.kvm_path = xs_cli_kvm_device();
 	cfg.error = print_error;
 	cmdline = xs_join_args("exitscope", argc, argv);

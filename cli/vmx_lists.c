@@ -37,11 +37,11 @@ static void print_one(void *ctx, const char *name, const char *kind, const char 
 		why ? why : "");
 }
 
-int xs_print_controls(FILE *out, const char *backend, const char *cpu_model)
+int xs_print_controls(FILE *out, const char *backend, const char *vmx_host, const char *cpu_model)
 {
 	char err[512];
 	fprintf(out, "%-30s %-8s %-4s %s\n", "control", "kind", "ok", "values");
-	if (xs_launch_list_controls(backend, cpu_model, print_one, out, err, sizeof(err))) {
+	if (xs_launch_list_controls_host(backend, vmx_host, cpu_model, print_one, out, err, sizeof(err))) {
 		xs_err("run: %s", err);
 		return -1;
 	}

@@ -434,7 +434,8 @@ int xsr_next(struct xsr_reader *r, struct xsr_item *item)
 			continue;
 		case XSR_CHUNK_META: {
 			const char *key = (const char *)payload;
-			const char *key_end = memchr(key, 0, h.length);
+			/* An empty chunk has no buffer behind it (memchr must not see NULL). */
+			const char *key_end = h.length ? memchr(key, 0, h.length) : NULL;
 			if (!key_end || !*key)
 				return fail(r, "corrupt metadata chunk at byte %zu: no key", start - sizeof(h));
 			const char *value = key_end + 1;

@@ -116,7 +116,7 @@ ALL_EXTRA += kmod-tools
 TEST_PREP += kmod-tools
 
 test-kmod: deps
-	$(SUB_MAKE) kmod-tools
+	$(SUB_MAKE) kmod-tools static-exitscope vmx-image exitscope
 	BUILD=$(BUILD) tests/run.sh kmod
 
 .PHONY: vmx-image test-vmx

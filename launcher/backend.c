@@ -26,6 +26,29 @@ const char *const *xs_launch_backends(void)
 	return names;
 }
 
+int xs_vmx_pick_host(const char *vmx_host, const char *cpu_model, const struct xs_launch_backend **out, char *err,
+		     size_t errlen)
+{
+	const char *path = xs_vmx_module_path();
+	if (vmx_host && !strcmp(vmx_host, "bochs")) {
+		*out = &xs_backend_vmx_bochs;
+		return 0;
+	}
+	if (vmx_host && !strcmp(vmx_host, "module")) {
+		if (access(path, F_OK))
+			return ERR("--vmx-host module: %s: %s (the kmod-vmx module is not loaded: insmod kmod_vmx.ko, "
+				   "docs/kmod-vmx.md)",
+				   path, strerror(errno));
+		*out = &xs_backend_vmx_module;
+		return 0;
+	}
+	if (vmx_host && strcmp(vmx_host, "auto"))
+		return ERR("--vmx-host '%s': use module, bochs or auto", vmx_host);
+	/* a CPU model is something only Bochs emulates */
+	*out = !cpu_model && !access(path, F_OK) ? &xs_backend_vmx_module : &xs_backend_vmx_bochs;
+	return 0;
+}
+
 int xs_backend_pick(const struct xs_launch_config *cfg, const struct xs_launch_backend **out, char *notice,
 		    size_t noticelen, char *err, size_t errlen)
 {
@@ -36,10 +59,8 @@ int xs_backend_pick(const struct xs_launch_config *cfg, const struct xs_launch_b
 		*out = &xs_backend_kvm;
 		return 0;
 	}
-	if (!strcmp(want, "vmx")) {
-		*out = &xs_backend_vmx_bochs;
-		return 0;
-	}
+	if (!strcmp(want, "vmx"))
+		return xs_vmx_pick_host(cfg->vmx_host, cfg->cpu_model, out, err, errlen);
 	if (strcmp(want, "auto"))
 		return ERR("unknown backend '%s' (kvm, vmx or auto)", want);
 	const char *path = cfg->kvm_path ? cfg->kvm_path : "/dev/kvm";
@@ -49,11 +70,13 @@ int xs_backend_pick(const struct xs_launch_config *cfg, const struct xs_launch_b
 		*out = &xs_backend_kvm;
 		return 0;
 	}
+	int why = errno;
+	if (xs_vmx_pick_host(cfg->vmx_host, cfg->cpu_model, out, err, errlen))
+		return -1;
 	if (notice && noticelen)
-		snprintf(notice, noticelen,
-			 "%s: %s: running the guest on the vmx backend (the kmod-vmx core inside Bochs) instead", path,
-			 strerror(errno));
-	*out = &xs_backend_vmx_bochs;
+		snprintf(notice, noticelen, "%s: %s: running the guest on the vmx backend (%s) instead", path,
+			 strerror(why),
+			 *out == &xs_backend_vmx_module ? "the kmod-vmx module" : "the kmod-vmx core inside Bochs");
 	return 0;
 }
 
@@ -100,6 +123,8 @@ int xs_launcher_create(const struct xs_launch_config *cfg, struct xs_sink *sink,
 	char notice[512];
 	if (xs_backend_pick(cfg, &be, notice, sizeof(notice), err, errlen))
 		return -1;
+	if (cfg->vmx_host && be == &xs_backend_kvm)
+		return ERR("--vmx-host %s: only the vmx backend has hosts (--backend vmx)", cfg->vmx_host);
 	if (cfg->cpu_model && be == &xs_backend_kvm)
 		return ERR("--cpu-model %s: the kvm backend runs on the host's CPU (--backend vmx emulates models)",
 			   cfg->cpu_model);
@@ -179,6 +204,14 @@ int xs_launch_list_controls(const char *backend, const char *cpu_model,
 					 bool supported, const char *why),
 			    void *ctx, char *err, size_t errlen)
 {
+	return xs_launch_list_controls_host(backend, NULL, cpu_model, each, ctx, err, errlen);
+}
+
+int xs_launch_list_controls_host(const char *backend, const char *vmx_host, const char *cpu_model,
+				 void (*each)(void *ctx, const char *name, const char *kind, const char *values,
+					      bool supported, const char *why),
+				 void *ctx, char *err, size_t errlen)
+{
 	if (!backend || !strcmp(backend, "auto"))
 		backend = "vmx";
 	if (!strcmp(backend, "kvm")) {
@@ -191,5 +224,10 @@ int xs_launch_list_controls(const char *backend, const char *cpu_model,
 	}
 	if (strcmp(backend, "vmx"))
 		return ERR("unknown backend '%s' (kvm, vmx or auto)", backend);
+	const struct xs_launch_backend *be;
+	if (xs_vmx_pick_host(vmx_host, cpu_model, &be, err, errlen))
+		return -1;
+	if (be == &xs_backend_vmx_module)
+		return xs_vmx_module_list_controls(each, ctx, err, errlen);
 	return xs_vmx_list_controls(cpu_model, each, ctx, err, errlen);
 }

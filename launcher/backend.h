@@ -2,8 +2,9 @@
 /*
  * The launcher's backends behind the one xs_launcher_* API (launcher.h): each is an ops table, as the
  * collector's backends are. "kvm" drives the KVM API (launcher.c and the files it uses); "vmx" runs the
- * kmod-vmx core: inside Bochs on any host ("vmx-bochs", launcher/vmx_bochs.c), and later in the Linux module
- * where it is loaded ("vmx-module": a third table, chosen by xs_backend_pick when the module's device exists).
+ * kmod-vmx core: inside Bochs on any host ("vmx-bochs", launcher/vmx_bochs.c), or in the Linux module where
+ * it is loaded ("vmx-module", launcher/vmx_module.c, chosen by xs_backend_pick when the module's device
+ * exists). What the two vmx hosts share lives in launcher/vmx_shared.c.
  */
 #ifndef EXITSCOPE_LAUNCHER_BACKEND_H
 #define EXITSCOPE_LAUNCHER_BACKEND_H
@@ -11,7 +12,7 @@
 #include "launcher/launcher.h"
 
 struct xs_launch_backend {
-	const char *name; /* what xs_launcher_backend_name() says: "kvm", "vmx-bochs" */
+	const char *name; /* what xs_launcher_backend_name() says: "kvm", "vmx-bochs", "vmx-module" */
 	int (*create)(const struct xs_launch_config *cfg, struct xs_sink *sink, void **impl, char *err, size_t errlen);
 	int (*start)(void *impl, char *err, size_t errlen);
 	bool (*wait)(void *impl, unsigned int timeout_ms);
@@ -26,6 +27,14 @@ struct xs_launch_backend {
 
 extern const struct xs_launch_backend xs_backend_kvm;
 extern const struct xs_launch_backend xs_backend_vmx_bochs;
+extern const struct xs_launch_backend xs_backend_vmx_module;
+
+/*
+ * The vmx backend's host: "module" (the kmod-vmx module's device must exist), "bochs", or NULL/"auto": the
+ * module when its device exists and no CPU model is asked for, else Bochs. -1 and a one-line message.
+ */
+int xs_vmx_pick_host(const char *vmx_host, const char *cpu_model, const struct xs_launch_backend **out, char *err,
+		     size_t errlen);
 
 /*
  * The backend for cfg->backend ("kvm", "vmx", "auto" or NULL). auto is kvm when the KVM device opens, else

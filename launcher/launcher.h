@@ -48,6 +48,7 @@ struct xs_launch_config {
 	bool no_record;				   /* handle exits but build no records (the benchmark's baseline) */
 	const char *backend;			   /* "kvm", "vmx" or "auto"; NULL means auto (launcher/backend.h) */
 	const char *cpu_model;			   /* vmx backend: the emulated CPU model; NULL: the default model */
+	const char *vmx_host; /* vmx backend: "module" (/dev/kmod-vmx), "bochs", or NULL/"auto": the module when loaded */
 	const char *kvm_path;			   /* default /dev/kvm */
 	const char *cmdline;			   /* stored as run.cmdline */
 	int kick_signal;			   /* default SIGUSR1 */
@@ -130,6 +131,11 @@ const char *const *xs_launch_backends(void);
  * "msrs", "vectors", "value", "schedule", ...), the values it takes, whether the backend (and model) can do it
  * and, when not, why. -1 and a one-line message for an unknown backend or model.
  */
+/* The same for a vmx host ("module", "bochs", NULL/"auto"); xs_launch_list_controls passes NULL. */
+int xs_launch_list_controls_host(const char *backend, const char *vmx_host, const char *cpu_model,
+				 void (*each)(void *ctx, const char *name, const char *kind, const char *values,
+					      bool supported, const char *why),
+				 void *ctx, char *err, size_t errlen);
 int xs_launch_list_controls(const char *backend, const char *cpu_model,
 			    void (*each)(void *ctx, const char *name, const char *kind, const char *values,
 					 bool supported, const char *why),

@@ -1,9 +1,16 @@
 /* SPDX-License-Identifier: MIT */
-/* The vmx backend's CPU models and control translation (launcher/vmx_bochs.c), for the CLI and tests. */
+/*
+ * What the vmx backend's hosts share (launcher/vmx_shared.c): the CPU models, the control translation and the
+ * control list; and the module host's own entry points (launcher/vmx_module.c), for the CLI and tests.
+ */
 #ifndef EXITSCOPE_LAUNCHER_VMX_BACKEND_H
 #define EXITSCOPE_LAUNCHER_VMX_BACKEND_H
 
+#include <pthread.h>
+#include <stdatomic.h>
+
 #include "kmod-vmx/core/controls.h"
+#include "launcher/guests.h"
 #include "launcher/launcher.h"
 #include "launcher/vmx_models.h"
 
@@ -19,9 +26,57 @@ unsigned int xs_vmx_model_features(const struct vmx_model *m);
 int xs_vmx_build_controls(const struct xs_launch_config *cfg, const struct xs_controls *c, struct kvmx_controls *k,
 			  char *err, size_t errlen);
 
+/* A model name Bochs does not know: -1 and a message listing the models. */
+int xs_vmx_unknown_model(const char *name, char *err, size_t errlen);
+
+/* What a host does to controls beyond the CPU's capabilities: NULL or why it forces one on / refuses one. */
+struct xs_vmx_host_rules {
+	const char *host; /* "the module" */
+	const char *(*forced)(enum kvmx_ctl c);
+	const char *(*refused)(enum kvmx_ctl c);
+};
+
+/* Every control (vmx.* then generic) for a CPU with these capability MSRs; rules may be NULL. */
+int xs_vmx_list_controls_caps(const struct kvmx_caps *caps, const char *cpu_name, const struct xs_vmx_host_rules *rules,
+			      void (*each)(void *ctx, const char *name, const char *kind, const char *values,
+					   bool supported, const char *why),
+			      void *ctx);
+
+/* The controls of an emulated model (--backend vmx on the Bochs host). */
 int xs_vmx_list_controls(const char *cpu_model,
 			 void (*each)(void *ctx, const char *name, const char *kind, const char *values, bool supported,
 				      const char *why),
 			 void *ctx, char *err, size_t errlen);
+
+/*
+ * Where a vmx host's records and metadata go: filtered by record.io/record.mmio, trimmed by
+ * record.guest_state, written to the sink under one lock, counted.
+ */
+struct xs_vmx_out {
+	struct xs_sink *sink;
+	const struct xs_launch_config *cfg;
+	const struct xs_controls *ctl;
+	pthread_mutex_t lock; /* the sink */
+	atomic_uint_fast64_t exits, recorded, filtered, lost;
+	uint64_t first_record_ns;
+};
+void xs_vmx_out_init(struct xs_vmx_out *o, struct xs_sink *sink, const struct xs_launch_config *cfg,
+		     const struct xs_controls *ctl);
+void xs_vmx_out_destroy(struct xs_vmx_out *o);
+void xs_vmx_out_record(struct xs_vmx_out *o, struct xs_exit_record *rec);
+void xs_vmx_out_meta(struct xs_vmx_out *o, const char *key, const char *value);
+/* exits, recorded, filtered, lost; the rest 0 */
+void xs_vmx_out_counters(const struct xs_vmx_out *o, struct xs_launch_counters *c);
+/* run.* and control.* at the start; run.ended_ns, run.exit_status and counter.* (c) at the end. */
+void xs_vmx_meta_run(struct xs_vmx_out *o, const struct xs_guest *guest, const char *backend, uint64_t started_ns);
+void xs_vmx_meta_end(struct xs_vmx_out *o, enum xs_launch_end end, const char *stop_why, const char *message,
+		     const struct xs_launch_counters *c);
+
+/* The Linux module's device: EXITSCOPE_KMOD_VMX when set, else /dev/kmod-vmx. */
+const char *xs_vmx_module_path(void);
+/* The controls of the host's real CPU, read through the module (forced and refused ones named). */
+int xs_vmx_module_list_controls(void (*each)(void *ctx, const char *name, const char *kind, const char *values,
+					     bool supported, const char *why),
+				void *ctx, char *err, size_t errlen);
 
 #endif

@@ -65,144 +65,13 @@ struct vmx_run {
 	char runner_end[32];
 	int bochs_status;
 
-	atomic_uint_fast64_t exits, recorded, filtered, lost, sink_errors, injected, delivered, overflow;
-	uint64_t first_record_ns;
+	struct xs_vmx_out out;
+	atomic_uint_fast64_t injected, delivered, overflow;
 	/* host time of the guest's start and of its latest exit: a --duration stop after a silence is a hang */
 	atomic_uint_fast64_t guest_started_ns, last_exit_ns;
 	double hung_s;
 	char *unsupported[1];
 };
-
-/* ---- models ---- */
-
-void xs_vmx_model_caps(const struct vmx_model *m, struct kvmx_caps *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->basic = m->basic;
-	c->revision = (u32)(m->basic & 0x7fffffff);
-	c->true_ctls = (m->basic >> 55) & 1;
-	c->pin = m->pin;
-	c->proc = m->proc;
-	c->exit = m->exit;
-	c->entry = m->entry;
-	c->proc2 = (m->proc >> 63) & 1 ? m->proc2 : 0;
-	c->ept_vpid = m->ept;
-	c->misc = m->misc;
-	c->cr0_fixed0 = m->cr0f0;
-	c->cr0_fixed1 = m->cr0f1;
-	c->cr4_fixed0 = m->cr4f0;
-	c->cr4_fixed1 = m->cr4f1;
-	c->feature_control = 5;
-}
-
-unsigned int xs_vmx_model_features(const struct vmx_model *m)
-{
-	struct kvmx_caps c;
-	xs_vmx_model_caps(m, &c);
-	unsigned int n = 0;
-	for (unsigned int i = 0; i < KVMX_CTL_COUNT; i++)
-		n += kvmx_control_allowed(&c, (enum kvmx_ctl)i);
-	return n;
-}
-
-const struct vmx_model *xs_vmx_model_find(const char *name)
-{
-	const struct vmx_model *best = NULL;
-	for (size_t i = 0; i < XS_ARRAY_SIZE(vmx_models); i++) {
-		if (name && !strcmp(vmx_models[i].name, name))
-			return &vmx_models[i];
-		/* the default: most controls; among equals the later (newer) model of the table */
-		if (!name && (!best || xs_vmx_model_features(&vmx_models[i]) >= xs_vmx_model_features(best)))
-			best = &vmx_models[i];
-	}
-	return best;
-}
-
-size_t xs_vmx_model_count(void)
-{
-	return XS_ARRAY_SIZE(vmx_models);
-}
-
-const struct vmx_model *xs_vmx_model_at(size_t i)
-{
-	return i < XS_ARRAY_SIZE(vmx_models) ? &vmx_models[i] : NULL;
-}
-
-static int unknown_model(const char *name, char *err, size_t errlen)
-{
-	char names[512] = "";
-	for (size_t i = 0; i < XS_ARRAY_SIZE(vmx_models); i++)
-		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", i ? ", " : "",
-			 vmx_models[i].name);
-	return ERR("unknown CPU model '%s' (--list-cpu-models: %s)", name, names);
-}
-
-/* ---- controls ---- */
-
-/* Keys every backend has that the vmx backend honours (the rest are refused by xs_backend_check_keys). */
-static bool generic_key_supported(enum xs_control_key k)
-{
-	switch (k) {
-	case XS_CTL_RECORD_IO:
-	case XS_CTL_RECORD_MMIO:
-	case XS_CTL_RECORD_GUEST_STATE:
-	case XS_CTL_MSR_EXIT_READ:
-	case XS_CTL_MSR_EXIT_WRITE:
-	case XS_CTL_INJECT:
-	case XS_CTL_MEMORY_READONLY:
-		return true;
-	default:
-		return false;
-	}
-}
-
-/*
- * The core's controls for a run: what the launcher's guests need (EPT for the guest's own memory map,
- * unrestricted guest below long mode, every I/O and HLT exiting as under KVM, MSR bitmaps so that only the
- * listed MSRs exit), the generic keys translated, then the vmx.* keys in the order given.
- */
-int xs_vmx_build_controls(const struct xs_launch_config *cfg, const struct xs_controls *c, struct kvmx_controls *k,
-			  char *err, size_t errlen)
-{
-	memset(k, 0, sizeof(*k));
-	k->ept = true;
-	k->unrestricted_guest = cfg->mode != 64;
-	k->uncond_io_exiting = true;
-	k->hlt_exiting = true;
-	k->msr_bitmaps = true;
-	if (c->given & (1u << XS_CTL_MSR_EXIT_READ)) {
-		if (c->msr_read.all)
-			return ERR("control msr.exit_read: 'all' needs MSR bitmaps off: use vmx.msr_bitmaps = off");
-		char msg[256];
-		if (xs_vmx_add_msrs(k, &c->msr_read, false, msg, sizeof(msg)))
-			return ERR("control msr.exit_read: %s", msg);
-	}
-	if (c->given & (1u << XS_CTL_MSR_EXIT_WRITE)) {
-		if (c->msr_write.all)
-			return ERR("control msr.exit_write: 'all' needs MSR bitmaps off: use vmx.msr_bitmaps = off");
-		char msg[256];
-		if (xs_vmx_add_msrs(k, &c->msr_write, true, msg, sizeof(msg)))
-			return ERR("control msr.exit_write: %s", msg);
-	}
-	if (xs_vmx_controls_apply(c, k, err, errlen))
-		return -1;
-	/* The launcher's own ports (0x500-0x503: done, vector reports, results, failures) always exit. */
-	if (k->io_bitmaps) {
-		if (k->n_io == KVMX_MAX_IO_RANGES)
-			return ERR(
-				"control vmx.io_bitmap: at most %d ranges (one more is the launcher's ports 0x%x-0x%x)",
-				KVMX_MAX_IO_RANGES - 1, XS_PORT_DONE, XS_PORT_FAIL);
-		k->io[k->n_io++] = (struct kvmx_io_range){XS_PORT_DONE, XS_PORT_FAIL - XS_PORT_DONE + 1};
-	}
-	/* External interrupts come from the runner's LAPIC timer; acknowledged on exit, or they would repeat. */
-	if (k->extint_exiting)
-		k->ack_interrupt_on_exit = true;
-	if (!k->ept)
-		return ERR("control vmx.ept: the vmx backend needs EPT on (guest memory is not the runner's)");
-	if (cfg->mode != 64 && !k->unrestricted_guest)
-		return ERR("control vmx.unrestricted_guest: a %s-mode guest needs it on", xs_mode_name(cfg->mode));
-	return 0;
-}
 
 static int check_model(const struct vmx_model *m, const struct kvmx_controls *k, unsigned int mode, char *err,
 		       size_t errlen)
@@ -249,42 +118,6 @@ static int build_injections(const struct xs_controls *c, struct run_desc *d, cha
 		o->n = in->n;
 	}
 	d->n_inject = c->n_inject;
-	return 0;
-}
-
-int xs_vmx_list_controls(const char *cpu_model,
-			 void (*each)(void *ctx, const char *name, const char *kind, const char *values, bool supported,
-				      const char *why),
-			 void *ctx, char *err, size_t errlen)
-{
-	const struct vmx_model *m = xs_vmx_model_find(cpu_model);
-	if (!m)
-		return unknown_model(cpu_model, err, errlen);
-	struct kvmx_caps caps;
-	xs_vmx_model_caps(m, &caps);
-	struct xs_vmx_key_info scratch;
-	char name[64];
-	for (unsigned int i = 0;; i++) {
-		const struct xs_vmx_key_info *ki = xs_vmx_key(i, &scratch, name, sizeof(name));
-		if (!ki)
-			break;
-		bool ok = ki->needs == KVMX_CTL_COUNT || kvmx_control_allowed(&caps, ki->needs);
-		char why[256] = "";
-		if (!ok) {
-			const struct kvmx_control_info *ci = kvmx_control_info(ki->needs);
-			unsigned int bit = 0;
-			while (bit < 32 && !(ci->bit & (1u << bit)))
-				bit++;
-			snprintf(why, sizeof(why), "%s lacks %s control '%s' (allowed-1 bit %u clear)", m->name,
-				 kvmx_word_name(ci->word), ci->name, bit);
-		}
-		each(ctx, ki->name, ki->kind, ki->values, ok, ok ? NULL : why);
-	}
-	for (unsigned int k = 0; k < XS_CTL_COUNT; k++) {
-		bool ok = generic_key_supported((enum xs_control_key)k);
-		each(ctx, xs_control_key_name((enum xs_control_key)k), "generic", "docs/controls.md", ok,
-		     ok ? NULL : "only the kvm backend has it");
-	}
 	return 0;
 }
 
@@ -464,51 +297,11 @@ static void report(struct vmx_run *r, const char *fmt, ...)
 	r->cfg.error(r->cfg.error_ctx, msg);
 }
 
-static bool filtered(const struct vmx_run *r, const struct xs_exit_record *rec)
-{
-	if (rec->detail_kind == XS_D_IO)
-		return !xs_range_list_has(&r->ctl.record_io, rec->detail.io.port);
-	if (rec->detail_kind == XS_D_MMIO)
-		return !xs_range_list_has(&r->ctl.record_mmio, rec->detail.mmio.gpa);
-	return false;
-}
-
 static void take_record(struct vmx_run *r, struct xs_exit_record *rec)
 {
-	atomic_fetch_add(&r->exits, 1);
 	atomic_store(&r->last_exit_ns, xs_now_ns());
-	if (filtered(r, rec)) {
-		atomic_fetch_add(&r->filtered, 1);
-		return;
-	}
-	if (r->cfg.no_record)
-		return;
 	rec->pid = (uint32_t)getpid();
-	if (r->ctl.guest_state == XS_GS_OFF && (rec->flags & XS_F_GUEST_STATE)) {
-		rec->flags &= (uint16_t)~XS_F_GUEST_STATE;
-		rec->size = XS_RECORD_CORE_SIZE;
-		memset(&rec->gs, 0, sizeof(rec->gs));
-	} else if (r->ctl.guest_state == XS_GS_REGS && (rec->flags & XS_F_GUEST_STATE)) {
-		/* what "regs" means on KVM too: GPRs, RIP, RFLAGS; the rest of the block is not kept */
-		struct xs_guest_state regs;
-		memset(&regs, 0, sizeof(regs));
-		memcpy(regs.gpr, rec->gs.gpr, sizeof(regs.gpr));
-		regs.rip = rec->gs.rip;
-		regs.rflags = rec->gs.rflags;
-		regs.valid = rec->gs.valid & (XS_GS_GPRS | XS_GS_RIP | XS_GS_RFLAGS);
-		rec->gs = regs;
-	}
-	pthread_mutex_lock(&r->lock);
-	if (!r->first_record_ns)
-		r->first_record_ns = xs_now_ns();
-	int rc = xs_sink_write(r->sink, rec, 1);
-	pthread_mutex_unlock(&r->lock);
-	if (rc) {
-		atomic_fetch_add(&r->sink_errors, 1);
-		atomic_fetch_add(&r->lost, 1);
-	} else {
-		atomic_fetch_add(&r->recorded, 1);
-	}
+	xs_vmx_out_record(&r->out, rec);
 }
 
 static void take_meta(struct vmx_run *r, const char *key, const char *value)
@@ -530,9 +323,7 @@ static void take_meta(struct vmx_run *r, const char *key, const char *value)
 	}
 	if (strncmp(key, "vmx.", 4))
 		return; /* the runner's own run.* keys: the host's metadata says what this run is */
-	pthread_mutex_lock(&r->lock);
-	xs_sink_meta(r->sink, key, value);
-	pthread_mutex_unlock(&r->lock);
+	xs_vmx_out_meta(&r->out, key, value);
 }
 
 /* One complete chunk (with the stream's header in front): parsed by the record-file reader itself. */
@@ -669,53 +460,14 @@ static void *reader_thread(void *arg)
 
 /* ---- ops ---- */
 
-static void meta(struct vmx_run *r, const char *key, const char *value)
-{
-	int rc = xs_sink_meta(r->sink, key, value);
-	if (rc)
-		report(r, "storing metadata %s failed: %s", key, strerror(-rc));
-}
-
-static void control_meta(void *ctx, const char *key, const char *value)
-{
-	char k[128];
-	snprintf(k, sizeof(k), "control.%s", key);
-	meta(ctx, k, value);
-}
-
 static void meta_start(struct vmx_run *r, const struct xs_guest *guest)
 {
-	const struct xs_launch_config *cfg = &r->cfg;
-	meta(r, "run.source", "launcher");
-	meta(r, "run.backend", "vmx-bochs");
-	xs_sink_metaf(r->sink, "run.started_ns", "%llu", (unsigned long long)r->started_ns);
-	int rc = xs_meta_host_facts(r->sink);
-	if (rc)
-		report(r, "storing the host facts failed: %s", strerror(-rc));
-	if (cfg->cmdline)
-		meta(r, "run.cmdline", cfg->cmdline);
-	if (guest) {
-		meta(r, "run.guest", guest->name);
-		for (int i = 0; i < XS_GUEST_ARGS; i++) {
-			if (!guest->params[i].name)
-				continue;
-			char key[64];
-			snprintf(key, sizeof(key), "run.param.%s", guest->params[i].name);
-			xs_sink_metaf(r->sink, key, "0x%x", cfg->args[i]);
-		}
-	} else {
-		xs_sink_metaf(r->sink, "run.guest", "image:%s", cfg->image_path);
-	}
-	meta(r, "run.mode", xs_mode_name(cfg->mode));
-	xs_sink_metaf(r->sink, "run.vcpus", "%u", cfg->vcpus);
-	xs_sink_metaf(r->sink, "run.mem_mb", "%llu", (unsigned long long)cfg->mem_mb);
-	xs_sink_metaf(r->sink, "run.iterations", "%u", cfg->iterations);
-	meta(r, "vmx.cpu_model", r->model->name);
-	meta(r, "vmx.emulator", "bochs");
-	meta(r, "vmx.time_unit",
-	     "tsc-ticks (emulated by Bochs: ts and latency_ns count the emulated CPU's TSC, "
-	     "not host time)");
-	xs_controls_visit(&r->ctl, control_meta, r);
+	xs_vmx_meta_run(&r->out, guest, "vmx-bochs", r->started_ns);
+	xs_vmx_out_meta(&r->out, "vmx.cpu_model", r->model->name);
+	xs_vmx_out_meta(&r->out, "vmx.emulator", "bochs");
+	xs_vmx_out_meta(&r->out, "vmx.time_unit",
+			"tsc-ticks (emulated by Bochs: ts and latency_ns count the emulated CPU's TSC, "
+			"not host time)");
 }
 
 static int vmx_create(const struct xs_launch_config *cfg, struct xs_sink *sink, void **impl, char *err, size_t errlen)
@@ -734,7 +486,7 @@ static int vmx_create(const struct xs_launch_config *cfg, struct xs_sink *sink, 
 			   (unsigned long long)cfg->mem_mb, VMX_MAX_MEM_MB);
 	const struct vmx_model *model = xs_vmx_model_find(cfg->cpu_model);
 	if (!model)
-		return unknown_model(cfg->cpu_model, err, errlen);
+		return xs_vmx_unknown_model(cfg->cpu_model, err, errlen);
 
 	struct vmx_run *r = xs_calloc(1, sizeof(*r));
 	r->cfg = *cfg;
@@ -745,6 +497,7 @@ static int vmx_create(const struct xs_launch_config *cfg, struct xs_sink *sink, 
 	r->fifo = -1;
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->cond, NULL);
+	xs_vmx_out_init(&r->out, sink, &r->cfg, &r->ctl);
 	*impl = r;
 
 	struct xs_loaded_guest lg;
@@ -964,33 +717,12 @@ static int vmx_join(void *impl)
 		if (r->end == XS_END_GUEST_ERROR || r->end == XS_END_HOST_ERROR)
 			report(r, "%s", r->message);
 	}
-	xs_sink_metaf(r->sink, "run.ended_ns", "%llu", (unsigned long long)xs_now_ns());
-	switch (r->end) {
-	case XS_END_DONE:
-		meta(r, "run.exit_status", "ok");
-		break;
-	case XS_END_STOPPED:
-		meta(r, "run.exit_status", r->stop_why && !strcmp(r->stop_why, "duration") ? "ok" : "interrupted");
-		meta(r, "run.stopped_by", r->stop_why ? r->stop_why : "interrupted");
-		break;
-	default:
-		xs_sink_metaf(r->sink, "run.exit_status", "%s: %s", xs_launch_end_name(r->end), r->message);
-		if (r->stop_why)
-			meta(r, "run.stopped_by", r->stop_why);
-		break;
-	}
 	struct xs_launch_counters c;
 	xs_backend_vmx_bochs.counters(r, &c);
-	xs_sink_metaf(r->sink, "counter.exits", "%llu", (unsigned long long)c.exits);
-	xs_sink_metaf(r->sink, "counter.recorded", "%llu", (unsigned long long)c.recorded);
-	xs_sink_metaf(r->sink, "counter.filtered", "%llu", (unsigned long long)c.filtered);
-	xs_sink_metaf(r->sink, "counter.lost.sink", "%llu", (unsigned long long)c.lost);
-	xs_sink_metaf(r->sink, "counter.inject.injected", "%llu", (unsigned long long)c.injected);
-	xs_sink_metaf(r->sink, "counter.inject.delivered", "%llu", (unsigned long long)c.delivered);
-	xs_sink_metaf(r->sink, "counter.inject.overflow", "%llu", (unsigned long long)c.inject_overflow);
-	if (r->first_record_ns)
+	xs_vmx_meta_end(&r->out, r->end, r->stop_why, r->message, &c);
+	if (r->out.first_record_ns)
 		xs_sink_metaf(r->sink, "vmx.first_record_ns", "%llu",
-			      (unsigned long long)(r->first_record_ns - r->started_ns));
+			      (unsigned long long)(r->out.first_record_ns - r->started_ns));
 	int rc = xs_sink_flush(r->sink);
 	if (rc && (r->end == XS_END_DONE || r->end == XS_END_STOPPED)) {
 		r->end = XS_END_HOST_ERROR;
@@ -1005,12 +737,7 @@ static int vmx_join(void *impl)
 static void vmx_counters(const void *impl, struct xs_launch_counters *c)
 {
 	const struct vmx_run *r = impl;
-	memset(c, 0, sizeof(*c));
-	c->exits = atomic_load(&r->exits);
-	c->recorded = atomic_load(&r->recorded);
-	c->filtered = atomic_load(&r->filtered);
-	c->lost = atomic_load(&r->lost);
-	c->sink_errors = atomic_load(&r->sink_errors);
+	xs_vmx_out_counters(&r->out, c);
 	c->injected = atomic_load(&r->injected);
 	c->delivered = atomic_load(&r->delivered);
 	c->inject_overflow = atomic_load(&r->overflow);
@@ -1054,6 +781,7 @@ static void vmx_destroy(void *impl)
 		close(r->fifo);
 	if (!r->keep_dir && !getenv("EXITSCOPE_VMX_KEEP"))
 		remove_dir(r);
+	xs_vmx_out_destroy(&r->out);
 	pthread_mutex_destroy(&r->lock);
 	pthread_cond_destroy(&r->cond);
 	free(r);

@@ -12,6 +12,10 @@
  *   ioctl(vcpu, KVMX_SET_CONTROLS, &controls)     refused with the core's text in controls.msg
  *   ioctl(vcpu, KVMX_RUN, &run)                   runs on the calling thread until a stop condition
  *   ioctl(vcpu, KVMX_GET_GPRS / KVMX_SET_GPRS)    registers between runs (emulating an IN, ...)
+ *   ioctl(vcpu, KVMX_SET_EPT_RANGE, &range)       a guest-physical range unmapped (MMIO) or read-only
+ *
+ * Additions within version 1 are announced in kvmx_caps_info.features (KVMX_FEAT_*): a caller checks the bit
+ * before it uses one, and an older module refuses the flag or ioctl it does not know with EINVAL/ENOTTY.
  *
  * Every structure starts in the caller's memory and is checked field by field; reserved fields must be 0.
  * docs/kmod-vmx.md describes the ABI, what the module forces on for the host's safety, and what it refuses.
@@ -38,9 +42,15 @@ struct kvmx_caps_info {
 	__u64 basic, pin, proc, proc2, exit, entry; /* pin..entry: the TRUE_ MSRs when basic bit 55 is set */
 	__u64 ept_vpid, misc, cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1, feature_control;
 	__u32 true_ctls;
-	__u32 cpu; /* the host CPU that was read */
-	__u64 reserved[4];
+	__u32 cpu;	/* the host CPU that was read */
+	__u64 features; /* out: KVMX_FEAT_* this module has */
+	__u64 reserved[3];
 };
+
+#define KVMX_FEAT_RUN_STATE (1ull << 0)	  /* kvmx_run.rip/rflags/interruptibility/event_held are filled */
+#define KVMX_FEAT_SET_RIP (1ull << 1)	  /* KVMX_RUN_SET_RIP */
+#define KVMX_FEAT_INJECT_READY (1ull << 2) /* KVMX_RUN_INJECT_READY */
+#define KVMX_FEAT_EPT_RANGE (1ull << 3)	  /* KVMX_SET_EPT_RANGE */
 
 /* KVMX_CREATE_VM: once per open file. */
 struct kvmx_vm_config {
@@ -173,6 +183,14 @@ enum {
 
 #define KVMX_RUN_SKIP_INSN (1u << 0) /* first advance RIP past the instruction of the last exit (I/O, VMCALL) */
 #define KVMX_RUN_INJECT (1u << 1)    /* inject inject_info/inject_error/inject_insn_len at the next entry */
+#define KVMX_RUN_SET_RIP (1u << 2)   /* first set the guest's RIP to run.rip (past an emulated MMIO access) */
+/*
+ * Hold the event of inject_* until the guest can take it: an external interrupt waits for RFLAGS.IF and no
+ * STI/MOV-SS blocking, with interrupt-window exiting on meanwhile (those exits are in the ring); NMIs and
+ * exceptions go at the next entry. run.event_held says whether it still waits. Not with KVMX_RUN_INJECT;
+ * refused (EBUSY) while an event is held.
+ */
+#define KVMX_RUN_INJECT_READY (1u << 3)
 
 /* KVMX_RUN */
 struct kvmx_run {
@@ -189,7 +207,11 @@ struct kvmx_run {
 	__u64 ring_dropped; /* out: records the ring had no room for, so far */
 	__u32 insn_error;   /* out: VM-instruction error of a failed VMLAUNCH/VMRESUME */
 	__u32 cpu;	    /* out: host CPU of the last entry */
-	__u64 reserved[4];
+	__u64 rip;	    /* in with KVMX_RUN_SET_RIP; out (KVMX_FEAT_RUN_STATE): the guest's RIP at the stop */
+	__u64 rflags;	    /* out: the guest's RFLAGS at the stop (ignored in) */
+	__u32 interruptibility; /* out: the guest's interruptibility state (bit 0 STI, 1 MOV SS, 2 SMI, 3 NMI) */
+	__u32 event_held;	/* out: 1 while a KVMX_RUN_INJECT_READY event waits for the guest */
+	__u64 reserved;		/* must be 0 */
 	char msg[KVMX_MSG_LEN]; /* out: KVMX_RUN_STOP_ERROR's reason */
 };
 
@@ -202,5 +224,16 @@ struct kvmx_run {
 #define KVMX_SET_GPRS _IOW(KVMX_IOC_TYPE, 0x12, struct kvmx_gpr_block)
 #define KVMX_SET_CONTROLS _IOWR(KVMX_IOC_TYPE, 0x13, struct kvmx_control_req)
 #define KVMX_RUN _IOWR(KVMX_IOC_TYPE, 0x20, struct kvmx_run)
+
+/* KVMX_SET_EPT_RANGE: this vCPU's EPT for GPA gpa .. gpa + size - 1 (whole pages inside the VM's memory). */
+#define KVMX_EPT_NONE 0u /* not mapped: every access is an EPT violation (KVMX_RUN_STOP_MMIO) */
+#define KVMX_EPT_RX 5u	 /* read and execute: writes are EPT violations */
+#define KVMX_EPT_RWX 7u	 /* the VM's memory as mapped at creation */
+struct kvmx_ept_range {
+	__u64 gpa, size;
+	__u32 access; /* KVMX_EPT_* */
+	__u32 reserved;
+};
+#define KVMX_SET_EPT_RANGE _IOW(KVMX_IOC_TYPE, 0x14, struct kvmx_ept_range)
 
 #endif

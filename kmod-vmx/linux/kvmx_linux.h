@@ -51,6 +51,13 @@ struct kvmx_lvcpu {
 	u64 forced_on;
 	bool have_controls, have_regs;
 	bool dirty; /* controls or registers changed: the next run writes the whole VMCS */
+	bool ept_flush; /* the EPT changed (or is new): INVEPT before the next entry */
+	/* KVMX_RUN_INJECT_READY: an event waiting for the guest to take it */
+	bool held;
+	u32 held_info, held_error, held_len;
+	/* the guest at the last stop (KVMX_FEAT_RUN_STATE) */
+	u64 out_rip, out_rflags;
+	u32 out_interruptibility;
 };
 
 int kvmx_vcpu_file_create(struct kvmx_vm *vm);

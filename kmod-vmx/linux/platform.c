@@ -163,6 +163,7 @@ void kvmx_fill_caps(struct kvmx_caps_info *info)
 	int cpu = get_cpu();
 
 	info->cpu = cpu;
+	info->features = KVMX_FEAT_RUN_STATE | KVMX_FEAT_SET_RIP | KVMX_FEAT_INJECT_READY | KVMX_FEAT_EPT_RANGE;
 	if (kvmx_caps_read(&kvmx_linux_platform, &caps, &err) == 0) {
 		info->basic = caps.basic;
 		info->pin = caps.pin;

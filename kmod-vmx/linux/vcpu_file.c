@@ -35,6 +35,8 @@
 static_assert(KVMX_RUN_STOP_EXIT_LIMIT == (int)KVMX_STOP_EXIT_LIMIT);
 static_assert(KVMX_RUN_STOP_UNHANDLED == (int)KVMX_STOP_UNHANDLED);
 
+static void deliver_held(struct kvmx_lvcpu *lv);
+
 /* The default policy, plus what a Linux host needs at each exit. */
 static enum kvmx_stop handle_exit(struct kvmx_vcpu *v, struct xs_exit_record *rec, void *opaque)
 {
@@ -49,6 +51,7 @@ static enum kvmx_stop handle_exit(struct kvmx_vcpu *v, struct xs_exit_record *re
 	rec->tid = current->pid;
 	rec->cpu = smp_processor_id();
 	stop = kvmx_policy_default(v, rec, NULL);
+	deliver_held(opaque); /* after the policy: an interrupt-window exit has just cleared the control */
 	if (XS_VMX_BASIC_REASON(rec->reason) == EXIT_REASON_EXTERNAL_INTERRUPT &&
 	    !(v->words.word[KVMX_WORD_EXIT] & VM_EXIT_ACK_INTR_ON_EXIT)) {
 		/* The interrupt is still pending at the CPU: let the kernel take it (one instruction after STI). */
@@ -65,6 +68,46 @@ static enum kvmx_stop handle_exit(struct kvmx_vcpu *v, struct xs_exit_record *re
 	if (stop == KVMX_STOP_NONE && (need_resched() || signal_pending(current)))
 		stop = KVMX_STOP_YIELD;
 	return stop;
+}
+
+/* Whether the guest can take an external interrupt now (the VMCS is current). */
+static bool can_take_interrupt(void)
+{
+	return (kvmx_vmread(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
+	       !(kvmx_vmread(GUEST_INTERRUPTIBILITY_INFO) & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+}
+
+/*
+ * A held KVMX_RUN_INJECT_READY event: queued for the next entry when the guest can take it, else
+ * interrupt-window exiting asks the CPU to say when (the window exit clears it again: the core's policy).
+ */
+static void deliver_held(struct kvmx_lvcpu *lv)
+{
+	struct kvmx_vcpu *v = &lv->v;
+
+	if (!lv->held || v->event_pending)
+		return;
+	if ((lv->held_info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_EXT_INTR && !can_take_interrupt()) {
+		kvmx_vcpu_update_controls(v, KVMX_WORD_PROC, CPU_BASED_INTR_WINDOW_EXITING, 0);
+		return;
+	}
+	v->event_pending = true;
+	v->event_info = lv->held_info;
+	v->event_error = lv->held_error;
+	v->event_insn_len = lv->held_len;
+	lv->held = false;
+}
+
+/* INVEPT for this vCPU's EPT: all contexts where the CPU has it, else this one. */
+static void flush_ept(void)
+{
+	struct {
+		u64 eptp, reserved;
+	} desc = { kvmx_vmread(EPT_POINTER), 0 };
+	u64 type = (kvmx_caps_cpu.caps.ept_vpid & VMX_EPT_EXTENT_GLOBAL_BIT) ? VMX_EPT_EXTENT_GLOBAL :
+										  VMX_EPT_EXTENT_CONTEXT;
+
+	asm volatile("invept %0, %1" : : "m"(desc), "r"(type) : "cc", "memory");
 }
 
 /* One section (see above). Returns the core's stop; err is set for KVMX_STOP_VMFAIL without an exit. */
@@ -91,14 +134,30 @@ static enum kvmx_stop run_section(struct kvmx_lvcpu *lv, const struct kvmx_run *
 		lv->dirty = false;
 		if (first && (run->flags & KVMX_RUN_SKIP_INSN))
 			kvmx_vcpu_skip_insn(v);
+		if (first && (run->flags & KVMX_RUN_SET_RIP))
+			kvmx_vmwrite(GUEST_RIP, run->rip);
 		if (first && (run->flags & KVMX_RUN_INJECT)) {
 			v->event_pending = true;
 			v->event_info = run->inject_info;
 			v->event_error = run->inject_error;
 			v->event_insn_len = run->inject_insn_len;
 		}
+		if (first && (run->flags & KVMX_RUN_INJECT_READY)) {
+			lv->held = true;
+			lv->held_info = run->inject_info;
+			lv->held_error = run->inject_error;
+			lv->held_len = run->inject_insn_len;
+		}
+		deliver_held(lv);
+		if (lv->ept_flush) {
+			flush_ept();
+			lv->ept_flush = false;
+		}
 		v->max_exits = max_exits;
 		stop = kvmx_vcpu_run(v, handle_exit, lv);
+		lv->out_rip = kvmx_vmread(GUEST_RIP);
+		lv->out_rflags = kvmx_vmread(GUEST_RFLAGS);
+		lv->out_interruptibility = (u32)kvmx_vmread(GUEST_INTERRUPTIBILITY_INFO);
 		if (v->tpr) {
 			kvmx_write_cr8(0);
 			v->tpr_dirty = true;
@@ -118,15 +177,19 @@ out:
 static int check_run(const struct kvmx_lvcpu *lv, const struct kvmx_run *run)
 {
 	u32 type = run->inject_info & INTR_INFO_INTR_TYPE_MASK;
+	u32 inject = run->flags & (KVMX_RUN_INJECT | KVMX_RUN_INJECT_READY);
 
-	if (run->flags & ~(KVMX_RUN_SKIP_INSN | KVMX_RUN_INJECT) || run->reserved[0] || run->reserved[1] ||
-	    run->reserved[2] || run->reserved[3])
+	/* rip (unless SET_RIP), rflags, interruptibility and event_held are outputs: ignored here */
+	if (run->flags & ~(KVMX_RUN_SKIP_INSN | KVMX_RUN_INJECT | KVMX_RUN_SET_RIP | KVMX_RUN_INJECT_READY) ||
+	    run->reserved || inject == (KVMX_RUN_INJECT | KVMX_RUN_INJECT_READY))
 		return -EINVAL;
 	if (!lv->have_controls || !lv->have_regs)
 		return -ENOEXEC; /* nothing to run yet */
 	if ((run->flags & KVMX_RUN_SKIP_INSN) && (lv->dirty || !lv->v.exits))
 		return -EINVAL; /* no exit whose instruction could be skipped */
-	if (run->flags & KVMX_RUN_INJECT) {
+	if ((run->flags & KVMX_RUN_INJECT_READY) && lv->held)
+		return -EBUSY; /* one held event at a time */
+	if (inject) {
 		/* Valid bit, no reserved bits (30:12), no reserved type 1, an NMI on vector 2. */
 		if (!(run->inject_info & INTR_INFO_VALID_MASK) || (run->inject_info & 0x7ffff000u) ||
 		    type == INTR_TYPE_RESERVED ||
@@ -192,6 +255,10 @@ static long vcpu_run(struct kvmx_lvcpu *lv, struct kvmx_run __user *arg)
 	run.ring_dropped = v->ring_out.dropped;
 	run.insn_error = v->insn_error;
 	run.cpu = cpu;
+	run.rip = lv->out_rip;
+	run.rflags = lv->out_rflags;
+	run.interruptibility = lv->out_interruptibility;
+	run.event_held = lv->held;
 	if (copy_to_user(arg, &run, sizeof(run)))
 		return -EFAULT;
 	return 0;
@@ -245,6 +312,36 @@ static long vcpu_set_regs(struct kvmx_lvcpu *lv, const struct kvmx_regs __user *
 	return 0;
 }
 
+/* KVMX_SET_EPT_RANGE: whole pages of the VM's memory unmapped, read-only or mapped again. */
+static long vcpu_set_ept_range(struct kvmx_lvcpu *lv, const struct kvmx_ept_range __user *arg)
+{
+	static const u64 perms[8] = { [KVMX_EPT_NONE] = 0, [KVMX_EPT_RX] = VMX_EPT_READABLE_MASK |
+									     VMX_EPT_EXECUTABLE_MASK,
+				      [KVMX_EPT_RWX] = VMX_EPT_RWX_MASK };
+	struct kvmx_vm *vm = lv->vm;
+	struct kvmx_ept_range r;
+	struct kvmx_err err;
+	u64 off;
+
+	if (copy_from_user(&r, arg, sizeof(r)))
+		return -EFAULT;
+	if (r.reserved || (r.access != KVMX_EPT_NONE && r.access != KVMX_EPT_RX && r.access != KVMX_EPT_RWX))
+		return -EINVAL;
+	if (!r.size || !PAGE_ALIGNED(r.gpa) || !PAGE_ALIGNED(r.size) || r.gpa >= vm->mem_size ||
+	    r.size > vm->mem_size - r.gpa)
+		return -EINVAL;
+	lv->ept_flush = true;
+	for (off = r.gpa; off < r.gpa + r.size; off += PAGE_SIZE) {
+		u64 hpa = (u64)vmalloc_to_pfn((u8 *)vm->mem + off) << PAGE_SHIFT;
+
+		if (kvmx_vcpu_ept_map(&lv->v, off, hpa, PAGE_SIZE, perms[r.access], MTRR_TYPE_WRBACK, &err))
+			return -ENOMEM;
+		if (!(off & ((1 << 24) - 1)))
+			cond_resched();
+	}
+	return 0;
+}
+
 static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 {
 	struct kvmx_lvcpu *lv = file->private_data;
@@ -272,6 +369,9 @@ static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 		break;
 	case KVMX_RUN:
 		rc = vcpu_run(lv, arg);
+		break;
+	case KVMX_SET_EPT_RANGE:
+		rc = vcpu_set_ept_range(lv, arg);
 		break;
 	default:
 		rc = -ENOTTY;
@@ -354,6 +454,7 @@ int kvmx_vcpu_file_create(struct kvmx_vm *vm)
 		goto nomem;
 	if (map_guest_memory(lv, &err))
 		goto nomem;
+	lv->ept_flush = true; /* a new EPT root may reuse a page whose old translations the CPU still holds */
 	fd = anon_inode_getfd("kmod-vmx-vcpu", &vcpu_fops, lv, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		vcpu_free(lv);

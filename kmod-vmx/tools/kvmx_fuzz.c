@@ -204,8 +204,9 @@ static void act_vcpu(struct vm *v)
 
 static void act_random_ioctl(struct vm *v)
 {
-	static const unsigned long cmds[] = {KVMX_GET_CAPS, KVMX_CREATE_VM, KVMX_CREATE_VCPU,  KVMX_SET_REGS,
-					     KVMX_GET_GPRS, KVMX_SET_GPRS,  KVMX_SET_CONTROLS, KVMX_RUN};
+	static const unsigned long cmds[] = {KVMX_GET_CAPS,	KVMX_CREATE_VM,	    KVMX_CREATE_VCPU,
+					     KVMX_SET_REGS,	KVMX_GET_GPRS,	    KVMX_SET_GPRS,
+					     KVMX_SET_CONTROLS, KVMX_SET_EPT_RANGE, KVMX_RUN};
 	uint8_t buf[4096];
 	unsigned long cmd = cmds[below(sizeof(cmds) / sizeof(cmds[0]))];
 	int fd = below(2) ? v->fd : v->vcpu;
@@ -293,17 +294,34 @@ static void act_run(struct vm *v)
 	}
 	if (v->mem && v->mem_size >= KVMX_GUEST_MEM && below(2))
 		random_bytes(v->mem + KVMX_GUEST_CODE, 512); /* random guest code where RIP points */
+	if (!below(4)) {
+		/* EPT ranges: mostly whole pages inside the VM (unmapped, read-only, mapped), else anything */
+		struct kvmx_ept_range er = {.gpa = (uint64_t)below(1024) << 12,
+					    .size = (uint64_t)(1 + below(64)) << 12,
+					    .access = below(4) ? (uint32_t)(below(3) == 0 ? 0
+									    : below(2)	  ? 5
+											  : 7)
+							       : (uint32_t)rnd()};
+		if (!below(4)) {
+			er.gpa = rnd();
+			er.size = rnd();
+			er.reserved = (uint32_t)below(2);
+		}
+		count(ioctl(v->vcpu, KVMX_SET_EPT_RANGE, arg_ptr(&er)));
+	}
 	memset(&run, 0, sizeof(run));
 	run.max_exits = 1 + below(64);
 	if (!below(8))
-		run.flags = (uint32_t)below(8);
-	if (run.flags & KVMX_RUN_INJECT) {
+		run.flags = (uint32_t)below(32); /* SKIP_INSN, INJECT, SET_RIP, INJECT_READY and one unknown bit */
+	if (run.flags & KVMX_RUN_SET_RIP)
+		run.rip = below(2) ? rnd() : KVMX_GUEST_CODE + below(64);
+	if (run.flags & (KVMX_RUN_INJECT | KVMX_RUN_INJECT_READY)) {
 		run.inject_info = below(2) ? (uint32_t)rnd() : (0x80000000u | (uint32_t)below(0x800));
 		run.inject_error = (uint32_t)rnd();
 		run.inject_insn_len = (uint32_t)below(17);
 	}
 	if (!below(16))
-		run.reserved[below(4)] = rnd();
+		run.reserved = rnd();
 	if (count(ioctl(v->vcpu, KVMX_RUN, arg_ptr(&run))) == 0) {
 		runs++;
 		run_exits += run.exits;

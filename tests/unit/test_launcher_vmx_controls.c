@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "launcher/backend.h"
@@ -198,6 +199,100 @@ static void test_list_controls(void **state)
 	assert_non_null(strstr(err, "unknown CPU model 'nosuch'"));
 }
 
+/* The vmx backend's host: the module when its device exists (and no CPU model is asked for), else Bochs. */
+static void test_vmx_hosts(void **state)
+{
+	(void)state;
+	const struct xs_launch_backend *be = NULL;
+	setenv("EXITSCOPE_KMOD_VMX", "/nonexistent/kmod-vmx", 1);
+	assert_int_equal(xs_vmx_pick_host(NULL, NULL, &be, err, sizeof(err)), 0);
+	assert_ptr_equal(be, &xs_backend_vmx_bochs);
+	assert_int_equal(xs_vmx_pick_host("module", NULL, &be, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "--vmx-host module: /nonexistent/kmod-vmx: No such file"));
+	assert_null(strchr(err, '\n'));
+	assert_int_equal(xs_vmx_pick_host("bochs", NULL, &be, err, sizeof(err)), 0);
+	assert_ptr_equal(be, &xs_backend_vmx_bochs);
+	assert_int_equal(xs_vmx_pick_host("qemu", NULL, &be, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "--vmx-host 'qemu'"));
+
+	/* a device that is there (not the module's: every ioctl fails) */
+	setenv("EXITSCOPE_KMOD_VMX", "/dev/null", 1);
+	assert_int_equal(xs_vmx_pick_host(NULL, NULL, &be, err, sizeof(err)), 0);
+	assert_ptr_equal(be, &xs_backend_vmx_module);
+	assert_string_equal(be->name, "vmx-module");
+	assert_int_equal(xs_vmx_pick_host("auto", "tigerlake", &be, err, sizeof(err)), 0);
+	assert_ptr_equal(be, &xs_backend_vmx_bochs);
+	assert_int_equal(xs_launch_list_controls_host("vmx", "module", NULL, count, NULL, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "/dev/null: KVMX_GET_CAPS"));
+	unsetenv("EXITSCOPE_KMOD_VMX");
+}
+
+/* What the module host cannot do is refused by name before the device is asked anything. */
+static void module_refuses(const char *guest, const char *key, const char *value, const char *cpu_model,
+			   const char *expect)
+{
+	struct xs_launch_config cfg;
+	assert_int_equal(xs_launch_config_init(&cfg, guest, err, sizeof(err)), 0);
+	if (key)
+		set_ok(&cfg.controls, key, value);
+	cfg.backend = "vmx";
+	cfg.vmx_host = "module";
+	cfg.cpu_model = cpu_model;
+	struct xs_launcher *l = NULL;
+	assert_int_equal(xs_launcher_create(&cfg, NULL, &l, err, sizeof(err)), -1);
+	assert_null(l);
+	if (!strstr(err, expect))
+		fail_msg("%s: message '%s' lacks '%s'", guest, err, expect);
+}
+
+static void test_module_refusals(void **state)
+{
+	(void)state;
+	setenv("EXITSCOPE_KMOD_VMX", "/dev/null", 1);
+	module_refuses("hlt", "inject", "irq:0x20@period:1ms", NULL, "schedules by exits");
+	module_refuses("cpuid", NULL, NULL, "tigerlake", "--cpu-model tigerlake: the module runs guests on this host");
+	module_refuses("cpuid", "vmx.io_bitmap", "0x510", NULL, "refused by the module: ports the bitmap");
+	module_refuses("cpuid", "vmx.msr_bitmaps", "on", NULL, "refused by the module: MSRs the bitmap");
+	module_refuses("cpuid", "vmx.hlt_exiting", "off", NULL, "control vmx.hlt_exiting=off");
+	/* everything else reaches the device, which is not the module's */
+	module_refuses("cpuid", "vmx.rdtsc_exiting", "on", NULL, "/dev/null: KVMX_GET_CAPS");
+	unsetenv("EXITSCOPE_KMOD_VMX");
+}
+
+static const char *rule_forced(enum kvmx_ctl c)
+{
+	return c == KVMX_CTL_EPT ? "memory" : NULL;
+}
+
+static const char *rule_refused(enum kvmx_ctl c)
+{
+	return c == KVMX_CTL_MSR_BITMAPS ? "host MSRs" : NULL;
+}
+
+static char listed_why[2][256];
+
+static void capture(void *ctx, const char *name, const char *kind, const char *values, bool ok, const char *why)
+{
+	(void)ctx;
+	(void)kind;
+	(void)values;
+	if (!strcmp(name, "vmx.ept"))
+		snprintf(listed_why[0], sizeof(listed_why[0]), "%s %s", ok ? "yes" : "no", why ? why : "");
+	if (!strcmp(name, "vmx.msr_bitmaps"))
+		snprintf(listed_why[1], sizeof(listed_why[1]), "%s %s", ok ? "yes" : "no", why ? why : "");
+}
+
+static void test_host_rules_listed(void **state)
+{
+	(void)state;
+	struct kvmx_caps caps;
+	xs_vmx_model_caps(xs_vmx_model_find("tigerlake"), &caps);
+	const struct xs_vmx_host_rules rules = {"the host", rule_forced, rule_refused};
+	assert_int_equal(xs_vmx_list_controls_caps(&caps, "this CPU", &rules, capture, NULL), 0);
+	assert_string_equal(listed_why[0], "yes forced on by the host: memory");
+	assert_string_equal(listed_why[1], "no refused by the host: host MSRs");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -208,6 +303,9 @@ int main(void)
 		cmocka_unit_test(test_build_controls),
 		cmocka_unit_test(test_model_lacks),
 		cmocka_unit_test(test_list_controls),
+		cmocka_unit_test(test_vmx_hosts),
+		cmocka_unit_test(test_module_refusals),
+		cmocka_unit_test(test_host_rules_listed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,6 +18,7 @@
 #include "cli/command.h"
 #include "cli/kvm_device.h"
 #include "cli/output.h"
+#include "cli/agg_poll.h"
 #include "cli/print_sink.h"
 #include "cli/summary.h"
 #include "collector/collector.h"
@@ -29,6 +30,7 @@ static const char usage_text[] =
 	"usage: exitscope record [-p PID] [--vcpu N] [--reason LIST] [--events LIST] [--sample N]\n"
 	"                        [--duration S] [-o OUTPUT] [--print] [--json] [--backend auto|bpf|perf]\n"
 	"                        [--guest-state full|regs|none] [--ring-size BYTES] [--verbose]\n"
+	"       exitscope record --summary [--per-exit] [-p PID] [--duration S] [--json] [filters]\n"
 	"\n"
 	"Record the VM exits of every VM on this host from the KVM tracepoints (a BPF program, or perf rings\n"
 	"when BPF cannot load) and print a summary per exit reason. Records go to OUTPUT (*.xsr record file, or\n"
@@ -54,7 +56,10 @@ static const char usage_text[] =
 	"  --ring-size BYTES     BPF ring (default 16 MiB) or each per-CPU perf ring (default 4 MiB)\n"
 	"  --exit-source S       kvm_exit programs: auto, btf, tp or both (for testing the merge of the halves)\n"
 	"  --detail-source S     the other tracepoints' programs: auto (tp_btf, else classic), btf or tp\n"
-	"  --verbose             libbpf's and the verifier's messages\n";
+	"  --verbose             libbpf's and the verifier's messages\n"
+	"  --summary             only the summary: exits are counted in the kernel (aggregation mode, BPF\n"
+	"                        backend: no record per exit, nothing to drop); no -o or --print\n"
+	"  --per-exit            with --summary: stream every exit and count in user space (for comparison)\n";
 
 enum opt {
 	OPT_VCPU = 256,
@@ -70,6 +75,8 @@ enum opt {
 	OPT_EXIT_SOURCE,
 	OPT_DETAIL_SOURCE,
 	OPT_VERBOSE,
+	OPT_SUMMARY,
+	OPT_PER_EXIT,
 };
 
 static const struct option options[] = {
@@ -88,6 +95,8 @@ static const struct option options[] = {
 	{"exit-source", required_argument, 0, OPT_EXIT_SOURCE},
 	{"detail-source", required_argument, 0, OPT_DETAIL_SOURCE},
 	{"verbose", no_argument, 0, OPT_VERBOSE},
+	{"summary", no_argument, 0, OPT_SUMMARY},
+	{"per-exit", no_argument, 0, OPT_PER_EXIT},
 	{"help", no_argument, 0, 'h'},
 	{0, 0, 0, 0},
 };
@@ -97,6 +106,7 @@ struct record_args {
 	double duration;
 	const char *output;
 	bool print, json;
+	bool summary, per_exit;
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -168,6 +178,12 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 		case OPT_JSON:
 			a->json = true;
 			break;
+		case OPT_SUMMARY:
+			a->summary = true;
+			break;
+		case OPT_PER_EXIT:
+			a->per_exit = true;
+			break;
 		case OPT_BACKEND: {
 			static const char *const names[] = {"auto", "bpf", "perf"};
 			if (!pick(optarg, names, XS_ARRAY_SIZE(names), &k))
@@ -213,6 +229,14 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (a->per_exit && !a->summary)
+		return usage_error("%s", "--per-exit goes with --summary (a recording streams every exit anyway)");
+	if (a->summary && (a->output || a->print))
+		return usage_error("%s", "--summary writes no records: no -o or --print");
+	if (a->summary) {
+		a->col.aggregate = !a->per_exit;
+		a->col.gs_level = XS_BPF_GS_NONE; /* nothing keeps a snapshot */
+	}
 	return 0;
 }
 
@@ -259,6 +283,15 @@ static const char *collect(struct xs_collector *col, const struct record_args *a
 static void print_counters_text(FILE *out, struct xs_collector *col, const struct xs_col_counters *k,
 				uint64_t sink_dropped)
 {
+	if (xs_collector_aggregating(col)) {
+		fprintf(out,
+			"collector: %s backend, %s mode, counted in the kernel (aggregation mode); %llu not counted "
+			"(cell map full), %llu filtered, %llu sampled out\n",
+			xs_collector_backend_name(col), xs_collector_hw_mode(col) ? "hardware" : "host-event",
+			(unsigned long long)k->agg_full, (unsigned long long)k->filtered,
+			(unsigned long long)k->sampled_out);
+		return;
+	}
 	fprintf(out,
 		"collector: %s backend, %s mode; %llu events; dropped: %llu in the ring, %llu by perf, %llu by the "
 		"output; %llu unjoined, %llu filtered, %llu sampled out, %llu bad events\n",
@@ -270,7 +303,15 @@ static void print_counters_text(FILE *out, struct xs_collector *col, const struc
 
 static char *counters_json(struct xs_collector *col, const struct xs_col_counters *k, uint64_t sink_dropped)
 {
-	return xs_asprintf("\"collector\":{\"backend\":\"%s\",\"mode\":\"%s\",\"events\":%llu,\"dropped_ring\":%llu,"
+	if (xs_collector_aggregating(col))
+		return xs_asprintf("\"collector\":{\"backend\":\"%s\",\"mode\":\"%s\",\"stream\":\"aggregate\","
+				   "\"agg_full\":%llu,\"filtered\":%llu,\"sampled_out\":%llu}",
+				   xs_collector_backend_name(col),
+				   xs_collector_hw_mode(col) ? "hardware" : "host-event",
+				   (unsigned long long)k->agg_full, (unsigned long long)k->filtered,
+				   (unsigned long long)k->sampled_out);
+	return xs_asprintf("\"collector\":{\"backend\":\"%s\",\"mode\":\"%s\",\"stream\":\"per-exit\",\"events\":%llu,"
+			   "\"dropped_ring\":%llu,"
 			   "\"lost_perf\":%llu,\"dropped_sink\":%llu,\"unjoined\":%llu,\"filtered\":%llu,"
 			   "\"sampled_out\":%llu,\"bad_events\":%llu,\"read_fail\":%llu,\"wakeups\":%llu}",
 			   xs_collector_backend_name(col), xs_collector_hw_mode(col) ? "hardware" : "host-event",
@@ -365,16 +406,27 @@ static int cmd_record(int argc, char **argv)
 	}
 	if (xs_collector_fallback_reason(col))
 		xs_err("record: %s; using the perf backend", xs_collector_fallback_reason(col));
+	if (a.col.aggregate && !xs_collector_aggregating(col))
+		xs_err("record: the %s backend cannot count in the kernel: counting every exit in user space",
+		       xs_collector_backend_name(col));
 	/* In host-event mode no record ever has one (the run's metadata says so): only hardware mode tells. */
 	if (xs_collector_hw_mode(col) && xs_collector_guest_state_missing(col))
 		xs_err("record: no guest-state snapshots: %s", xs_collector_guest_state_missing(col));
 	/* Tests and scripts wait for this line: from here on every exit is seen. */
-	fprintf(stderr, "exitscope: recording with the %s backend (%s mode); Ctrl-C stops\n",
-		xs_collector_backend_name(col), xs_collector_hw_mode(col) ? "hardware" : "host-event");
+	fprintf(stderr, "exitscope: recording with the %s backend (%s mode%s); Ctrl-C stops\n",
+		xs_collector_backend_name(col), xs_collector_hw_mode(col) ? "hardware" : "host-event",
+		xs_collector_aggregating(col) ? ", aggregation" : "");
 	const char *end = collect(col, &a);
 	int e = xs_collector_stop(col);
 	if (e < 0)
 		xs_err("record: draining the collector failed: %s", strerror(-e));
+	if (e >= 0 && xs_collector_aggregating(col)) {
+		struct xs_agg_poll *poll = xs_agg_poll_new();
+		e = xs_agg_poll_read(poll, col, agg, xs_now_ns());
+		xs_agg_poll_free(poll);
+		if (e < 0)
+			xs_err("record: reading the kernel's counts failed: %s", strerror(-e));
+	}
 	xs_sink_meta(sink, "run.exit_status", !strcmp(end, "error") || e < 0 ? "error" : "ok");
 	xs_sink_meta(sink, "run.end", end);
 	if (!strcmp(end, "error") || e < 0)
@@ -387,7 +439,7 @@ static int cmd_record(int argc, char **argv)
 	xs_collector_get_counters(col, &k);
 	double seconds = (double)(xs_now_ns() - t0) / 1e9;
 	FILE *out = a.print ? stderr : stdout;
-	struct xs_summary_info info = {seconds, k.dropped_ring + k.lost_perf + sink->dropped, NULL};
+	struct xs_summary_info info = {seconds, k.dropped_ring + k.lost_perf + sink->dropped + k.agg_full, NULL};
 	if (a.json) {
 		char *extra = counters_json(col, &k, sink->dropped);
 		info.extra_json = extra;

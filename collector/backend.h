@@ -33,6 +33,8 @@ struct xs_col_backend_ops {
 	bool (*merges_halves)(struct xs_col_backend_impl *b);
 	/* in hardware mode, why its kvm_exit records carry no guest-state snapshot, or NULL if they do */
 	const char *(*no_guest_state)(struct xs_col_backend_impl *b);
+	/* aggregation mode: every cell, summed over CPUs (0 or a negative errno); NULL if the backend has none */
+	int (*read_agg)(struct xs_col_backend_impl *b, xs_col_agg_fn fn, void *ctx);
 	/* the backend's own run metadata (collector.* keys); may be NULL */
 	void (*meta)(struct xs_col_backend_impl *b, struct xs_sink *sink);
 };

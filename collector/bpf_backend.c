@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "collector/agg_read.h"
 #include "collector/backend.h"
 #include "collector/event_parse.h"
 #include "collector/exitscope.skel.h"
@@ -298,6 +299,10 @@ static int load(struct xs_col_backend_impl *b, const struct xs_col_opts *o, cons
 	size_t ring = b->ring_bytes = ring_size(o->ring_bytes ? o->ring_bytes : XS_COL_DEFAULT_RING_BYTES);
 	fill_config((struct xs_bpf_config *)&s->rodata->cfg, o, host, exit_tp, ring);
 	int e = bpf_map__set_max_entries(s->maps.rb, (uint32_t)ring);
+	/* the cell map is preallocated per CPU: only aggregation mode gets its real size */
+	if (!e)
+		e = bpf_map__set_max_entries(s->maps.agg,
+					     o->aggregate ? (o->agg_cells ? o->agg_cells : XS_AGG_DEFAULT_CELLS) : 1);
 	if (!e)
 		e = exitscope_bpf__load(s);
 	if (e && o->verbose)
@@ -416,10 +421,36 @@ static void bpf_counters(struct xs_col_backend_impl *b, struct xs_col_counters *
 			out->sampled_out += per[i].sampled_out;
 			out->read_fail += per[i].read_fail;
 			out->wakeups += per[i].wakeups;
+			out->agg_full += per[i].agg_full;
 		}
 	}
 	free(per);
 	out->bad_events += b->bad_events;
+}
+
+static int bpf_read_agg(struct xs_col_backend_impl *b, xs_col_agg_fn fn, void *ctx)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	int fd = bpf_map__fd(b->skel->maps.agg);
+	struct xs_agg_map_val *per = xs_calloc((size_t)ncpu, sizeof(*per));
+	struct xs_agg_map_key key, next, *prev = NULL;
+	struct xs_agg_map_val sum;
+	int e = 0;
+	/* cells are never deleted, so walking the keys while the program adds some misses none that existed */
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, per)) {
+			e = -errno;
+			break;
+		}
+		xs_agg_val_sum(per, (size_t)ncpu, &sum);
+		fn(ctx, &key, &sum);
+	}
+	free(per);
+	return e;
 }
 
 static bool bpf_merges_halves(struct xs_col_backend_impl *b)
@@ -474,4 +505,5 @@ const struct xs_col_backend_ops xs_col_bpf_backend = {
 	.merges_halves = bpf_merges_halves,
 	.no_guest_state = bpf_no_guest_state,
 	.meta = bpf_meta,
+	.read_agg = bpf_read_agg,
 };

@@ -33,6 +33,7 @@ struct xs_bpf_config {
 	xs_u32 wakeup_shift;   /* wake the consumer each time the waiting data crosses a multiple of 2^wakeup_shift */
 	xs_u32 host_reasons;   /* bit n: enum xs_host_event n */
 	xs_u32 svm_other;
+	xs_u32 aggregate; /* aggregation mode: count exits into the agg map (collector/agg_map.h), no ring events */
 	xs_u32 vmx_reasons[XS_BPF_VMX_WORDS];
 	xs_u32 svm_reasons[XS_BPF_SVM_WORDS];
 };

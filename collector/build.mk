@@ -39,7 +39,7 @@ $(COLLECTOR_VMLINUX):
 	$(BPFTOOL) btf dump file $(KERNEL_BTF) format c >$@.tmp
 	mv $@.tmp $@
 
-$(COLLECTOR_BPF_OBJ): collector/exitscope.bpf.c collector/kvm_core.bpf.h collector/kread.bpf.h collector/events.h collector/bpf_config.h include/exitscope/record.h $(COLLECTOR_VMLINUX)
+$(COLLECTOR_BPF_OBJ): collector/exitscope.bpf.c collector/agg_map.h collector/kvm_core.bpf.h collector/kread.bpf.h collector/events.h collector/bpf_config.h include/exitscope/record.h $(COLLECTOR_VMLINUX)
 	@mkdir -p $(@D)
 	$(BPF_CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -I. -Iinclude -I$(COLLECTOR_GEN) -c $< -o $@
 

@@ -102,6 +102,7 @@ static void write_start_meta(struct xs_collector *c)
 	xs_meta_host_facts(c->sink);
 	xs_sink_meta(c->sink, "collector.backend", c->ops->name);
 	xs_sink_meta(c->sink, "collector.mode", c->host.hw_mode ? "hardware" : "host-event");
+	xs_sink_meta(c->sink, "collector.stream", xs_collector_aggregating(c) ? "aggregate" : "per-exit");
 	xs_sink_meta(c->sink, "collector.vendor", xs_kvm_vendor_name(c->host.btf_vendor));
 	if (c->host.module[0])
 		xs_sink_meta(c->sink, "collector.kvm_module", c->host.module);
@@ -229,6 +230,8 @@ int xs_collector_stop(struct xs_collector *c)
 	meta_u64(c->sink, "counter.orphan_entries", k.orphan_entries);
 	meta_u64(c->sink, "counter.orphan_runs", k.orphan_runs);
 	meta_u64(c->sink, "counter.unpaired_halves", k.unpaired_halves);
+	if (xs_collector_aggregating(c))
+		meta_u64(c->sink, "counter.agg_full", k.agg_full);
 	meta_u64(c->sink, "counter.dropped.sink", c->sink->dropped);
 	meta_u64(c->sink, "counter.sink_write_errors", k.sink_errors);
 	return e;
@@ -252,6 +255,18 @@ const char *xs_collector_backend_name(const struct xs_collector *c)
 const char *xs_collector_fallback_reason(const struct xs_collector *c)
 {
 	return c->fallback[0] ? c->fallback : NULL;
+}
+
+bool xs_collector_aggregating(const struct xs_collector *c)
+{
+	return c->opts.aggregate && c->ops->read_agg;
+}
+
+int xs_collector_read_agg(struct xs_collector *c, xs_col_agg_fn fn, void *ctx)
+{
+	if (!xs_collector_aggregating(c))
+		return -EOPNOTSUPP;
+	return c->ops->read_agg(c->impl, fn, ctx);
 }
 
 bool xs_collector_hw_mode(const struct xs_collector *c)

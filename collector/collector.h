@@ -47,6 +47,12 @@ struct xs_col_opts {
 	enum xs_col_detail_source detail_source;
 	bool verbose;	/* libbpf's and the kernel verifier's messages on stderr */
 	bool synthetic; /* benchmarks only: also load the synthetic producer (bench/collector_synth.c) */
+	/*
+	 * Aggregation mode (BPF backend only): exits are counted in the kernel per cell (collector/agg_map.h)
+	 * and read with xs_collector_read_agg; no record reaches the sink.
+	 */
+	bool aggregate;
+	uint32_t agg_cells; /* aggregation mode's map size (cells); 0: XS_AGG_DEFAULT_CELLS */
 };
 
 #define XS_COL_DEFAULT_RING_BYTES (16u << 20)
@@ -65,9 +71,15 @@ struct xs_col_counters {
 	uint64_t wakeups;      /* BPF: forced consumer wake-ups */
 	uint64_t orphan_entries, orphan_runs, unpaired_halves, details_folded;
 	uint64_t sink_errors; /* writes the sink refused */
+	uint64_t agg_full;    /* aggregation mode: exits not counted, the kernel's cell map was full */
 };
 
 struct xs_collector;
+
+struct xs_agg_map_key;
+struct xs_agg_map_val;
+/* One aggregation-mode cell: its totals since the collector started, summed over CPUs. */
+typedef void (*xs_col_agg_fn)(void *ctx, const struct xs_agg_map_key *k, const struct xs_agg_map_val *v);
 
 /*
  * Load, attach and start collecting into sink (which the caller keeps and closes). NULL with a one-line
@@ -91,9 +103,17 @@ void xs_collector_get_counters(struct xs_collector *c, struct xs_col_counters *o
  */
 void xs_collector_get_cpu_losses(struct xs_collector *c, uint64_t *ring_full, uint64_t *lost, size_t ncpu);
 
+/*
+ * Aggregation mode (opts.aggregate): hand every cell the kernel counted so far to fn. 0, or a negative errno
+ * (-EOPNOTSUPP when the collector does not aggregate).
+ */
+int xs_collector_read_agg(struct xs_collector *c, xs_col_agg_fn fn, void *ctx);
+
 const char *xs_collector_backend_name(const struct xs_collector *c); /* "bpf" or "perf" */
 /* Why `auto` fell back to perf, or NULL. */
 const char *xs_collector_fallback_reason(const struct xs_collector *c);
+/* Whether exits are counted in the kernel (opts.aggregate with the BPF backend; perf streams every exit). */
+bool xs_collector_aggregating(const struct xs_collector *c);
 /* The host's mode: kvm_exit fires ("hardware") or per-cause host events stand in for it ("host-event"). */
 bool xs_collector_hw_mode(const struct xs_collector *c);
 /* The guest-state levels' names (--guest-state, run metadata), indexed by enum xs_bpf_gs_level. */

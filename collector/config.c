@@ -17,5 +17,9 @@ void xs_col_make_config(struct xs_bpf_config *cfg, const struct xs_col_opts *o, 
 	cfg->sample_n = o->sample_n;
 	/* Only a reason filter or sampling needs each exit's decision remembered per thread. */
 	cfg->track_exits = o->reasons.by_reason || o->sample_n > 1;
+	/* Aggregation mode counts the exits the joiner would make: in host mode it needs the same per-thread rules. */
+	cfg->aggregate = o->aggregate;
+	if (o->aggregate)
+		cfg->track_exits = 1;
 	cfg->hw_mode = hw_mode;
 }

@@ -240,6 +240,7 @@ struct xs_bpf_counters {
 	xs_u64 wakeups;	    /* forced consumer wake-ups */
 	xs_u64 sample_tick; /* 1-in-N counter */
 	xs_u64 bytes;	    /* bytes written to the ring (for the wake-up mark) */
+	xs_u64 agg_full;    /* aggregation mode: exits not counted, the cell map (or thread state) was full */
 };
 
 #define XS_EV_MAX_SIZE XS_EV_EXIT_FULL_SIZE

@@ -18,6 +18,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "collector/events.h"
+#include "collector/agg_map.h"
 #include "collector/bpf_config.h"
 #include "collector/kvm_core.bpf.h"
 #include "collector/kread.bpf.h"
@@ -59,6 +60,17 @@ struct {
 	__type(value, struct vcpu_cache);
 } vcpu_cache SEC(".maps");
 
+/* Aggregation mode, hardware mode: the cell of the thread's current exit, whose kvm_entry adds its latency. */
+struct agg_pending {
+	u64 ts; /* kvm_exit time; 0: no exit pending */
+	u64 detail;
+	u32 reason;
+	u32 vcpu;
+	u8 isa;
+	u8 detail_kind;
+	u8 pad[6];
+};
+
 /*
  * Per vCPU thread: which vCPU it runs, and the filter decision of its current exit. Task-local storage: found
  * from the task itself (no hashing, several times cheaper than a hash map here), never evicted, freed with
@@ -74,7 +86,8 @@ struct tid_state {
 	u8 need_run; /* the VMM's answer (RDMSR data, MSR error, hypercall ret) arrives at the next KVM_RUN */
 	u8 joinable; /* host mode: a userspace exit may still join the current exit ... */
 	u8 pad[7];
-	u64 key; /* ... if its struct kvm_run repeats this port / address / hypercall number */
+	u64 key;	       /* ... if its struct kvm_run repeats this port / address / hypercall number */
+	struct agg_pending ag; /* aggregation mode: the exit counted and waiting for its kvm_entry */
 };
 
 struct {
@@ -83,6 +96,17 @@ struct {
 	__type(key, int);
 	__type(value, struct tid_state);
 } tids SEC(".maps");
+
+/* Aggregation mode (cfg.aggregate): counts and latency histograms per cell, instead of ring events. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, XS_AGG_DEFAULT_CELLS); /* user space sets the real size */
+	__type(key, struct xs_agg_map_key);
+	__type(value, struct xs_agg_map_val);
+} agg SEC(".maps");
+
+/* A new cell's first value (too large for the BPF stack). */
+const struct xs_agg_map_val agg_zero = {};
 
 /* ---- helpers ---- */
 
@@ -296,6 +320,23 @@ struct host_ev {
 	u64 key;
 };
 
+/* Host mode: whether the event completes the thread's current exit (true) or opens a new one, decided. */
+static __always_inline bool host_step(struct tid_state *st, const struct host_ev *he)
+{
+	if (he->completes_kind && st->kind == he->completes_kind && st->uexit == he->completes_uexit) {
+		st->uexit = 0;
+		st->kind = 0;
+		st->joinable = 0;
+		return true;
+	}
+	st->skip = !decide(XS_ISA_HOST_EVENT, he->reason);
+	st->kind = he->reason;
+	st->uexit = 0;
+	st->joinable = he->joinable;
+	st->key = he->key;
+	return false;
+}
+
 static __always_inline bool host_event_ok(const struct host_ev *he)
 {
 	if (!cfg.track_exits || cfg.hw_mode)
@@ -303,17 +344,7 @@ static __always_inline bool host_event_ok(const struct host_ev *he)
 	struct tid_state *st = state_get();
 	if (!st)
 		return true;
-	if (he->completes_kind && st->kind == he->completes_kind && st->uexit == he->completes_uexit) {
-		st->uexit = 0;
-		st->kind = 0;
-		st->joinable = 0;
-		return !st->skip;
-	}
-	st->skip = !decide(XS_ISA_HOST_EVENT, he->reason);
-	st->kind = he->reason;
-	st->uexit = 0;
-	st->joinable = he->joinable;
-	st->key = he->key;
+	host_step(st, he);
 	return !st->skip;
 }
 
@@ -334,6 +365,166 @@ static __always_inline bool detail_wanted(u64 pid_tgid, u32 *vcpu_id)
 		return false;
 	}
 	return true;
+}
+
+/* ---- aggregation mode (cfg.aggregate) ----
+ *
+ * The same exits as the joiner makes of the ring events (collector/joiner.c), counted where they are decided:
+ * hardware mode at kvm_exit (the latency at its kvm_entry), host mode at the per-cause event or unexplained
+ * userspace exit that opens one. Nothing is reserved, so nothing can be dropped; a cell the map has no room
+ * for is counted in agg_full.
+ */
+
+#define XS_EEXIST 17
+
+static __always_inline struct xs_agg_map_val *agg_cell(u32 pid, u32 vcpu, u8 isa, u32 reason, u8 dkind, u64 detail)
+{
+	struct xs_agg_map_key k = {
+		.pid = pid, .vcpu = vcpu, .reason = reason, .isa = isa, .detail_kind = dkind, .detail = detail};
+	struct xs_agg_map_val *v = bpf_map_lookup_elem(&agg, &k);
+	if (v)
+		return v;
+	long e = bpf_map_update_elem(&agg, &k, (void *)&agg_zero, BPF_NOEXIST);
+	if (e && e != -XS_EEXIST) {
+		COUNT(agg_full);
+		return NULL;
+	}
+	v = bpf_map_lookup_elem(&agg, &k);
+	if (!v)
+		COUNT(agg_full);
+	return v;
+}
+
+static __always_inline void agg_add(u32 pid, u32 vcpu, u8 isa, u32 reason, u8 dkind, u64 detail, u64 n)
+{
+	struct xs_agg_map_val *v = agg_cell(pid, vcpu, isa, reason, dkind, detail);
+	if (v)
+		v->count += n; /* n = (u64)-1 takes one away (a count moving to another cell of this CPU) */
+}
+
+/* floor(log2(ns)) + 1, 0 for 0, capped: the bucket of collector/agg_map.h. */
+static __always_inline u32 lat_bucket(u64 ns)
+{
+	u32 b = 0;
+	if (ns >> 32) {
+		b += 32;
+		ns >>= 32;
+	}
+	if (ns >> 16) {
+		b += 16;
+		ns >>= 16;
+	}
+	if (ns >> 8) {
+		b += 8;
+		ns >>= 8;
+	}
+	if (ns >> 4) {
+		b += 4;
+		ns >>= 4;
+	}
+	if (ns >> 2) {
+		b += 2;
+		ns >>= 2;
+	}
+	if (ns >> 1) {
+		b += 1;
+		ns >>= 1;
+	}
+	b += (u32)ns;
+	return b < XS_AGG_LAT_BUCKETS ? b : XS_AGG_LAT_BUCKETS - 1;
+}
+
+/* Hardware mode: a kept kvm_exit is counted now and remembered for its kvm_entry. */
+static __always_inline void agg_exit(u64 pid_tgid, u32 vcpu, u32 isa, u32 reason)
+{
+	struct tid_state *st = state_get();
+	if (!st) {
+		COUNT(agg_full);
+		return;
+	}
+	agg_add(pid_tgid >> 32, vcpu, isa, reason, XS_AGG_D_NONE, 0, 1);
+	st->ag.ts = bpf_ktime_get_ns();
+	st->ag.reason = reason;
+	st->ag.vcpu = vcpu;
+	st->ag.isa = isa;
+	st->ag.detail_kind = XS_AGG_D_NONE;
+	st->ag.detail = 0;
+}
+
+/* Hardware mode: kvm_pio / kvm_msr name the port or MSR of the pending exit: its count moves to that cell. */
+static __always_inline void agg_exit_detail(u64 pid_tgid, u8 dkind, u64 detail)
+{
+	struct tid_state *st = state_of();
+	if (!st || !st->ag.ts || st->ag.detail_kind != XS_AGG_D_NONE)
+		return;
+	u32 pid = pid_tgid >> 32;
+	agg_add(pid, st->ag.vcpu, st->ag.isa, st->ag.reason, XS_AGG_D_NONE, 0, (u64)-1);
+	agg_add(pid, st->ag.vcpu, st->ag.isa, st->ag.reason, dkind, detail, 1);
+	st->ag.detail_kind = dkind;
+	st->ag.detail = detail;
+}
+
+/* Hardware mode: kvm_entry ends the pending exit: its latency goes into the exit's cell. */
+static __always_inline void agg_entry(u64 pid_tgid)
+{
+	struct tid_state *st = state_of();
+	if (!st || !st->ag.ts)
+		return;
+	u64 now = bpf_ktime_get_ns();
+	u64 lat = now > st->ag.ts ? now - st->ag.ts : 0;
+	st->ag.ts = 0;
+	struct xs_agg_map_val *v =
+		agg_cell(pid_tgid >> 32, st->ag.vcpu, st->ag.isa, st->ag.reason, st->ag.detail_kind, st->ag.detail);
+	if (!v)
+		return;
+	v->lat_count++;
+	v->lat_sum += lat;
+	if (lat > v->lat_max)
+		v->lat_max = lat;
+	v->hist[lat_bucket(lat)]++;
+}
+
+/*
+ * Host mode: the per-cause event either opens an exit (counted under its reason and detail) or completes the
+ * current one: an IN whose userspace exit came first turns that exit (counted as a userspace exit) into the
+ * port access it was, as the joiner does.
+ */
+static __always_inline void agg_host_event(u64 pid_tgid, u32 vcpu, const struct host_ev *he, u8 dkind, u64 detail)
+{
+	struct tid_state *st = state_get();
+	if (!st) {
+		COUNT(agg_full);
+		return;
+	}
+	u32 pid = pid_tgid >> 32;
+	if (host_step(st, he)) {
+		if (!st->skip && he->completes_kind == XS_HEV_USERSPACE_EXIT) {
+			agg_add(pid, vcpu, XS_ISA_HOST_EVENT, XS_HEV_USERSPACE_EXIT, XS_AGG_D_NONE, 0, (u64)-1);
+			agg_add(pid, vcpu, XS_ISA_HOST_EVENT, he->reason, dkind, detail, 1);
+		}
+		return;
+	}
+	if (!st->skip)
+		agg_add(pid, vcpu, XS_ISA_HOST_EVENT, he->reason, dkind, detail, 1);
+}
+
+/* A detail event in aggregation mode (after detail_wanted). */
+static __always_inline void agg_detail(u64 pid_tgid, u32 vcpu, const struct host_ev *he, u8 dkind, u64 detail)
+{
+	if (!cfg.hw_mode)
+		agg_host_event(pid_tgid, vcpu, he, dkind, detail);
+	else if (dkind != XS_AGG_D_NONE)
+		agg_exit_detail(pid_tgid, dkind, detail);
+}
+
+/* Whether the per-exit path goes on with a detail event: aggregation mode counts it here instead. */
+static __always_inline bool detail_passes(u64 pid_tgid, u32 vcpu, const struct host_ev *he, u8 dkind, u64 detail)
+{
+	if (cfg.aggregate) {
+		agg_detail(pid_tgid, vcpu, he, dkind, detail);
+		return false;
+	}
+	return detail_ok(he);
 }
 
 /* ---- kvm_exit ---- */
@@ -435,6 +626,18 @@ static __always_inline bool exit_decision(u32 isa, u32 reason, bool reason_known
 	return keep;
 }
 
+/* Aggregation mode, tp_btf half: counts only when the classic half (which knows the reason) is not loaded. */
+static __always_inline void agg_exit_btf(u64 pid_tgid, struct kvm_vcpu___xs *vcpu, u32 vcpu_id, u32 isa)
+{
+	if (cfg.exit_tp_loaded)
+		return;
+	struct xs_ev_exit x = {};
+	fill_exit_btf(&x, vcpu, isa, NULL, NULL);
+	bool known = x.fields & XS_EVX_REASON;
+	if (exit_decision(isa, x.reason, known))
+		agg_exit(pid_tgid, vcpu_id, isa == XS_ISA_VMX || isa == XS_ISA_SVM ? isa : XS_ISA_UNKNOWN, x.reason);
+}
+
 /* tp_btf: the vCPU pointer, so the exit's fields come from KVM's structures and a guest-state snapshot is possible. */
 SEC("tp_btf/kvm_exit")
 int BPF_PROG(exit_btf, struct kvm_vcpu___xs *vcpu, u32 isa)
@@ -445,6 +648,10 @@ int BPF_PROG(exit_btf, struct kvm_vcpu___xs *vcpu, u32 isa)
 	u32 vcpu_id = vcpu->vcpu_id; /* the tracepoint's own argument: a direct load */
 	if (!vcpu_ok(vcpu_id)) {
 		COUNT(filtered);
+		return 0;
+	}
+	if (cfg.aggregate) {
+		agg_exit_btf(pid_tgid, vcpu, vcpu_id, isa);
 		return 0;
 	}
 	struct xs_ev_exit *e;
@@ -497,6 +704,10 @@ int exit_tp(struct trace_event_raw_kvm_exit___xs *ctx)
 	u32 reason = TP_FIELD(ctx->exit_reason);
 	if (!exit_decision(isa, reason, true))
 		return 1;
+	if (cfg.aggregate) {
+		agg_exit(pid_tgid, vcpu_id, isa, reason);
+		return 1;
+	}
 	struct xs_ev_exit *e = ev_reserve(sizeof(*e), XS_EV_EXIT_TP, pid_tgid, vcpu_id);
 	if (!e)
 		return 1;
@@ -518,7 +729,8 @@ int nested_exit_tp(struct trace_event_raw_kvm_exit___xs *ctx)
 {
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	u32 vcpu_id;
-	if (!detail_wanted(pid_tgid, &vcpu_id) || !detail_ok(&(struct host_ev){.reason = XS_HEV_NESTED_VMEXIT}))
+	if (!detail_wanted(pid_tgid, &vcpu_id) ||
+	    !detail_passes(pid_tgid, vcpu_id, &(struct host_ev){.reason = XS_HEV_NESTED_VMEXIT}, XS_AGG_D_NONE, 0))
 		return 1;
 	struct xs_ev_exit *e = ev_reserve(sizeof(*e), XS_EV_NESTED_EXIT, pid_tgid, vcpu_id);
 	if (!e)
@@ -547,6 +759,10 @@ int BPF_PROG(entry_btf, struct kvm_vcpu___xs *vcpu)
 	u32 vcpu_id = vcpu->vcpu_id;
 	if (!vcpu_ok(vcpu_id)) {
 		COUNT(filtered);
+		return 0;
+	}
+	if (cfg.aggregate) {
+		agg_entry(pid_tgid);
 		return 0;
 	}
 	if (!follows_exit())
@@ -578,7 +794,7 @@ static __always_inline void emit_pio(u32 rw, u32 port, u32 size, u32 count, bool
 			     .completes_uexit = KVM_EXIT_IO,
 			     .joinable = rw != 0,
 			     .key = port};
-	if (!detail_ok(&he))
+	if (!detail_passes(pid_tgid, vcpu_id, &he, XS_AGG_D_PORT, port))
 		return;
 	struct xs_ev_pio *e = ev_reserve(sizeof(*e), XS_EV_PIO, pid_tgid, vcpu_id);
 	if (!e)
@@ -625,7 +841,7 @@ static __always_inline void emit_mmio(u32 type, u32 len, u64 gpa, bool from_ptr,
 			     .completes_uexit = KVM_EXIT_MMIO,
 			     .joinable = type != XS_EV_MMIO_READ,
 			     .key = gpa};
-	if (!detail_ok(&he))
+	if (!detail_passes(pid_tgid, vcpu_id, &he, XS_AGG_D_NONE, 0))
 		return;
 	struct xs_ev_mmio *e = ev_reserve(sizeof(*e), XS_EV_MMIO, pid_tgid, vcpu_id);
 	if (!e)
@@ -661,7 +877,8 @@ static __always_inline void emit_msr(u32 write, u32 ecx, u64 data, u32 exception
 {
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	u32 vcpu_id;
-	if (!detail_wanted(pid_tgid, &vcpu_id) || !detail_ok(&(struct host_ev){.reason = XS_HEV_MSR}))
+	if (!detail_wanted(pid_tgid, &vcpu_id) ||
+	    !detail_passes(pid_tgid, vcpu_id, &(struct host_ev){.reason = XS_HEV_MSR}, XS_AGG_D_MSR, ecx))
 		return;
 	struct xs_ev_msr *e = ev_reserve(sizeof(*e), XS_EV_MSR, pid_tgid, vcpu_id);
 	if (!e)
@@ -692,7 +909,8 @@ static __always_inline void emit_cr(u32 rw, u32 cr, u64 val)
 {
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	u32 vcpu_id;
-	if (!detail_wanted(pid_tgid, &vcpu_id) || !detail_ok(&(struct host_ev){.reason = XS_HEV_CR}))
+	if (!detail_wanted(pid_tgid, &vcpu_id) ||
+	    !detail_passes(pid_tgid, vcpu_id, &(struct host_ev){.reason = XS_HEV_CR}, XS_AGG_D_NONE, 0))
 		return;
 	struct xs_ev_cr *e = ev_reserve(sizeof(*e), XS_EV_CR, pid_tgid, vcpu_id);
 	if (!e)
@@ -721,7 +939,8 @@ static __always_inline void emit_cpuid(u32 function, u32 index, u64 rax, u64 rbx
 {
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	u32 vcpu_id;
-	if (!detail_wanted(pid_tgid, &vcpu_id) || !detail_ok(&(struct host_ev){.reason = XS_HEV_CPUID}))
+	if (!detail_wanted(pid_tgid, &vcpu_id) ||
+	    !detail_passes(pid_tgid, vcpu_id, &(struct host_ev){.reason = XS_HEV_CPUID}, XS_AGG_D_NONE, 0))
 		return;
 	struct xs_ev_cpuid *e = ev_reserve(sizeof(*e), XS_EV_CPUID, pid_tgid, vcpu_id);
 	if (!e)
@@ -756,7 +975,8 @@ static __always_inline void emit_hypercall(u64 nr, u64 a0, u64 a1, u64 a2, u64 a
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	u32 vcpu_id;
 	if (!detail_wanted(pid_tgid, &vcpu_id) ||
-	    !detail_ok(&(struct host_ev){.reason = XS_HEV_HYPERCALL, .joinable = 1, .key = nr}))
+	    !detail_passes(pid_tgid, vcpu_id, &(struct host_ev){.reason = XS_HEV_HYPERCALL, .joinable = 1, .key = nr},
+			   XS_AGG_D_NONE, 0))
 		return;
 	struct xs_ev_hypercall *e = ev_reserve(sizeof(*e), XS_EV_HYPERCALL, pid_tgid, vcpu_id);
 	if (!e)
@@ -787,7 +1007,8 @@ static __always_inline void emit_inj_exception(u32 exception, u32 has_error, u32
 {
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	u32 vcpu_id;
-	if (!detail_wanted(pid_tgid, &vcpu_id) || !detail_ok(&(struct host_ev){.reason = XS_HEV_INJ_EXCEPTION}))
+	if (!detail_wanted(pid_tgid, &vcpu_id) ||
+	    !detail_passes(pid_tgid, vcpu_id, &(struct host_ev){.reason = XS_HEV_INJ_EXCEPTION}, XS_AGG_D_NONE, 0))
 		return;
 	struct xs_ev_inj_exc *e = ev_reserve(sizeof(*e), XS_EV_INJ_EXC, pid_tgid, vcpu_id);
 	if (!e)
@@ -818,7 +1039,8 @@ static __always_inline void emit_page_fault(u64 address, u64 error_code, u64 rip
 {
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	u32 vcpu_id;
-	if (!detail_wanted(pid_tgid, &vcpu_id) || !detail_ok(&(struct host_ev){.reason = XS_HEV_PAGE_FAULT}))
+	if (!detail_wanted(pid_tgid, &vcpu_id) ||
+	    !detail_passes(pid_tgid, vcpu_id, &(struct host_ev){.reason = XS_HEV_PAGE_FAULT}, XS_AGG_D_NONE, 0))
 		return;
 	struct xs_ev_page_fault *e = ev_reserve(sizeof(*e), XS_EV_PAGE_FAULT, pid_tgid, vcpu_id);
 	if (!e)
@@ -859,7 +1081,8 @@ int emulate_tp(struct trace_event_raw_kvm_emulate_insn___xs *ctx)
 {
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	u32 vcpu_id;
-	if (!detail_wanted(pid_tgid, &vcpu_id) || !detail_ok(&(struct host_ev){.reason = XS_HEV_EMULATE_INSN}))
+	if (!detail_wanted(pid_tgid, &vcpu_id) ||
+	    !detail_passes(pid_tgid, vcpu_id, &(struct host_ev){.reason = XS_HEV_EMULATE_INSN}, XS_AGG_D_NONE, 0))
 		return 1;
 	struct xs_ev_emulate *e = ev_reserve(sizeof(*e), XS_EV_EMULATE, pid_tgid, vcpu_id);
 	if (!e)
@@ -971,16 +1194,12 @@ static __always_inline bool uexit_joins(const struct tid_state *st, u32 reason, 
 	return key == st->key;
 }
 
-/* The userspace exit's filter decision (only tracked with a reason filter or sampling). */
-static __always_inline bool uexit_ok(struct tid_state *st, u32 reason, const u8 *run, bool have_run)
+/* Host mode: whether the userspace exit joins the thread's current exit (true) or is one of its own, decided. */
+static __always_inline bool uexit_step(struct tid_state *st, u32 reason, const u8 *run, bool have_run)
 {
-	if (!cfg.track_exits || !st)
-		return true;
-	if (cfg.hw_mode)
-		return !st->skip;
 	if (uexit_joins(st, reason, run, have_run)) {
 		st->uexit = reason;
-		return !st->skip;
+		return true;
 	}
 	/*
 	 * A userspace exit no host event explains is an exit of its own; an IN's (or an MMIO read's) becomes a
@@ -991,7 +1210,38 @@ static __always_inline bool uexit_ok(struct tid_state *st, u32 reason, const u8 
 	st->kind = XS_HEV_USERSPACE_EXIT;
 	st->uexit = reason;
 	st->joinable = 0;
+	return false;
+}
+
+/* The userspace exit's filter decision (only tracked with a reason filter or sampling). */
+static __always_inline bool uexit_ok(struct tid_state *st, u32 reason, const u8 *run, bool have_run)
+{
+	if (!cfg.track_exits || !st)
+		return true;
+	if (cfg.hw_mode)
+		return !st->skip;
+	uexit_step(st, reason, run, have_run);
 	return !st->skip;
+}
+
+/*
+ * Aggregation mode, host mode: a userspace exit no host event explains is counted as one (an IN's moves to
+ * its port when KVM takes the data: agg_host_event). In hardware mode it belongs to its kvm_exit.
+ */
+static __always_inline void agg_uexit(u64 pid_tgid, struct tid_state *st, u32 vcpu, u32 reason)
+{
+	if (cfg.hw_mode)
+		return;
+	if (!st)
+		st = state_get();
+	if (!st) {
+		COUNT(agg_full);
+		return;
+	}
+	u64 run[6]; /* up to the exit union's first word (RUN_UNION_U64) */
+	bool have_run = !kread_words(run, 6, (void *)st->run);
+	if (!uexit_step(st, reason, (const u8 *)run, have_run) && !st->skip)
+		agg_add(pid_tgid >> 32, vcpu, XS_ISA_HOST_EVENT, XS_HEV_USERSPACE_EXIT, XS_AGG_D_NONE, 0, 1);
 }
 
 static __always_inline void emit_uexit(u32 reason, u32 err)
@@ -1003,6 +1253,10 @@ static __always_inline void emit_uexit(u32 reason, u32 err)
 	u32 vcpu_id = st ? st->vcpu_id : XS_EV_VCPU_UNKNOWN;
 	if (!vcpu_ok(vcpu_id)) {
 		COUNT(filtered);
+		return;
+	}
+	if (cfg.aggregate) {
+		agg_uexit(pid_tgid, st, vcpu_id, reason);
 		return;
 	}
 	if (st)

@@ -196,35 +196,65 @@ static void grow(struct xs_agg *a)
 	a->cap = cap;
 }
 
-void xs_agg_add(struct xs_agg *a, const struct xs_exit_record *r)
+static struct cell *cell_of(struct xs_agg *a, const struct xs_agg_key *k)
 {
-	struct xs_agg_key k = {.pid = r->pid, .vcpu = r->vcpu, .reason = r->reason, .isa = r->isa};
-	struct cell *c = find(a->cells, a->cap, &k);
+	struct cell *c = find(a->cells, a->cap, k);
 	if (!c->used) {
 		if ((a->used + 1) * 2 > a->cap) {
 			grow(a);
-			c = find(a->cells, a->cap, &k);
+			c = find(a->cells, a->cap, k);
 		}
 		c->used = true;
-		c->key = k;
+		c->key = *k;
 		a->used++;
 	}
-	xs_stats_add(&c->stats, r);
-	a->total++;
-	/* A TSC tick count is no time: such a record counts in the second it arrived, if a live source says. */
-	bool ticks = r->flags & XS_F_TS_TSC;
-	if (ticks && !a->arrival)
-		return;
-	uint64_t when = ticks ? a->arrival : r->ts;
+	return c;
+}
+
+/* n exits in the second of `when` (ns). */
+static void count_second(struct xs_agg *a, struct cell *c, uint64_t when, uint32_t n)
+{
 	uint64_t sec = when / NS_PER_SEC;
 	unsigned int slot = (unsigned int)(sec % XS_AGG_SECONDS);
 	if (c->sec_epoch[slot] != sec) {
 		c->sec_epoch[slot] = sec;
 		c->sec_count[slot] = 0;
 	}
-	c->sec_count[slot]++;
+	c->sec_count[slot] += n;
 	if (when > a->now)
 		a->now = when;
+}
+
+void xs_agg_add(struct xs_agg *a, const struct xs_exit_record *r)
+{
+	struct xs_agg_key k = {.pid = r->pid, .vcpu = r->vcpu, .reason = r->reason, .isa = r->isa};
+	struct cell *c = cell_of(a, &k);
+	xs_stats_add(&c->stats, r);
+	a->total++;
+	/* A TSC tick count is no time: such a record counts in the second it arrived, if a live source says. */
+	bool ticks = r->flags & XS_F_TS_TSC;
+	if (ticks && !a->arrival)
+		return;
+	count_second(a, c, ticks ? a->arrival : r->ts, 1);
+}
+
+void xs_agg_add_stats(struct xs_agg *a, const struct xs_agg_key *k, const struct xs_stats *s, uint64_t now_ns)
+{
+	if (!s->count && !s->lat_count)
+		return;
+	struct cell *c = cell_of(a, k);
+	struct xs_stats d = *s;
+	d.first_ts = d.last_ts = now_ns;
+	if (!d.count) {
+		/* latencies of exits counted before (a hardware-mode exit whose kvm_entry came after the last read) */
+		d.count = 1;
+		xs_stats_merge(&c->stats, &d);
+		c->stats.count--;
+	} else {
+		xs_stats_merge(&c->stats, &d);
+	}
+	a->total += s->count;
+	count_second(a, c, now_ns, (uint32_t)s->count);
 }
 
 static bool matches(const struct cell *c, const struct xs_agg_filter *f)

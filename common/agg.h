@@ -102,6 +102,12 @@ void xs_agg_free(struct xs_agg *a);
 void xs_agg_reset(struct xs_agg *a);
 void xs_agg_add(struct xs_agg *a, const struct xs_exit_record *r);
 
+/*
+ * Exits counted elsewhere (the collector's aggregation mode, collector/agg_read.h): s->count exits and their
+ * latencies, added to cell k as if they arrived at now_ns (CLOCK_MONOTONIC ns, the records' clock).
+ */
+void xs_agg_add_stats(struct xs_agg *a, const struct xs_agg_key *k, const struct xs_stats *s, uint64_t now_ns);
+
 /* Everything matching f, as one row (key zero). */
 void xs_agg_total(const struct xs_agg *a, const struct xs_agg_filter *f, struct xs_agg_row *out);
 /* Rows grouped by `by`, in no particular order; *rows is malloc'd (free it). Returns the row count. */

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 
+#include "collector/agg_read.h"
 #include "decoder/decoder.h"
 
 static int by_count_desc(const void *a, const void *b)
@@ -76,6 +77,23 @@ void xs_summary_print_text(FILE *out, const struct xs_agg *agg, const struct xs_
 	free(rows);
 }
 
+/*
+ * "latency_log2": exits per log2 latency bucket (collector/agg_map.h: [0] latency 0, [b] 2^(b-1) up to 2^b - 1),
+ * up to the last non-empty one; the same buckets whether exits were counted in the kernel or in user space.
+ */
+static void print_log2_hist(FILE *out, const struct xs_stats *s)
+{
+	uint64_t hist[XS_AGG_LAT_BUCKETS];
+	xs_stats_log2_hist(s, hist);
+	unsigned int n = XS_AGG_LAT_BUCKETS;
+	while (n && !hist[n - 1])
+		n--;
+	fprintf(out, ",\"latency_log2\":[");
+	for (unsigned int b = 0; b < n; b++)
+		fprintf(out, "%s%llu", b ? "," : "", (unsigned long long)hist[b]);
+	fputc(']', out);
+}
+
 void xs_summary_print_json(FILE *out, const struct xs_agg *agg, const struct xs_summary_info *info)
 {
 	struct xs_agg_row *rows;
@@ -95,11 +113,13 @@ void xs_summary_print_json(FILE *out, const struct xs_agg *agg, const struct xs_
 			fprintf(out, "null");
 		fprintf(out,
 			",\"count\":%llu,\"share\":%.6f,\"rate\":%.1f,\"handler_mean_ns\":%.1f,\"handler_max_ns\":%llu,"
-			"\"latency_mean_%s\":%.1f,\"latency_max_%s\":%llu,\"latency_p99_%s\":%llu}",
+			"\"latency_mean_%s\":%.1f,\"latency_max_%s\":%llu,\"latency_p99_%s\":%llu",
 			(unsigned long long)s->count, total ? (double)s->count / (double)total : 0.0,
 			rate(s->count, info->duration_s), xs_stats_handler_mean(s), (unsigned long long)s->handler_max,
 			lat_unit(s), xs_stats_lat_mean(s), lat_unit(s), (unsigned long long)s->lat_max, lat_unit(s),
 			(unsigned long long)xs_stats_lat_percentile(s, 99));
+		print_log2_hist(out, s);
+		fputc('}', out);
 	}
 	fprintf(out, "]%s%s}\n", info->extra_json ? "," : "", info->extra_json ? info->extra_json : "");
 	free(rows);

@@ -5,17 +5,21 @@
 # kernel):
 #
 # 1. Throughput: BENCH_REPEATS rounds (default 7), each running the workload once untraced, once under
-#    `exitscope record`, once under `perf record -e 'kvm:*'`, once under bpftrace counting the tracepoints
-#    exitscope uses (kvm_fpu included: exitscope binds threads to vCPUs there) and once under bpftrace counting
-#    only the exit tracepoints (bpftrace-exits: what the previous exitscope attached, short of its KVM_RUN
-#    hook); the order rotates each round: this host's 2 cores are shared and noisy. Reported per
-#    tool: the workload's throughput (median) and its ratio to untraced, the tool's events/s, the events it
-#    lost, its own CPU in % of one core. kernel.bpf_stats_enabled is off here: its two clock reads around
-#    every BPF program would tax the tool that runs more programs.
-# 2. BPF cost: BENCH_COST_REPEATS rounds (default 3) with kernel.bpf_stats_enabled on, exitscope and then
-#    bpftrace each traced next to bench/collector_floor.bpf.c, our yardstick (an empty program, one that
+#    `exitscope record` (per-exit mode: every event through the ring), once under `exitscope record --summary`
+#    (exitscope-agg: aggregation mode, counts and latency histograms in kernel maps, no ring record), once
+#    under `perf record -e 'kvm:*'`, once under bpftrace counting the tracepoints exitscope uses (kvm_fpu
+#    included: exitscope binds threads to vCPUs there) and once under bpftrace counting only the exit
+#    tracepoints (bpftrace-exits: what the previous exitscope attached, short of its KVM_RUN hook); the order
+#    rotates each round: this host's 2 cores are shared and noisy. Reported per tool: the workload's
+#    throughput (median) and its ratio to untraced, the tool's events/s (exitscope-agg: exits counted), the
+#    events it lost (exitscope-agg: exits the cell map had no room for), its own CPU in % of one core.
+#    kernel.bpf_stats_enabled is off here: its two clock reads around every BPF program would tax the tool
+#    that runs more programs.
+# 2. BPF cost: BENCH_COST_REPEATS rounds (default 3) with kernel.bpf_stats_enabled on, exitscope (both modes)
+#    and then bpftrace each traced next to bench/collector_floor.bpf.c, our yardstick (an empty program, one that
 #    takes a timestamp, one that writes the least possible ring event, one that writes it into per-CPU slots
-#    without the ring's helpers, one probe read, one read through bpf_rdonly_cast) on the workload's busiest tracepoints, in the same run. Reported: run_time_ns / run_cnt over the tool's programs (the cost per
+#    without the ring's helpers, one probe read, one read through bpf_rdonly_cast) on the workload's busiest
+#    tracepoints, in the same run. Reported: run_time_ns / run_cnt over the tool's programs (the cost per
 #    event), the BPF time per workload exit, exitscope's programs one by one, and the yardstick's.
 #
 # Then the consumer alone at 500k events/s from the BPF program's synthetic producer (bench/collector_synth.c,
@@ -34,8 +38,8 @@ FLOOR=${COLLECTOR_FLOOR:-$BUILD/bench/collector-floor}
 REPEATS=${BENCH_REPEATS:-7}
 COST_REPEATS=${BENCH_COST_REPEATS:-3}
 SYNTH_REPEATS=${BENCH_SYNTH_REPEATS:-3}
-TOOLS=(none exitscope perf bpftrace bpftrace-exits)
-COST_TOOLS=(exitscope bpftrace bpftrace-exits)
+TOOLS=(none exitscope exitscope-agg perf bpftrace bpftrace-exits)
+COST_TOOLS=(exitscope exitscope-agg bpftrace bpftrace-exits)
 BASELINE=${EXITSCOPE_BASELINE:-}
 if [ -n "$BASELINE" ]; then
 	TOOLS+=(exitscope-baseline)
@@ -97,6 +101,10 @@ start_tool() { # tool
 		"$x" record -o "$work/x.xsr" >"$work/tool.out" 2>"$work/tool.err" &
 		tool_pid=$!
 		wait_for "$work/tool.err" 'recording with' ;;
+	exitscope-agg)
+		"$X" record --summary --json >"$work/tool.out" 2>"$work/tool.err" &
+		tool_pid=$!
+		wait_for "$work/tool.err" 'recording with' ;;
 	perf)
 		perf record -q -e 'kvm:*' -a -o "$work/perf.data" >"$work/tool.out" 2>"$work/tool.err" &
 		tool_pid=$!
@@ -124,6 +132,10 @@ stop_tool() {
 	exitscope | exitscope-baseline)
 		events=$(python3 tests/integration/collector_xsr.py meta "$work/x.xsr" counter.events)
 		lost=$(python3 tests/integration/collector_xsr.py meta "$work/x.xsr" counter.dropped.ring) ;;
+	exitscope-agg) # events: the exits it counted; lost: those the cell map had no room for
+		read -r events lost < <(python3 -c 'import json, sys
+s = json.load(open(sys.argv[1]))
+print(s["total"], s["collector"]["agg_full"])' "$work/tool.out") ;;
 	perf)
 		# the first SAMPLE line is the total; LOST lines appear only when perf lost something
 		read -r events lost < <(perf report -i "$work/perf.data" --stats 2>/dev/null | awk '
@@ -249,7 +261,7 @@ print("   ratio: median over rounds of (throughput with the tool / untraced thro
 print("   best: the tool's fastest run / the fastest untraced run (other jobs only ever slow a run down)")
 print("   +CPU/exit: the workload's own CPU time (guest and tracepoints) above the same round's untraced run")
 print(f"{'tool':18} {'iter/s':>10} {'ratio':>6} {'best':>6} {'+CPU/exit':>10} {'events/s':>10} {'lost':>8} {'tool CPU':>9} {'BPF ns/ev':>9} {'BPF ns/exit':>11}")
-for tool in ("none", "exitscope", "exitscope-baseline", "perf", "bpftrace", "bpftrace-exits"):
+for tool in ("none", "exitscope", "exitscope-agg", "exitscope-baseline", "perf", "bpftrace", "bpftrace-exits"):
     if tool not in rows:
         continue
     r = rows[tool]
@@ -275,7 +287,7 @@ for tool in ("none", "exitscope", "exitscope-baseline", "perf", "bpftrace", "bpf
         print(f"RESULT\t{b}\tbpf_cost\t{per_ev:.0f}\tns/event")
         print(f"RESULT\t{b}\tbpf_ns_per_exit\t{per_exit:.0f}\tns/exit")
 print(f"-- BPF cost: kernel.bpf_stats_enabled, {len(rounds)} rounds, each tool next to the yardstick in the same run")
-for tool in ("exitscope", "exitscope-baseline"):
+for tool in ("exitscope", "exitscope-agg", "exitscope-baseline"):
     for pname, (t, c) in sorted(progs.get(tool, {}).items()):
         runs = c / exits[tool] if exits.get(tool) else 0
         if runs >= 0.01:  # the workload's programs (others ran a few times, for other VMs or at start)

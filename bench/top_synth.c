@@ -131,7 +131,13 @@ static void add_state(struct xs_exit_record *r, uint64_t i)
 	r->gs.efer = 0xd01;
 }
 
-int main(int argc, char **argv)
+struct synth_opts {
+	const char *out;
+	uint64_t count, rate, vcpus, vms, pid_base, state_every, start;
+	bool svm;
+};
+
+static void parse_opts(int argc, char **argv, struct synth_opts *o)
 {
 	static const struct option longopts[] = {
 		{"count", required_argument, NULL, 'c'},
@@ -144,42 +150,39 @@ int main(int argc, char **argv)
 		{"start-ns", required_argument, NULL, 't'},
 		{NULL, 0, NULL, 0},
 	};
-	xs_set_progname("top-synth");
-	const char *out = NULL;
-	uint64_t count = 100000, rate = 100000, vcpus = 4, vms = 1, pid_base = 4000, state_every = 0;
-	uint64_t start = 1000000000000ull;
-	bool svm = false;
+	*o = (struct synth_opts){
+		.count = 100000, .rate = 100000, .vcpus = 4, .vms = 1, .pid_base = 4000, .start = 1000000000000ull};
 	int c;
 	while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
 		bool ok = true;
 		switch (c) {
 		case 'o':
-			out = optarg;
+			o->out = optarg;
 			break;
 		case 'c':
-			ok = xs_parse_range(optarg, 1, 1ull << 40, &count);
+			ok = xs_parse_range(optarg, 1, 1ull << 40, &o->count);
 			break;
 		case 'r':
-			ok = xs_parse_range(optarg, 1, 1000000000, &rate);
+			ok = xs_parse_range(optarg, 1, 1000000000, &o->rate);
 			break;
 		case 'i':
 			ok = !strcmp(optarg, "vmx") || !strcmp(optarg, "svm");
-			svm = !strcmp(optarg, "svm");
+			o->svm = !strcmp(optarg, "svm");
 			break;
 		case 'v':
-			ok = xs_parse_range(optarg, 1, 1024, &vcpus);
+			ok = xs_parse_range(optarg, 1, 1024, &o->vcpus);
 			break;
 		case 'p':
-			ok = xs_parse_range(optarg, 1, 1024, &vms);
+			ok = xs_parse_range(optarg, 1, 1024, &o->vms);
 			break;
 		case 'b':
-			ok = xs_parse_range(optarg, 1, 1u << 22, &pid_base);
+			ok = xs_parse_range(optarg, 1, 1u << 22, &o->pid_base);
 			break;
 		case 's':
-			ok = xs_parse_range(optarg, 0, UINT32_MAX, &state_every);
+			ok = xs_parse_range(optarg, 0, UINT32_MAX, &o->state_every);
 			break;
 		case 't':
-			ok = xs_parse_u64(optarg, &start);
+			ok = xs_parse_u64(optarg, &o->start);
 			break;
 		default:
 			ok = false;
@@ -187,35 +190,47 @@ int main(int argc, char **argv)
 		if (!ok)
 			xs_die("bad option (see the comment at the top of bench/top_synth.c)");
 	}
-	if (!out)
+	if (!o->out)
 		xs_die("-o FILE is required");
+}
+
+/* Record i of the stream: its place in the cycle, its vCPU and VM, its time at the recorded rate. */
+static void make_record(struct xs_exit_record *r, uint64_t i, const struct synth_opts *o)
+{
+	memset(r, 0, sizeof(*r));
+	r->version = XS_RECORD_VERSION;
+	r->isa = o->svm ? XS_ISA_SVM : XS_ISA_VMX;
+	r->source = XS_SRC_SYNTHETIC;
+	r->seq = i;
+	r->ts = o->start + i * 1000000000ull / o->rate;
+	r->vcpu = (uint32_t)(i % o->vcpus);
+	r->pid = (uint32_t)(o->pid_base + (i / o->vcpus) % o->vms);
+	r->tid = r->pid + 1 + r->vcpu;
+	r->cpu = r->vcpu % 2;
+	fill(r, i, o->svm, &mix[slot_kind[i % 100]]);
+	if (o->state_every && i % o->state_every == 0)
+		add_state(r, i);
+	r->size = (uint16_t)xs_record_wire_size(r);
+}
+
+int main(int argc, char **argv)
+{
+	xs_set_progname("top-synth");
+	struct synth_opts o;
+	parse_opts(argc, argv, &o);
 	char err[256];
-	struct xs_sink *sink = xsr_sink_open(out, err, sizeof(err));
+	struct xs_sink *sink = xsr_sink_open(o.out, err, sizeof(err));
 	if (!sink)
 		xs_die("%s", err);
 	xs_sink_meta(sink, "run.source", "synthetic");
-	xs_sink_metaf(sink, "run.kernel", "synthetic-%s", svm ? "svm" : "vmx");
-	xs_sink_meta(sink, "run.cpu_vendor", svm ? "AuthenticAMD" : "GenuineIntel");
+	xs_sink_metaf(sink, "run.kernel", "synthetic-%s", o.svm ? "svm" : "vmx");
+	xs_sink_meta(sink, "run.cpu_vendor", o.svm ? "AuthenticAMD" : "GenuineIntel");
 	build_cycle();
 	enum { BATCH = 1024 };
 	struct xs_exit_record *batch = xs_calloc(BATCH, sizeof(*batch));
 	size_t n = 0;
-	for (uint64_t i = 0; i < count; i++) {
-		struct xs_exit_record *r = &batch[n++];
-		memset(r, 0, sizeof(*r));
-		r->version = XS_RECORD_VERSION;
-		r->isa = svm ? XS_ISA_SVM : XS_ISA_VMX;
-		r->source = XS_SRC_SYNTHETIC;
-		r->seq = i;
-		r->ts = start + i * 1000000000ull / rate;
-		r->vcpu = (uint32_t)(i % vcpus);
-		r->pid = (uint32_t)(pid_base + (i / vcpus) % vms);
-		r->tid = r->pid + 1 + r->vcpu;
-		r->cpu = r->vcpu % 2;
-		fill(r, i, svm, &mix[slot_kind[i % 100]]);
-		if (state_every && i % state_every == 0)
-			add_state(r, i);
-		r->size = (uint16_t)xs_record_wire_size(r);
+	for (uint64_t i = 0; i < o.count; i++) {
+		make_record(&batch[n++], i, &o);
 		if (n == BATCH) {
 			xs_sink_write(sink, batch, n);
 			n = 0;
@@ -226,6 +241,6 @@ int main(int argc, char **argv)
 	free(batch);
 	int rc = xs_sink_close(sink);
 	if (rc)
-		xs_die("writing %s failed: %s", out, strerror(-rc));
+		xs_die("writing %s failed: %s", o.out, strerror(-rc));
 	return 0;
 }

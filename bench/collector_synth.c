@@ -7,8 +7,11 @@
  * its own CPU time.
  *
  *   collector-synth RATE SECONDS [OUTPUT.xsr]      (no OUTPUT: records go to a null sink)
+ *   collector-synth --produce-only RATE SECONDS    (only the getppid() calls, for a consumer in another
+ *                                                   process: bench/top.sh's `exitscope top -p`)
  *
- * Prints RESULT lines: events/s reached, consumer CPU in % of one core, events dropped.
+ * Prints RESULT lines: events/s reached, consumer CPU in % of one core, events dropped; --produce-only prints
+ * the calls it made.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -61,9 +64,26 @@ static double thread_cpu_s(double *sys)
 	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + *sys;
 }
 
+/* The load alone, in this thread. */
+static int produce_only(int argc, char **argv)
+{
+	struct load l = {0};
+	if (argc != 4 || !xs_parse_seconds(argv[2], &l.rate) || l.rate <= 0 || !xs_parse_seconds(argv[3], &l.seconds) ||
+	    l.seconds <= 0)
+		xs_die("usage: collector-synth --produce-only RATE SECONDS");
+	uint64_t t0 = xs_now_ns();
+	produce(&l);
+	double wall = (double)(xs_now_ns() - t0) / 1e9;
+	printf("produced %llu getppid() calls in %.2f s (%.0f/s)\n", (unsigned long long)l.produced, wall,
+	       (double)l.produced / wall);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	xs_set_progname("collector-synth");
+	if (argc > 1 && !strcmp(argv[1], "--produce-only"))
+		return produce_only(argc, argv);
 	double rate, seconds;
 	if (argc < 3 || !xs_parse_seconds(argv[1], &rate) || rate <= 0 || !xs_parse_seconds(argv[2], &seconds) ||
 	    seconds <= 0)

@@ -322,6 +322,11 @@ struct tui_source *xs_live_source(uint32_t pid, enum xs_col_backend backend)
 	s->base.lossless = false; /* the kernel does not wait: a full queue drops, and says so */
 	s->opts.backend = backend;
 	s->opts.pid = pid;
+	/*
+	 * Benchmarks only (bench/top.sh): the BPF program's synthetic producer turns the -p process's getppid()
+	 * calls into exits, for rates this host's KVM cannot reach. Never without -p.
+	 */
+	s->opts.synthetic = pid && getenv("EXITSCOPE_BENCH_SYNTHETIC");
 	if (pid)
 		snprintf(s->base.label, sizeof(s->base.label), "live: pid %u", pid);
 	else

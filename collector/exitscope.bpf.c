@@ -1296,15 +1296,17 @@ int userspace_exit_tp(struct trace_event_raw_kvm_userspace_exit___xs *ctx)
 /* ---- benchmarks only ---- */
 
 /*
- * A synthetic producer for bench/collector_synth.c: each getppid() of the process under the -p filter becomes
- * a kvm_cpuid-shaped event on the same ring path, so the consumer can be measured at rates this host's KVM
- * cannot reach. Loaded only when a benchmark asks for it (xs_col_opts.synthetic), never by exitscope record.
+ * A synthetic producer for bench/collector_synth.c and bench/top.sh: each getppid() of the process under the
+ * -p filter becomes a kvm_cpuid-shaped event of vCPU 0 on the same path as a real one from the filter on
+ * (aggregation mode: counted in its cell; per-exit mode: the ring), so the consumers can be measured at rates
+ * this host's KVM cannot reach. Loaded only when a benchmark asks for it (xs_col_opts.synthetic).
  */
 SEC("tracepoint/syscalls/sys_enter_getppid")
 int bench_synthetic(void *ctx)
 {
 	u64 pid_tgid = bpf_get_current_pid_tgid();
-	if (!pid_ok(pid_tgid))
+	if (!pid_ok(pid_tgid) ||
+	    !detail_passes(pid_tgid, 0, &(struct host_ev){.reason = XS_HEV_CPUID}, XS_AGG_D_NONE, 0))
 		return 1;
 	struct xs_ev_cpuid *e = ev_reserve(sizeof(*e), XS_EV_CPUID, pid_tgid, 0);
 	if (!e)

@@ -126,6 +126,13 @@ stop_tool() {
 	[ "$1" = none ] && return
 	[ "${keep_stats:-0}" = 1 ] && prog_stats "$tool_pid" >"$work/progs"
 	kill -INT "$tool_pid"
+	# bpftrace sometimes misses a SIGINT (seen stuck in epoll_wait for minutes): ask again every 5 s
+	local k
+	for k in $(seq 1 600); do
+		kill -0 "$tool_pid" 2>/dev/null || break
+		[ $((k % 50)) -eq 0 ] && kill -INT "$tool_pid"
+		sleep 0.1
+	done
 	wait "$tool_pid" 2>/dev/null
 	tool_pid=
 	case $1 in

@@ -10,5 +10,6 @@ TEST_PREP += $(TOP_SYNTH)
 BENCH_TARGETS += bench-top
 
 .PHONY: bench-top
-bench-top: $(BUILD)/exitscope $(TOP_SYNTH)
-	BUILD=$(BUILD) EXITSCOPE=$(abspath $(BUILD)/exitscope) TOP_SYNTH=$(abspath $(TOP_SYNTH)) bench/top.sh
+bench-top: $(BUILD)/exitscope $(TOP_SYNTH) $(BUILD)/bench/collector-synth
+	BUILD=$(BUILD) EXITSCOPE=$(abspath $(BUILD)/exitscope) TOP_SYNTH=$(abspath $(TOP_SYNTH)) \
+		COLLECTOR_SYNTH=$(abspath $(BUILD)/bench/collector-synth) bench/top.sh

@@ -11,10 +11,19 @@
 #      cost of a terminal dashboard on this machine. (There is no peer that can consume an exit stream here:
 #      kvm_stat is not packaged in Debian 12, and perf kvm stat sees no kvm_exit on this PVM host.)
 #   4. The fastest replay of a database into the dashboard (--batch, full speed), for --replay DB.
+#   5. Live, the collector and the dashboard together (root): RATE exits/s from the BPF program's synthetic
+#      producer (COLLECTOR_SYNTH --produce-only: getppid() calls the program turns into CPUID exits of that
+#      process, through the same per-cause path as a real one: this host's KVM cannot reach 500k exits/s)
+#      into `exitscope top -p PRODUCER` (EXITSCOPE_BENCH_SYNTHETIC=1 loads the producer), once in aggregation
+#      mode (the default: counts in kernel maps) and once with --per-exit (every exit through the ring). Over
+#      WINDOW seconds: CPU of the whole exitscope process (collector thread, dashboard, input) and of its
+#      collector thread alone, the rate on screen, dropped. The BPF programs' own time runs in the producer's
+#      syscalls, not in exitscope: bench-collector measures it per event.
 #
-# Environment: EXITSCOPE, TOP_SYNTH (set by make), TOP_BENCH_RATE, TOP_BENCH_WINDOW (s), TOP_BENCH_KEYS.
+# Environment: EXITSCOPE, TOP_SYNTH, COLLECTOR_SYNTH (set by make), TOP_BENCH_RATE, TOP_BENCH_WINDOW (s),
+# TOP_BENCH_KEYS.
 set -euo pipefail
-: "${EXITSCOPE:?run through make bench-top}" "${TOP_SYNTH:?}" "${BUILD:?}"
+: "${EXITSCOPE:?run through make bench-top}" "${TOP_SYNTH:?}" "${COLLECTOR_SYNTH:?}" "${BUILD:?}"
 RATE=${TOP_BENCH_RATE:-500000}
 WINDOW=${TOP_BENCH_WINDOW:-6}
 KEYS=${TOP_BENCH_KEYS:-10}
@@ -59,29 +68,39 @@ done
 [ -n "$top_pid" ] || { echo "bench-top: exitscope did not start:" >&2; tmx capture-pane -p -t =dash: >&2; exit 1; }
 sleep "$WARMUP"
 
-before=$(thread_ticks "$top_pid")
-p0=$(proc_ticks "$top_pid")
-r0=$(proc_ticks "$ref_pid")
-t0=$(date +%s.%N)
-sleep "$WINDOW"
-after=$(thread_ticks "$top_pid")
-p1=$(proc_ticks "$top_pid")
-r1=$(proc_ticks "$ref_pid")
-t1=$(date +%s.%N)
-secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
-screen=$(tmx capture-pane -p -t =dash:)
-
+# window PID [REF_PID]: sleep WINDOW seconds; sets before/after (PID's threads), proc (PID's ticks), ref
+# (REF_PID's ticks) and secs
+window() {
+	local p0 p1 r0=0 r1=0 t0 t1
+	before=$(thread_ticks "$1")
+	p0=$(proc_ticks "$1")
+	[ -n "${2:-}" ] && r0=$(proc_ticks "$2")
+	t0=$(date +%s.%N)
+	sleep "$WINDOW"
+	after=$(thread_ticks "$1")
+	p1=$(proc_ticks "$1")
+	[ -n "${2:-}" ] && r1=$(proc_ticks "$2")
+	t1=$(date +%s.%N)
+	proc=$((p1 - p0)) ref=$((r1 - r0))
+	secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+}
 ticks_of() { # comm-regex, ticks listing
 	awk -v re="$1" '$1 ~ re { s += $2 } END { print s + 0 }' <<<"$2"
 }
+# the header's rate and dropped count, from a captured screen
+shown_rate() { sed -n '2s/^\([^ ]*\) exits\/s.*/\1/p' <<<"$1"; }
+shown_dropped() { sed -n '2s/.*dropped \([^ ]*\) .*/\1/p' <<<"$1"; }
+
+window "$top_pid" "$ref_pid"
+screen=$(tmx capture-pane -p -t =dash:)
 dash=$(($(ticks_of '^(exitscope|xs-top-input)$' "$after") - $(ticks_of '^(exitscope|xs-top-input)$' "$before")))
 feed=$(($(ticks_of '^xs-top-replay$' "$after") - $(ticks_of '^xs-top-replay$' "$before")))
 dash_pct=$(pct "$dash" "$secs")
 feed_pct=$(pct "$feed" "$secs")
-proc_pct=$(pct $((p1 - p0)) "$secs")
-ref_pct=$(pct $((r1 - r0)) "$secs")
-shown_rate=$(sed -n '2s/^\([^ ]*\) exits\/s.*/\1/p' <<<"$screen")
-dropped=$(sed -n '2s/.*dropped \([^ ]*\) .*/\1/p' <<<"$screen")
+proc_pct=$(pct "$proc" "$secs")
+ref_pct=$(pct "$ref" "$secs")
+shown_rate=$(shown_rate "$screen")
+dropped=$(shown_dropped "$screen")
 
 # Key-to-screen latency while the stream goes on.
 lat=()
@@ -148,3 +167,56 @@ printf 'RESULT\ttop\tkey_to_screen_max\t%s\tms\n' "$lat_max"
 printf 'RESULT\ttop\ttmux_round_trip_median\t%s\tms\n' "$rt_med"
 printf 'RESULT\ttop\tprocps_top_cpu_same_window\t%s\t%%core\n' "$ref_pct"
 printf 'RESULT\ttop\tdb_replay_full_speed\t%s\texits/s\n' "$db_rate"
+
+# 5. Live: collector + dashboard in one process, both modes.
+tmx kill-session -t =ref: 2>/dev/null || true
+if [ "$(id -u)" -ne 0 ]; then
+	echo "bench-top: the live part needs root (BPF); skipped"
+	exit 0
+fi
+# live_mode NAME [top options]: one window; prints the figures and RESULT lines
+live_mode() {
+	local name=$1 prod pid=
+	shift
+	"$COLLECTOR_SYNTH" --produce-only "$RATE" $((WARMUP + WINDOW + 8)) >"$dir/live-$name.producer" &
+	prod=$!
+	tmx new-session -d -s "live-$name" -x 80 -y 24 \
+		"env EXITSCOPE_BENCH_SYNTHETIC=1 LANG=C.UTF-8 TERM=screen $EXITSCOPE top -p $prod --interval 1 $*; sleep 30"
+	for _ in $(seq 50); do
+		pid=$(pgrep -P "$(tmx display -p -t "=live-$name:" '#{pane_pid}')" -x exitscope || true)
+		[ -n "$pid" ] && break
+		sleep 0.1
+	done
+	[ -n "$pid" ] || { echo "bench-top: exitscope top did not start:" >&2; tmx capture-pane -p -t "=live-$name:" >&2; exit 1; }
+	sleep "$WARMUP"
+	window "$pid"
+	local scr coll proc_pct coll_pct rate drop
+	scr=$(tmx capture-pane -p -t "=live-$name:")
+	tmx send-keys -t "=live-$name:" q
+	wait "$prod"
+	coll=$(($(ticks_of '^xs-top-collect$' "$after") - $(ticks_of '^xs-top-collect$' "$before")))
+	proc_pct=$(pct "$proc" "$secs")
+	coll_pct=$(pct "$coll" "$secs")
+	rate=$(shown_rate "$scr")
+	drop=$(shown_dropped "$scr")
+	printf '  %-10s process %6s%% of a core (collector thread %s%%), rate on screen %s exits/s, dropped %s\n' \
+		"$name" "$proc_pct" "$coll_pct" "$rate" "$drop"
+	sed -n 1,2p <<<"$scr" | sed 's/^/      /'
+	{
+		printf 'RESULT\ttop-live-%s\tprocess_cpu_at_%s_per_s\t%s\t%%core\n' "$name" "$RATE" "$proc_pct"
+		printf 'RESULT\ttop-live-%s\tcollector_thread_cpu\t%s\t%%core\n' "$name" "$coll_pct"
+		printf 'RESULT\ttop-live-%s\trate_on_screen\t%s\texits/s\n' "$name" "$rate"
+		printf 'RESULT\ttop-live-%s\tdropped\t%s\texits\n' "$name" "$drop"
+	} >>"$dir/live.results"
+}
+: >"$dir/live.results"
+echo
+echo "exitscope top live, collector + dashboard in one process, $RATE exits/s synthetic, $WINDOW s window:"
+if "$EXITSCOPE" top --help 2>&1 | grep -q -- --per-exit; then
+	live_mode aggregate
+	live_mode per-exit --per-exit
+else
+	echo "  (this build's top has no aggregation mode: per-exit only)"
+	live_mode per-exit
+fi
+cat "$dir/live.results"

@@ -44,6 +44,9 @@ struct app {
 	uint64_t meta_gen;
 	char kernel[64], cpu[64];
 	const char *pending_filter; /* --filter naming a VM not seen yet: applied once it is */
+	bool counted;		    /* the source counts exits itself (aggregation mode) */
+	bool streaming;		    /* ... and streams single exits for the panes on screen that show them */
+	uint64_t next_count;	    /* when to read its counts next */
 	bool vm_missing;	    /* the last vm_lookup found no VM of that name */
 };
 
@@ -142,6 +145,34 @@ static void read_meta(struct app *a)
 		tui_vmnames_set_guest(&a->names, v);
 }
 
+/* Aggregation mode: the source's counts, read at the refresh interval (and once more at the end). */
+static void read_counts(struct app *a, bool all)
+{
+	if (!a->counted)
+		return;
+	uint64_t now = xs_now_ns();
+	if (!all && now < a->next_count)
+		return;
+	a->next_count = now + (uint64_t)(a->ui.interval_s * 1e9);
+	int e = a->src->ops->aggregate(a->src, a->live.agg, now);
+	if (e < 0)
+		tui_ui_message(&a->ui, true, "reading the kernel's counts failed: %s", strerror(-e));
+	tui_model_note_counted(&a->live);
+}
+
+/* Aggregation mode: single exits are streamed only while a pane that shows them is up. */
+static void update_stream(struct app *a)
+{
+	if (!a->counted)
+		return;
+	bool want = a->ui.focus == TUI_PANE_LATEST || a->ui.screen == TUI_SCREEN_DETAIL ||
+		    a->ui.screen == TUI_SCREEN_SYMBOLS;
+	a->ui.latest_note = want ? NULL : "(aggregation mode: Tab here to stream single exits)";
+	if (want != a->streaming)
+		a->src->ops->stream(a->src, want);
+	a->streaming = want;
+}
+
 static void drain(struct app *a, bool all)
 {
 	struct tui_queue_span span;
@@ -156,6 +187,7 @@ static void drain(struct app *a, bool all)
 		tui_model_ingest(&a->live, &span);
 		tui_queue_release(a->q, &span);
 	}
+	read_counts(a, all);
 	/* Let the per-second windows move on while nothing arrives, so a quiet source shows 0/s, not its last rate. */
 	if (!a->live.tsc_clock && a->src->ops->clock) {
 		uint64_t now = a->src->ops->clock(a->src);
@@ -205,6 +237,13 @@ static void fill_header(struct app *a, const struct tui_frame *f, struct tui_hea
 	h->elapsed_s = (double)(xs_now_ns() - a->start_ns) / 1e9;
 	h->interval_s = a->ui.interval_s;
 	h->paused = a->ui.paused;
+	if (a->src->counting[0])
+		snprintf(h->counting, sizeof(h->counting), "%s", a->src->counting);
+	else
+		snprintf(h->counting, sizeof(h->counting), "per exit (%s)", a->src->live ? "launched guest" : "replay");
+	char full[32];
+	if (a->counted && tui_queue_meta_get(a->q, "counter.agg_full", full, sizeof(full)))
+		h->agg_full = strtoull(full, NULL, 10);
 }
 
 /* ---- the screen ---- */
@@ -288,6 +327,7 @@ static int run_interactive(struct app *a)
 	if (!registered && !atexit(atexit_screen))
 		registered = true; /* an xs_die anywhere still gives the terminal back */
 	a->input = tui_input_start(STDIN_FILENO, a->wake[1]);
+	update_stream(a);
 	drain(a, false);
 	build_frame(a);
 	draw(a, false);
@@ -313,6 +353,7 @@ static int run_interactive(struct app *a)
 		size_t nkeys = tui_input_take(a->input, keys, XS_ARRAY_SIZE(keys));
 		for (size_t i = 0; i < nkeys && !(fx & TUI_FX_QUIT); i++)
 			fx |= handle_key(a, keys[i]);
+		update_stream(a);
 		if ((fx & TUI_FX_QUIT) || tui_input_ended(a->input))
 			break;
 		drain(a, false);
@@ -436,6 +477,7 @@ int tui_run(struct tui_source *src, const struct tui_options *opt)
 		xs_err("top: %s", err);
 		status = EXIT_FAILED;
 	} else {
+		a->counted = a->live.counted_elsewhere = src->ops->counts && src->ops->counts(src);
 		status = opt->batch ? run_batch(a) : run_interactive(a);
 		/* Producers blocked on a full queue must see the consumer leave before they can be joined. */
 		tui_queue_shutdown(a->q);

@@ -17,8 +17,8 @@
 #      into `exitscope top -p PRODUCER` (EXITSCOPE_BENCH_SYNTHETIC=1 loads the producer), once in aggregation
 #      mode (the default: counts in kernel maps) and once with --per-exit (every exit through the ring). Over
 #      WINDOW seconds: CPU of the whole exitscope process (collector thread, dashboard, input) and of its
-#      collector thread alone, the rate on screen, dropped. The BPF programs' own time runs in the producer's
-#      syscalls, not in exitscope: bench-collector measures it per event.
+#      collector thread alone, the rate on screen, dropped. The BPF program's own time runs in the producer's
+#      syscalls, not in exitscope: the producer's CPU is shown too (bench-collector measures it per event).
 #
 # Environment: EXITSCOPE, TOP_SYNTH, COLLECTOR_SYNTH (set by make), TOP_BENCH_RATE, TOP_BENCH_WINDOW (s),
 # TOP_BENCH_KEYS.
@@ -189,22 +189,25 @@ live_mode() {
 	done
 	[ -n "$pid" ] || { echo "bench-top: exitscope top did not start:" >&2; tmx capture-pane -p -t "=live-$name:" >&2; exit 1; }
 	sleep "$WARMUP"
-	window "$pid"
-	local scr coll proc_pct coll_pct rate drop
+	window "$pid" "$prod"
+	local scr coll proc_pct coll_pct prod_pct rate drop
 	scr=$(tmx capture-pane -p -t "=live-$name:")
 	tmx send-keys -t "=live-$name:" q
 	wait "$prod"
 	coll=$(($(ticks_of '^xs-top-collect$' "$after") - $(ticks_of '^xs-top-collect$' "$before")))
 	proc_pct=$(pct "$proc" "$secs")
 	coll_pct=$(pct "$coll" "$secs")
+	prod_pct=$(pct "$ref" "$secs")
 	rate=$(shown_rate "$scr")
 	drop=$(shown_dropped "$scr")
-	printf '  %-10s process %6s%% of a core (collector thread %s%%), rate on screen %s exits/s, dropped %s\n' \
+	printf '  %-10s exitscope %s%% of a core (collector thread %s%%), rate on screen %s exits/s, dropped %s;\n' \
 		"$name" "$proc_pct" "$coll_pct" "$rate" "$drop"
+	printf '             the producer (its getppid() calls and the BPF program they run) %s%%\n' "$prod_pct"
 	sed -n 1,2p <<<"$scr" | sed 's/^/      /'
 	{
 		printf 'RESULT\ttop-live-%s\tprocess_cpu_at_%s_per_s\t%s\t%%core\n' "$name" "$RATE" "$proc_pct"
 		printf 'RESULT\ttop-live-%s\tcollector_thread_cpu\t%s\t%%core\n' "$name" "$coll_pct"
+		printf 'RESULT\ttop-live-%s\tproducer_cpu\t%s\t%%core\n' "$name" "$prod_pct"
 		printf 'RESULT\ttop-live-%s\trate_on_screen\t%s\texits/s\n' "$name" "$rate"
 		printf 'RESULT\ttop-live-%s\tdropped\t%s\texits\n' "$name" "$drop"
 	} >>"$dir/live.results"

@@ -231,32 +231,17 @@ struct xs_ev_emulate {
 	xs_u8 pad2;
 };
 
-/*
- * The BPF program's per-CPU state and counters (map "counters"); user space sums the CPUs. The head holds all an
- * event touches besides the ring and the thread (the vCPU cache, the wake-up mark): one lookup and one cache
- * line per event (two if the kernel's 8-byte alignment of per-CPU values splits it) where two maps took two.
- * Measured with make bench-collector: 5-11 ns per event saved. The counters of the rare paths come after it.
- */
+/* Per-CPU counters the BPF program keeps (map "counters"); user space sums the CPUs. */
 struct xs_bpf_counters {
-	/* hot line */
-	xs_u32 pad0;
-	xs_u32 vc_vcpu_id;  /* vCPU cache: the vCPU id of ... */
-	xs_u64 vc_notifier; /* ... the vCPU whose preempt notifier is at this address ... */
-	xs_u64 vc_pid_tgid; /* ... run by this thread */
-	xs_u64 bytes;	    /* bytes written to the ring (for the wake-up mark) */
-	xs_u64 wakeups;	    /* forced consumer wake-ups */
-	xs_u64 sample_tick; /* 1-in-N counter */
-	xs_u64 hot_pad[2];
-	/* cold line */
 	xs_u64 ring_full;   /* events lost: the ring had no room (reserve failed) */
 	xs_u64 filtered;    /* hits dropped by the vCPU or reason filter */
 	xs_u64 sampled_out; /* hits dropped by 1-in-N sampling */
 	xs_u64 read_fail;   /* kernel reads that failed (the event was still written, marked incomplete) */
+	xs_u64 wakeups;	    /* forced consumer wake-ups */
+	xs_u64 sample_tick; /* 1-in-N counter */
+	xs_u64 bytes;	    /* bytes written to the ring (for the wake-up mark) */
 	xs_u64 agg_full;    /* aggregation mode: exits not counted, the cell map (or thread state) was full */
-	xs_u64 cold_pad[3];
 };
-
-_Static_assert(sizeof(struct xs_bpf_counters) == 128, "two cache lines");
 
 #define XS_EV_MAX_SIZE XS_EV_EXIT_FULL_SIZE
 

@@ -49,6 +49,20 @@ struct {
 	__type(value, struct xs_bpf_counters);
 } counters SEC(".maps");
 
+struct vcpu_cache {
+	u64 notifier;
+	u64 pid_tgid;
+	u32 vcpu_id;
+	u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct vcpu_cache);
+} vcpu_cache SEC(".maps");
+
 /* Aggregation mode, hardware mode: the cell of the thread's current exit, whose kvm_entry adds its latency. */
 struct agg_pending {
 	u64 ts; /* kvm_exit time; 0: no exit pending */
@@ -149,14 +163,15 @@ static __always_inline u32 current_vcpu_id(u64 pid_tgid)
 	struct kvm_vcpu___xs *vcpu = loaded_vcpu(&first);
 	if (!vcpu)
 		return XS_EV_VCPU_UNKNOWN;
-	struct xs_bpf_counters *c = ctr();
-	if (c && c->vc_notifier == (u64)first && c->vc_pid_tgid == pid_tgid)
-		return c->vc_vcpu_id;
+	u32 zero = 0;
+	struct vcpu_cache *c = bpf_map_lookup_elem(&vcpu_cache, &zero);
+	if (c && c->notifier == (u64)first && c->pid_tgid == pid_tgid)
+		return c->vcpu_id;
 	u32 id = vcpu_id_of(vcpu);
 	if (c) {
-		c->vc_notifier = (u64)first;
-		c->vc_pid_tgid = pid_tgid;
-		c->vc_vcpu_id = id;
+		c->notifier = (u64)first;
+		c->pid_tgid = pid_tgid;
+		c->vcpu_id = id;
 	}
 	return id;
 }

@@ -68,15 +68,9 @@ static u64 safety_controls(const struct kvmx_control_req *req)
 	return forced & ~req->on;
 }
 
-int kvmx_controls_from_req(struct kvmx_control_req *req, bool ia32e, struct kvmx_controls *c)
+/* The request's own shape: known bits and flags, list sizes, and no bitmap that would hand the guest the host. */
+static int check_req_shape(struct kvmx_control_req *req)
 {
-	struct kvmx_guest_mode mode = { .ia32e = ia32e };
-	struct kvmx_words words;
-	struct kvmx_err err;
-	unsigned int i;
-	u64 on;
-
-	memset(c, 0, sizeof(*c));
 	if (req->on >> KVMX_CTL_BIT_COUNT) {
 		snprintf(req->msg, KVMX_MSG_LEN, "control bits 0x%llx are not controls of ABI version %d",
 			 (unsigned long long)(req->on & ~(BIT_ULL(KVMX_CTL_BIT_COUNT) - 1)), KVMX_ABI_VERSION);
@@ -109,6 +103,14 @@ int kvmx_controls_from_req(struct kvmx_control_req *req, bool ia32e, struct kvmx
 			 "list: kmod-vmx makes every RDMSR and WRMSR exit");
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/* The I/O ranges and MSR intercepts, each checked, into the core's lists. */
+static int copy_intercepts(struct kvmx_control_req *req, struct kvmx_controls *c)
+{
+	unsigned int i;
+
 	for (i = 0; i < req->n_io; i++) {
 		const struct kvmx_io_range_req *r = &req->io[i];
 
@@ -134,6 +136,20 @@ int kvmx_controls_from_req(struct kvmx_control_req *req, bool ia32e, struct kvmx
 	}
 	c->n_io = req->n_io;
 	c->n_msr = req->n_msr;
+	return 0;
+}
+
+int kvmx_controls_from_req(struct kvmx_control_req *req, bool ia32e, struct kvmx_controls *c)
+{
+	struct kvmx_guest_mode mode = { .ia32e = ia32e };
+	struct kvmx_words words;
+	struct kvmx_err err;
+	unsigned int i;
+	u64 on;
+
+	memset(c, 0, sizeof(*c));
+	if (check_req_shape(req) || copy_intercepts(req, c))
+		return -EINVAL;
 	c->exception_bitmap = req->exception_bitmap;
 	c->preemption_timer_value = req->preemption_timer_value;
 	c->cr0_mask = req->cr0_mask;

@@ -15,8 +15,8 @@ KVMX_IMAGE := $(KVMX_BUILD)/vmx-test.img
 KVMX_XSR_CHECK := $(KVMX_BUILD)/xsr-check
 
 # ---- host objects of the core's pure parts (no privileged instructions) ----
-KVMX_HOST_SRCS := $(addprefix kmod-vmx/core/,fmt.c caps.c controls.c ept.c ring.c exit_record.c policy.c vcpu_state.c) \
-	kmod-vmx/bare/runner_decode.c
+KVMX_HOST_SRCS := $(addprefix kmod-vmx/core/,fmt.c caps.c controls.c ept.c ring.c exit_record.c policy.c vcpu_state.c \
+	guest_regs.c) kmod-vmx/bare/runner_decode.c kmod-vmx/bare/runner_entry.c
 KVMX_HOST_LIB := $(BUILD)/libkmodvmx-host.a
 # The launcher's vmx backend checks controls against CPU models with the same code (host objects).
 LIB_SRCS += $(KVMX_HOST_SRCS)

@@ -9,6 +9,7 @@
 #include <linux/kernel.h>
 #include <linux/string.h>
 
+#include "kmod-vmx/core/guest_regs.h"
 #include "kmod-vmx/linux/kvmx_linux.h"
 
 /* The ABI's control bits are the core's table order. */
@@ -194,30 +195,6 @@ int kvmx_regs_from_req(const struct kvmx_regs *req, struct kvmx_guest_state *gs,
 	 * Everything else is guest state: the CPU's VM-entry checks judge it (a failed entry is an exit
 	 * record, reason 33), and under EPT no value of it reaches the host.
 	 */
-	memset(gs, 0, sizeof(*gs));
-	gs->ia32e = req->flags & KVMX_REGS_IA32E;
-	gs->rip = req->rip;
-	gs->rsp = req->gpr[XS_RSP];
-	gs->rflags = req->rflags;
-	gs->cr0 = req->cr0;
-	gs->cr3 = req->cr3;
-	gs->cr4 = req->cr4;
-	gs->dr7 = req->dr7;
-	gs->efer = req->efer;
-	gs->pat = req->pat;
-	for (i = 0; i < KVMX_NSEGS; i++) {
-		gs->seg[i].sel = req->seg[i].sel;
-		gs->seg[i].base = req->seg[i].base;
-		gs->seg[i].limit = req->seg[i].limit;
-		gs->seg[i].ar = req->seg[i].ar;
-	}
-	gs->gdtr_base = req->gdtr_base;
-	gs->gdtr_limit = req->gdtr_limit;
-	gs->idtr_base = req->idtr_base;
-	gs->idtr_limit = req->idtr_limit;
-	gs->interruptibility = req->interruptibility;
-	gs->activity = req->activity;
-	gs->link_pointer = ~0ull;
-	memcpy(gs->gprs.r, req->gpr, sizeof(gs->gprs.r));
+	kvmx_state_from_regs(req, gs);
 	return 0;
 }

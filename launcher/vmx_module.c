@@ -392,21 +392,10 @@ static void handle_mmio(struct mod_run *r, struct xs_exit_record *rec)
 		host_error(r, "KVMX_GET_GPRS: %s", strerror(errno));
 		return;
 	}
-	struct xs_detail_mmio *m = &rec->detail.mmio;
-	m->len = mi.size;
-	m->is_write = mi.write;
-	uint64_t reg = g.gpr[mi.reg];
-	if (mi.write) {
-		m->value = (mi.high_byte ? reg >> 8 : reg) & size_mask(mi.size);
-	} else {
-		uint64_t mask = size_mask(mi.size) << (mi.high_byte ? 8 : 0);
-		/* all-ones; a 32-bit load zero-extends into the 64-bit register */
-		g.gpr[mi.reg] = mi.size == 4 ? 0xffffffffull : (reg & ~mask) | mask;
-		m->value = size_mask(mi.size);
-		if (ioctl(r->vcpu, KVMX_SET_GPRS, &g)) {
-			host_error(r, "KVMX_SET_GPRS: %s", strerror(errno));
-			return;
-		}
+	g.gpr[mi.reg] = mmio_answer(&mi, g.gpr[mi.reg], &rec->detail.mmio);
+	if (!mi.write && ioctl(r->vcpu, KVMX_SET_GPRS, &g)) {
+		host_error(r, "KVMX_SET_GPRS: %s", strerror(errno));
+		return;
 	}
 	rec->insn_len = mi.len;
 	r->flags_next |= KVMX_RUN_SET_RIP;

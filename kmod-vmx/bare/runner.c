@@ -285,18 +285,7 @@ static void handle_mmio(struct xs_exit_record *rec)
 			    why);
 		return;
 	}
-	struct xs_detail_mmio *m = &rec->detail.mmio;
-	m->len = mi.size;
-	m->is_write = mi.write;
-	u64 reg = R.v.gprs.r[mi.reg];
-	if (mi.write) {
-		m->value = (mi.high_byte ? reg >> 8 : reg) & size_mask(mi.size);
-	} else {
-		u64 mask = size_mask(mi.size) << (mi.high_byte ? 8 : 0);
-		/* all-ones; a 32-bit load zero-extends into the 64-bit register */
-		R.v.gprs.r[mi.reg] = mi.size == 4 ? 0xffffffffull : (reg & ~mask) | mask;
-		m->value = size_mask(mi.size);
-	}
+	R.v.gprs.r[mi.reg] = mmio_answer(&mi, R.v.gprs.r[mi.reg], &rec->detail.mmio);
 	rec->insn_len = mi.len;
 	kvmx_vmwrite(VMCS_GUEST_RIP, rip + mi.len);
 }

@@ -140,7 +140,7 @@ test-integration: deps
 
 DEMO_DB ?= exitscope.db
 demo: deps
-	$(SUB_MAKE) all
+	+$(SUB_MAKE) all
 	$(EXITSCOPE) run --guest mixed --iterations 1000 -o $(DEMO_DB)
 	$(EXITSCOPE) report $(DEMO_DB)
 

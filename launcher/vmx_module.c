@@ -28,6 +28,7 @@
 #include "common/util.h"
 #include "exitscope/kmod_vmx.h"
 #include "kmod-vmx/bare/runner_decode.h"
+#include "kmod-vmx/bare/runner_entry.h"
 #include "kmod-vmx/core/ring.h"
 #include "launcher/backend.h"
 #include "launcher/guest_load.h"
@@ -39,20 +40,6 @@
 #define MOD_RING_SLOTS 4096u /* records per run at most: a run's budget never overflows the ring */
 #define MOD_MAX_MEM_MB 1024
 
-#define AR_CODE64 0xa09bu
-#define AR_CODE32 0xc09bu
-#define AR_DATA32 0xc093u
-#define AR_CODE16 0x9bu
-#define AR_DATA16 0x93u
-#define AR_TSS_BUSY 0x8bu
-#define AR_UNUSABLE 0x10000u
-#define CR0_PE 1ull
-#define CR0_ET (1ull << 4)
-#define CR0_NE (1ull << 5)
-#define CR0_PG (1ull << 31)
-#define CR4_PAE (1ull << 5)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
 #define RFLAGS_DF (1ull << 10)
 #define EXIT_REASON_EXTERNAL_INTERRUPT 1
 #define EXIT_REASON_HLT 12
@@ -252,52 +239,6 @@ static int build_request(const struct xs_launch_config *cfg, const struct xs_con
 	return 0;
 }
 
-static void set_seg(struct kvmx_regs *r, int i, uint16_t sel, uint64_t base, uint32_t limit, uint32_t ar)
-{
-	r->seg[i] = (struct kvmx_segment_regs){.base = base, .limit = limit, .ar = ar, .sel = sel};
-}
-
-/* The entry state of guest_abi.h for each mode, as the runner sets it (kmod-vmx/bare/runner.c). */
-static void entry_regs(struct kvmx_regs *r, unsigned int mode, uint64_t entry)
-{
-	memset(r, 0, sizeof(*r));
-	r->rflags = 2;
-	r->dr7 = 0x400;
-	r->pat = 0x0007040600070406ull; /* the reset value */
-	r->gpr[XS_RDI] = XS_GPA_PARAMS;
-	r->idtr_base = XS_GPA_IDT;
-	if (mode == 16) {
-		uint16_t cs = entry > 0xffff ? (uint16_t)(entry >> 4) : 0;
-		r->rip = entry - ((uint64_t)cs << 4);
-		r->gpr[XS_RSP] = XS_STACK_SIZE;
-		r->cr0 = CR0_NE | CR0_ET;
-		for (int i = 0; i < XS_SEG_COUNT; i++)
-			set_seg(r, i, 0, 0, 0xffff, AR_DATA16);
-		set_seg(r, XS_SEG_CS, cs, (uint64_t)cs << 4, 0xffff, AR_CODE16);
-		set_seg(r, XS_SEG_SS, (uint16_t)(XS_GPA_STACKS >> 4), XS_GPA_STACKS, 0xffff, AR_DATA16);
-		set_seg(r, XS_SEG_TR, 0, 0, 0xffff, AR_TSS_BUSY);
-		r->idtr_limit = 0x3ff;
-	} else {
-		r->rip = entry;
-		r->gpr[XS_RSP] = XS_GPA_STACKS + XS_STACK_SIZE;
-		r->cr0 = CR0_PE | CR0_NE | CR0_ET;
-		for (int i = 0; i < XS_SEG_COUNT; i++)
-			set_seg(r, i, XS_SEL_DATA, 0, 0xffffffff, AR_DATA32);
-		set_seg(r, XS_SEG_CS, XS_SEL_CODE, 0, 0xffffffff, mode == 64 ? AR_CODE64 : AR_CODE32);
-		set_seg(r, XS_SEG_TR, XS_SEL_TSS, XS_GPA_TSS, 0x67, AR_TSS_BUSY);
-		r->gdtr_base = XS_GPA_GDT;
-		r->gdtr_limit = 0x7ff;
-		if (mode == 64) {
-			r->flags = KVMX_REGS_IA32E;
-			r->cr0 |= CR0_PG;
-			r->cr3 = XS_GPA_PAGE_TABLES;
-			r->cr4 = CR4_PAE;
-			r->efer = EFER_LME | EFER_LMA;
-		}
-	}
-	set_seg(r, XS_SEG_LDTR, 0, 0, 0, AR_UNUSABLE);
-}
-
 /* ---- the guests' protocol ---- */
 
 static void guest_error(struct mod_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -451,21 +392,10 @@ static void handle_mmio(struct mod_run *r, struct xs_exit_record *rec)
 		host_error(r, "KVMX_GET_GPRS: %s", strerror(errno));
 		return;
 	}
-	struct xs_detail_mmio *m = &rec->detail.mmio;
-	m->len = mi.size;
-	m->is_write = mi.write;
-	uint64_t reg = g.gpr[mi.reg];
-	if (mi.write) {
-		m->value = (mi.high_byte ? reg >> 8 : reg) & size_mask(mi.size);
-	} else {
-		uint64_t mask = size_mask(mi.size) << (mi.high_byte ? 8 : 0);
-		/* all-ones; a 32-bit load zero-extends into the 64-bit register */
-		g.gpr[mi.reg] = mi.size == 4 ? 0xffffffffull : (reg & ~mask) | mask;
-		m->value = size_mask(mi.size);
-		if (ioctl(r->vcpu, KVMX_SET_GPRS, &g)) {
-			host_error(r, "KVMX_SET_GPRS: %s", strerror(errno));
-			return;
-		}
+	g.gpr[mi.reg] = mmio_answer(&mi, g.gpr[mi.reg], &rec->detail.mmio);
+	if (!mi.write && ioctl(r->vcpu, KVMX_SET_GPRS, &g)) {
+		host_error(r, "KVMX_SET_GPRS: %s", strerror(errno));
+		return;
 	}
 	rec->insn_len = mi.len;
 	r->flags_next |= KVMX_RUN_SET_RIP;
@@ -817,7 +747,7 @@ static int mod_create(const struct xs_launch_config *cfg, struct xs_sink *sink, 
 	memcpy(spec.args, cfg->args, sizeof(spec.args));
 	xs_guest_mem_fill(r->mem, &spec);
 	struct kvmx_regs regs;
-	entry_regs(&regs, cfg->mode, lg.entry);
+	kvmx_entry_regs(&regs, cfg->mode, lg.entry);
 	const struct xs_guest *guest = lg.guest;
 	xs_guest_loaded_free(&lg);
 	r->vcpu = ioctl(r->fd, KVMX_CREATE_VCPU, 0);

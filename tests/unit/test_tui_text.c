@@ -322,16 +322,28 @@ static void test_detail_lines(void **state)
 	for (unsigned int k = XS_D_IO; k < XS_D_COUNT; k++) {
 		char s[256];
 		r.detail_kind = (uint8_t)k;
-		assert_true(tui_detail_summary(&r, s, sizeof(s)) > 0);
+		assert_true(xs_detail_summary(&r, s, sizeof(s)) > 0);
 	}
+	r.detail_kind = XS_D_IO;
+	r.detail.io.rep = 1;
+	char io[256];
+	size_t n_io = xs_detail_summary(&r, io, sizeof(io));
+	assert_int_equal(n_io, strlen(io));
+	assert_non_null(strstr(io, "port=0x3f8 OUT size=1 count=1 value=0x"));
+	assert_non_null(strstr(io, " rep")); /* every field, where record --print shows the brief ones */
+	assert_int_equal(io[0], 'p');
+	char cut[8];
+	assert_int_equal(xs_detail_summary(&r, cut, sizeof(cut)), n_io); /* cut like snprintf */
+	assert_string_equal(cut, "port=0x");
 	r.detail_kind = XS_D_EXCEPTION;
+	memset(&r.detail, 0, sizeof(r.detail));
 	r.detail.exception.vector = 14;
 	char pf[256];
-	tui_detail_summary(&r, pf, sizeof(pf));
+	xs_detail_summary(&r, pf, sizeof(pf));
 	assert_non_null(strstr(pf, "vector=14 #PF"));
 	r.detail_kind = XS_D_NONE;
 	char s[16];
-	assert_int_equal(tui_detail_summary(&r, s, sizeof(s)), 0);
+	assert_int_equal(xs_detail_summary(&r, s, sizeof(s)), 0);
 }
 
 static void test_latest_line(void **state)
@@ -353,7 +365,7 @@ static void test_latest_line(void **state)
 	r.detail.msr.index = 0x6e0;
 	r.detail.msr.is_write = 1;
 	tui_latest_line(&r, 0, TUI_TIME_LATENCY, NULL, 80, line, sizeof(line));
-	assert_non_null(strstr(line, "msr=0x6e0 WRMSR"));
+	assert_non_null(strstr(line, "wrmsr index=0x6e0")); /* the detail table's words, as record --print */
 }
 
 /* ---- VM names ---- */

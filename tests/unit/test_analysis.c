@@ -15,6 +15,7 @@
 #include "analysis/histogram.h"
 #include "analysis/symagg.h"
 #include "analysis/symtab.h"
+#include "tests/helpers/assert_reason.h"
 
 #define assert_sym(t, addr, want)                                                                                    \
 	do {                                                                                                         \
@@ -212,7 +213,7 @@ static void test_symagg(void **state)
 	assert_string_equal(xs_symrow_label(&rep.rows[3]), "(no RIP)");
 	/* per reason: IO_INSTRUCTION (30) 8 exits, 3 at CPL 3; HLT 2 exits, CPL unknown */
 	assert_int_equal(rep.nreasons, 2);
-	assert_int_equal(rep.reasons[0].reason, 30);
+	assert_reason(rep.reasons[0].isa, rep.reasons[0].reason, 30);
 	assert_int_equal(rep.reasons[0].priv.known, 8);
 	assert_int_equal(rep.reasons[0].priv.user, 3);
 	assert_int_equal(rep.reasons[1].priv.known, 0);

@@ -4,6 +4,7 @@
 
 #include "decoder/detail_fields.h"
 #include "decoder/strings.h"
+#include "tests/helpers/assert_reason.h"
 #include "tests/unit/decoder_test_util.h"
 
 static void check_table(unsigned int isa)
@@ -176,14 +177,23 @@ static void test_detail_text_ranks(void **state)
 	}
 }
 
+/* What assert_reason prints when it fails: both reasons by name through the decoder. */
+static void test_reason_text(void **state)
+{
+	(void)state;
+	char buf[96];
+	assert_string_equal(xs_test_reason_text(XS_ISA_VMX, 30, buf, sizeof(buf)), "vmx IO_INSTRUCTION (30)");
+	assert_string_equal(xs_test_reason_text(XS_ISA_KVM, 2, buf, sizeof(buf)), "kvm IO (2)");
+	assert_string_equal(xs_test_reason_text(XS_ISA_SVM, 0x1234, buf, sizeof(buf)), "svm unknown (0x1234)");
+	assert_reason(XS_ISA_SVM, 0x72, 0x72);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tables),
-		cmocka_unit_test(test_detail_text_ranks),
-		cmocka_unit_test(test_vmx_table_contents),
-		cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_tables),	    cmocka_unit_test(test_detail_text_ranks),
+		cmocka_unit_test(test_reason_text), cmocka_unit_test(test_vmx_table_contents),
+		cmocka_unit_test(test_parse),	    cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests_name("decoder_tables", tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 #include "tests/unit/decoder_json_check.h"
 #include "tests/unit/decoder_test_util.h"
 #include "tests/helpers/assert_reason.h"
+#include "tests/helpers/records.h"
 
 static struct xs_request req;
 static char err[256];
@@ -208,13 +209,8 @@ static void test_writer_truncation(void **state)
 static void test_record_json_and_text(void **state)
 {
 	(void)state;
-	struct xs_exit_record r;
-	memset(&r, 0, sizeof(r));
-	r.version = XS_RECORD_VERSION;
-	r.size = XS_RECORD_CORE_SIZE;
-	r.isa = XS_ISA_VMX;
+	struct xs_exit_record r = xs_test_record(XS_ISA_VMX, 30);
 	r.source = XS_SRC_BPF;
-	r.reason = 30;
 	r.qualification = 0x3f80000;
 	r.flags = XS_F_RIP | XS_F_LATENCY;
 	r.guest_rip = 0xfff0;

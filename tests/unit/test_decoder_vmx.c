@@ -5,6 +5,7 @@
  */
 #include "tests/unit/decoder_test_util.h"
 #include "tests/helpers/assert_reason.h"
+#include "tests/helpers/records.h"
 
 static struct xs_decoded d;
 
@@ -439,11 +440,7 @@ static void test_event_information(void **state)
 static void test_record(void **state)
 {
 	(void)state;
-	struct xs_exit_record r;
-	memset(&r, 0, sizeof(r));
-	r.version = XS_RECORD_VERSION;
-	r.isa = XS_ISA_VMX;
-	r.reason = 48;
+	struct xs_exit_record r = xs_test_record(XS_ISA_VMX, 48);
 	r.qualification = 0x181; /* read via a linear address */
 	r.flags = XS_F_GUEST_PHYS | XS_F_GUEST_LINEAR | XS_F_IDT_VECTORING;
 	r.guest_phys = 0xfee000b0;

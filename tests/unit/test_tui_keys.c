@@ -15,6 +15,7 @@
 #include "tui/model.h"
 #include "tui/ui.h"
 #include "tests/helpers/assert_reason.h"
+#include "tests/helpers/records.h"
 
 /* ---- key decoding ---- */
 
@@ -150,11 +151,7 @@ static int setup(void **state)
 	tui_model_init(&x->m);
 	/* reasons: IO x30 (vCPU 0), HLT x20 (vCPU 1), CPUID x10 (vCPU 0) with a guest state on the last CPUID */
 	for (int i = 0; i < 60; i++) {
-		struct xs_exit_record r;
-		memset(&r, 0, sizeof(r));
-		r.version = XS_RECORD_VERSION;
-		r.isa = XS_ISA_VMX;
-		r.reason = i < 30 ? 30 : i < 50 ? 12 : 10;
+		struct xs_exit_record r = xs_test_record(XS_ISA_VMX, i < 30 ? 30 : i < 50 ? 12 : 10);
 		r.vcpu = i >= 30 && i < 50;
 		r.pid = 7;
 		r.seq = (uint64_t)i;
@@ -238,8 +235,9 @@ static void test_ui_selection_follows_row(void **state)
 	key(x, TUI_KEY_DOWN);
 	key(x, TUI_KEY_DOWN);
 	assert_int_equal(x->ui.sel, 2);
-	assert_reason(x->f.rows[x->ui.sel].agg.key.isa, x->f.rows[x->ui.sel].agg.key.reason, 10); /* CPUID, third by count */
-	key(x, 'n');						   /* by name: CPUID is first */
+	assert_reason(x->f.rows[x->ui.sel].agg.key.isa, x->f.rows[x->ui.sel].agg.key.reason,
+		      10); /* CPUID, third by count */
+	key(x, 'n');	   /* by name: CPUID is first */
 	assert_int_equal(x->ui.sel, 0);
 	assert_reason(x->f.rows[x->ui.sel].agg.key.isa, x->f.rows[x->ui.sel].agg.key.reason, 10);
 	key(x, TUI_KEY_END);

@@ -18,35 +18,26 @@
 #include "tui/model.h"
 #include "tui/queue.h"
 #include "tests/helpers/assert_reason.h"
+#include "tests/helpers/records.h"
 
 #define SEC 1000000000ull
 
 static struct xs_exit_record rec(uint8_t isa, uint32_t reason, uint32_t pid, uint32_t vcpu, uint64_t ts,
 				 uint64_t latency)
 {
-	struct xs_exit_record r;
-	memset(&r, 0, sizeof(r));
-	r.version = XS_RECORD_VERSION;
-	r.isa = isa;
+	struct xs_exit_record r = xs_test_record(isa, reason);
 	r.source = XS_SRC_SYNTHETIC;
-	r.reason = reason;
 	r.pid = pid;
 	r.vcpu = vcpu;
 	r.ts = ts;
-	if (latency) {
-		r.flags |= XS_F_LATENCY;
-		r.latency_ns = latency;
-	}
-	r.size = XS_RECORD_CORE_SIZE;
+	xs_test_set_latency(&r, latency);
 	return r;
 }
 
 static struct xs_exit_record with_state(struct xs_exit_record r, uint64_t rax)
 {
-	r.flags |= XS_F_GUEST_STATE;
-	r.gs.valid = XS_GS_GPRS;
+	xs_test_set_guest_state(&r, XS_GS_GPRS);
 	r.gs.gpr[XS_RAX] = rax;
-	r.size = XS_RECORD_FULL_SIZE;
 	return r;
 }
 

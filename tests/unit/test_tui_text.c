@@ -29,6 +29,7 @@
 #include "tui/replay.h"
 #include "tui/text.h"
 #include "tests/helpers/assert_reason.h"
+#include "tests/helpers/records.h"
 
 /* ---- filters ---- */
 
@@ -257,12 +258,8 @@ static void test_columns_fit(void **state)
 
 static struct xs_exit_record io_exit(void)
 {
-	struct xs_exit_record r;
-	memset(&r, 0, sizeof(r));
-	r.version = XS_RECORD_VERSION;
-	r.isa = XS_ISA_VMX;
+	struct xs_exit_record r = xs_test_record(XS_ISA_VMX, 30);
 	r.source = XS_SRC_LAUNCHER;
-	r.reason = 30;
 	r.qualification = (0x3f8ull << 16) | (1u << 6); /* OUT dx? no: immediate, port 0x3f8, 1 byte */
 	r.pid = 77;
 	r.tid = 78;
@@ -273,16 +270,11 @@ static struct xs_exit_record io_exit(void)
 	r.run_ns = 200;
 	r.handler_ns = 300;
 	r.guest_rip = 0x1000;
-	r.detail_kind = XS_D_IO;
-	r.detail.io.port = 0x3f8;
-	r.detail.io.size = 1;
-	r.detail.io.count = 1;
-	r.detail.io.value = 0x41;
-	r.gs.valid = XS_GS_GPRS | XS_GS_RIP | XS_GS_SEG_SEL;
+	xs_test_set_io(&r, 0x3f8, 1, XS_IO_OUT, 0x41);
+	xs_test_set_guest_state(&r, XS_GS_GPRS | XS_GS_RIP | XS_GS_SEG_SEL);
 	r.gs.gpr[XS_RAX] = 0xdead;
 	r.gs.rip = 0x1000;
 	r.gs.seg_sel[XS_SEG_CS] = 0x8;
-	r.size = XS_RECORD_FULL_SIZE;
 	return r;
 }
 

@@ -96,9 +96,11 @@ $(EXITSCOPE): $(CLI_OBJS) $(LIB)
 
 # ---- tests ----
 
-$(BUILD)/tests/unit/%: $(O)/tests/unit/%.o $(LIB)
+# A unit test links its own object, any further objects tests/build.mk names for it, the test helpers and the
+# library.
+$(BUILD)/tests/unit/%: $(O)/tests/unit/%.o $(TEST_HELPER_LIB) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(OPTFLAGS) $(LDFLAGS) $< $(LIB) $(UNIT_TEST_LIBS) $(LDLIBS) -lcmocka -o $@
+	$(CC) $(OPTFLAGS) $(LDFLAGS) $(filter %.o,$^) $(TEST_HELPER_LIB) $(LIB) $(UNIT_TEST_LIBS) $(LDLIBS) -lcmocka -o $@
 
 unit-bins: $(UNIT_BINS)
 

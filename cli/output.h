@@ -18,4 +18,12 @@ struct xs_sink *xs_output_open(const char *path, char *err, size_t errlen);
 /* True when path names a record file rather than a database. */
 int xs_output_is_record_file(const char *path);
 
+struct xs_agg;
+struct xs_output_args;
+/*
+ * The sinks of run and record: the aggregator's, the output's (-o) and the printer's (--print, JSON lines with
+ * --json), teed. NULL after a one-line message naming cmd when the output cannot be opened.
+ */
+struct xs_sink *xs_output_sinks(const struct xs_output_args *o, struct xs_agg *agg, const char *cmd);
+
 #endif

@@ -85,17 +85,6 @@ static int take_queue(void *base, const struct xs_opt *o, const char *arg, char 
 	return 0;
 }
 
-static int take_symbols(void *base, const struct xs_opt *o, const char *arg, char *err, size_t len)
-{
-	(void)err, (void)len;
-	struct xs_guest_symbols *g = &((struct top_args *)base)->syms;
-	if (o->tag == XS_OPT_GUEST_SYMBOLS) {
-		g->path = arg;
-		return 0;
-	}
-	return xs_parse_u64(arg, &g->kaslr) ? 0 : -1;
-}
-
 static const struct xs_opt display_opts[] = {
 	XS_OPT_ENTRY("interval", 'd', "S", "refresh every S seconds (default 1; 0.1 to 60)", .kind = XS_OPT_CALL,
 		     .call = take_interval, .expect = "give seconds from 0.1 to 60"),
@@ -113,13 +102,6 @@ static const struct xs_opt display_opts[] = {
 		     .kind = XS_OPT_CALL, .call = take_count, .expect = "give a number of snapshots from 1"),
 	XS_OPT_ENTRY("queue-mb", 0, "N", "the record queue in front of the dashboard (default 32 MiB)",
 		     .kind = XS_OPT_CALL, .call = take_queue, .expect = "give 1 to 4096"),
-	XS_OPT_ENTRY("guest-symbols", 0, "FILE",
-		     "guest symbols for a SYMBOL column and the y and H screens: an ELF with a symbol\n"
-		     "table, a System.map, a kallsyms dump or guest:NAME (built-in guests need none)",
-		     .kind = XS_OPT_CALL, .call = take_symbols, .tag = XS_OPT_GUEST_SYMBOLS),
-	XS_OPT_ENTRY("guest-kaslr-offset", 0, "N", "added to a vmlinux's or System.map's addresses",
-		     .kind = XS_OPT_CALL, .call = take_symbols, .tag = XS_OPT_GUEST_KASLR,
-		     .expect = "wants a number (0x1e000000)"),
 	XS_OPT_END_ENTRY,
 };
 
@@ -128,9 +110,10 @@ static const struct xs_opt_group display_group = {"Display", display_opts};
 /* 0 to run, XS_EXIT_USAGE on a bad command line, -1 after --help. */
 static int parse_args(int argc, char **argv, struct top_args *t)
 {
-	struct xs_opt_bind binds[XS_SOURCE_BINDS + 1];
+	struct xs_opt_bind binds[XS_SOURCE_BINDS + 2];
 	size_t n = xs_source_binds(&t->src, binds);
 	binds[n++] = (struct xs_opt_bind){&display_group, t, NULL, NULL};
+	binds[n++] = (struct xs_opt_bind){&xs_guest_symbols_group, &t->syms, NULL, NULL};
 	const struct xs_opt_cmd cmd = {"top", synopsis, NULL, binds, n, false, true};
 	int rc = xs_opt_parse(&cmd, argc, argv, NULL);
 	if (rc)

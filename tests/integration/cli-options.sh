@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The option tables of run, record, top, serve and tune (cli/options.h, cli/option_groups.h): the man page's
+# The option tables of run, record, top, serve, tune and export (cli/options.h, cli/option_groups.h): the man page's
 # option lists are the tables' (scripts/man-options.py --check, and a drifted copy fails it), every command
 # answers a bad command line with one line in one format and status 2, --help lists each group's options,
 # and the options the groups share behave alike in every command that takes them.
@@ -45,7 +45,7 @@ expect_usage() { # command, message pattern, arguments...
 		ok "$cmd $*: $(cat "$tmp/e")"
 	fi
 }
-for cmd in run record top serve tune; do
+for cmd in run record top serve tune export; do
 	expect_usage "$cmd" "unknown option '--bogus'" --bogus
 	"$X" "$cmd" --help >"$tmp/help" 2>&1 || bad "$cmd --help: status $?"
 	grep -q "^usage: exitscope $cmd" "$tmp/help" || bad "$cmd --help: no usage line"

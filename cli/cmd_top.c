@@ -35,16 +35,6 @@ struct top_args {
 
 #define T_OFF(f) offsetof(struct top_args, f)
 
-static int take_interval(void *base, const struct xs_opt *o, const char *arg, char *err, size_t len)
-{
-	(void)o, (void)err, (void)len;
-	struct top_args *t = base;
-	return xs_parse_seconds(arg, &t->opt.interval_s) && t->opt.interval_s >= TUI_INTERVAL_MIN &&
-			       t->opt.interval_s <= TUI_INTERVAL_MAX
-		       ? 0
-		       : -1;
-}
-
 static int take_sort(void *base, const struct xs_opt *o, const char *arg, char *err, size_t len)
 {
 	(void)o, (void)err, (void)len;
@@ -86,8 +76,9 @@ static int take_queue(void *base, const struct xs_opt *o, const char *arg, char 
 }
 
 static const struct xs_opt display_opts[] = {
-	XS_OPT_ENTRY("interval", 'd', "S", "refresh every S seconds (default 1; 0.1 to 60)", .kind = XS_OPT_CALL,
-		     .call = take_interval, .expect = "give seconds from 0.1 to 60"),
+	XS_OPT_ENTRY("interval", 'd', "S", "refresh every S seconds (default 1; 0.1 to 60)", .kind = XS_OPT_SECONDS,
+		     .off = T_OFF(opt.interval_s), .dmin = TUI_INTERVAL_MIN, .dmax = TUI_INTERVAL_MAX,
+		     .expect = "give seconds from 0.1 to 60"),
 	XS_OPT_ENTRY("filter", 'f', "SPEC", "start filtered: pid=N vm=NAME vcpu=N reason=[isa:]NAME (all must hold)",
 		     .kind = XS_OPT_STRING, .off = T_OFF(opt.filter)),
 	XS_OPT_ENTRY("sort", 's', "COLUMN", "count, rate, mean, max or name (default count)", .kind = XS_OPT_CALL,

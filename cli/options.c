@@ -100,7 +100,7 @@ static int take(const struct taken *t, const char *arg, char *err, size_t errlen
 			*(uint64_t *)field = v;
 		return 0;
 	case XS_OPT_SECONDS:
-		if (!xs_parse_seconds(arg, &d) || (o->min && d <= 0) || (o->max && d > (double)o->max))
+		if (!xs_parse_seconds(arg, &d) || (o->min && d <= 0) || d < o->dmin || (o->dmax && d > o->dmax))
 			return -1;
 		*(double *)field = d;
 		return 0;
@@ -218,7 +218,7 @@ static void for_each_group(FILE *out, const struct xs_opt_cmd *c, void (*title)(
 	for (size_t i = 0; i < c->n_binds; i++) {
 		bool titled = false;
 		for (size_t k = 0; k < n; k++) {
-			if (t[k].b != &c->binds[i])
+			if (t[k].b != &c->binds[i] || t[k].o->hidden)
 				continue;
 			if (!titled)
 				title(out, c->binds[i].group->title);

@@ -24,7 +24,7 @@ enum xs_opt_kind {
 	XS_OPT_STRING,	/* const char * at .off; with .choices, one of them */
 	XS_OPT_U32,	/* uint32_t at .off, from .min to .max */
 	XS_OPT_U64,	/* uint64_t at .off, from .min to .max */
-	XS_OPT_SECONDS, /* double at .off: seconds; > 0 when .min is 1; at most .max when that is not 0 */
+	XS_OPT_SECONDS, /* double at .off: seconds, from .dmin to .dmax (when not 0); > 0 when .min is 1 */
 	XS_OPT_CHOICE,	/* int-sized enum at .off: the index of the argument in .choices */
 	XS_OPT_CALL,	/* .call(base, entry, argument, err, errlen) */
 };
@@ -40,11 +40,13 @@ struct xs_opt {
 	const char *help; /* one line, or several separated by '\n' */
 	enum xs_opt_kind kind;
 	size_t off;		    /* the target field's offset in the group's struct */
-	uint64_t min, max;	    /* XS_OPT_U32/U64/SECONDS bounds */
+	uint64_t min, max;	    /* XS_OPT_U32/U64 bounds */
+	double dmin, dmax;	    /* XS_OPT_SECONDS bounds */
 	const char *const *choices; /* XS_OPT_CHOICE/STRING: NULL-terminated */
 	const char *expect;	    /* a bad argument's message: "give 1-64" */
 	xs_opt_call_fn *call;	    /* XS_OPT_CALL */
 	int tag;		    /* for a handler shared by several entries */
+	bool hidden;		    /* taken, but in neither --help nor the man page (test hooks) */
 };
 
 /* A titled list of options, ended by an entry without a name. */

@@ -348,7 +348,7 @@ static const struct xs_opt source_opts[] = {
 		     .kind = XS_OPT_STRING, .off = S_OFF(replay)),
 	XS_OPT_ENTRY("speed", 0, "X",
 		     "replay at X times the recorded pace (default 1; 0: as fast as the consumer takes)",
-		     .kind = XS_OPT_SECONDS, .off = S_OFF(speed), .max = 1000000,
+		     .kind = XS_OPT_SECONDS, .off = S_OFF(speed), .dmax = 1000000,
 		     .expect = "give a factor up to 1000000 (0: full speed)"),
 	XS_OPT_ENTRY("run-id", 0, "N", "which run of a database to replay (default: the newest)", .kind = XS_OPT_U64,
 		     .off = S_OFF(run_id), .min = 1, .max = INT64_MAX, .expect = "give a run number"),

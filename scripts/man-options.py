@@ -14,7 +14,7 @@ import re
 import subprocess
 import sys
 
-COMMANDS = ["export", "record", "run", "serve", "top", "tune"]
+COMMANDS = ["export", "record", "run", "serve", "ship", "top", "tune"]
 
 
 def generated(exitscope, cmd):

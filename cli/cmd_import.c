@@ -214,7 +214,7 @@ static int cmd_import(int argc, char **argv)
 	const char *out = NULL;
 	bool again = false;
 	int c;
-	optind = 0;
+	optind = 1; /* argv[0] is the command, as in every subcommand */
 	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':

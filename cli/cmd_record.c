@@ -232,13 +232,7 @@ static int cmd_record(int argc, char **argv)
 	print_summary(&a, col, agg, sink, (double)(xs_now_ns() - t0) / 1e9);
 out:
 	xs_collector_close(col);
-	int crc = xs_sink_close(sink);
-	if (crc) {
-		xs_err("record: closing the output failed: %s", strerror(-crc));
-		status = XS_EXIT_FAILURE;
-	}
-	xs_agg_free(agg);
-	fflush(stdout);
+	status = xs_output_sinks_close(sink, agg, "record", status);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	return status;

@@ -306,13 +306,7 @@ static int run_launcher(const struct run_args *a, struct xs_launch_config *cfg)
 	status = rc ? XS_EXIT_FAILURE : XS_EXIT_OK;
 out:
 	xs_launcher_destroy(l);
-	int crc = xs_sink_close(sink);
-	if (crc) {
-		xs_err("run: closing the output failed: %s", strerror(-crc));
-		status = XS_EXIT_FAILURE;
-	}
-	xs_agg_free(agg);
-	fflush(stdout);
+	status = xs_output_sinks_close(sink, agg, "run", status);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return status;
 }

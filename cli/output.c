@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/command.h"
 #include "cli/option_groups.h"
 #include "cli/print_sink.h"
 #include "common/agg.h"
@@ -48,4 +49,16 @@ struct xs_sink *xs_output_sinks(const struct xs_output_args *o, struct xs_agg *a
 	if (o->print)
 		sinks[n++] = xs_print_sink(stdout, o->json ? XS_PRINT_JSON : XS_PRINT_TEXT, false);
 	return xs_sink_tee(sinks, n);
+}
+
+int xs_output_sinks_close(struct xs_sink *sink, struct xs_agg *agg, const char *cmd, int status)
+{
+	int rc = xs_sink_close(sink);
+	if (rc) {
+		xs_err("%s: closing the output failed: %s", cmd, strerror(-rc));
+		status = XS_EXIT_FAILURE;
+	}
+	xs_agg_free(agg);
+	fflush(stdout);
+	return status;
 }

@@ -25,5 +25,8 @@ struct xs_output_args;
  * --json), teed. NULL after a one-line message naming cmd when the output cannot be opened.
  */
 struct xs_sink *xs_output_sinks(const struct xs_output_args *o, struct xs_agg *agg, const char *cmd);
+/* Close what xs_output_sinks opened and free agg; status, or XS_EXIT_FAILURE after a message when closing the
+ * output failed (its last records could not be written). */
+int xs_output_sinks_close(struct xs_sink *sink, struct xs_agg *agg, const char *cmd, int status);
 
 #endif

@@ -4,7 +4,7 @@
  * lists its options as groups of struct xs_opt entries, each with its name, argument name, help text and what
  * taking it does (store into a field, or call a handler). One parser (getopt_long underneath) reads the
  * command line from the groups, one printer writes `--help`'s option lists from them, and another writes the
- * man page's lists (`exitscope CMD --help-man`; scripts/man-options.sh puts them into docs/exitscope.1 and
+ * man page's lists (`exitscope CMD --help-man`; scripts/man-options.py puts them into docs/exitscope.1 and
  * tests/integration/cli-options.sh fails when the man page drifts from the tables).
  *
  * The groups several commands share (launch, collect, output) are in cli/option_groups.h.

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "common/xsr.h"
-#include "db/writer.h"
+#include "db/store_sink.h"
 
 int xs_output_is_record_file(const char *path)
 {

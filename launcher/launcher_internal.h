@@ -9,7 +9,7 @@
 
 #include "launcher/guests.h"
 #include "launcher/image.h"
-#include "launcher/kvm.h"
+#include "launcher/kvmdev.h"
 #include "launcher/kvmstat.h"
 #include "launcher/launcher.h"
 #include "launcher/probe.h"
@@ -19,7 +19,7 @@
 #define XS_BATCH_MAX_AGE_NS 100000000ull /* hand a batch over at least every 100 ms */
 #define XS_INJECT_QUEUE 64
 
-struct xs_kvm_launcher;
+struct xs_launcher_kvm;
 
 struct xs_pending_event {
 	enum xs_inject_kind kind;
@@ -29,7 +29,7 @@ struct xs_pending_event {
 };
 
 struct xs_vcpu_ctx {
-	struct xs_kvm_launcher *l;
+	struct xs_launcher_kvm *l;
 	struct xs_vcpu *v;
 	pthread_t thread;
 	atomic_bool started; /* read by other vCPU threads when one fails */
@@ -63,14 +63,14 @@ struct xs_vcpu_ctx {
 	uint64_t *stat_start, *stat_end;
 };
 
-struct xs_kvm_launcher {
+struct xs_launcher_kvm {
 	struct xs_launch_config cfg;
 	struct xs_controls ctl;	      /* the controls in effect: refused-but-allowed ones removed */
 	const struct xs_guest *guest; /* NULL for images */
 	const struct xs_guest_blob *blob;
 	uint32_t own_exceptions; /* exception vectors the guest raises on purpose */
 	struct xs_probe_facts facts;
-	struct xs_kvm kvm;
+	struct xs_kvmdev kvm;
 	struct xs_vm *vm;
 	struct xs_sink *sink;
 	pthread_mutex_t sink_lock;
@@ -123,9 +123,9 @@ int xs_inject_start_timer(struct xs_vcpu_ctx *c, char *msg, size_t msglen);
 void xs_inject_stop_timer(struct xs_vcpu_ctx *c);
 
 /* run_meta.c: the run's metadata at the start (run.*, control.*, unsupported.*, kvmstat start) and end. */
-void xs_run_meta_start(struct xs_kvm_launcher *l);
-void xs_run_meta_end(struct xs_kvm_launcher *l);
-void xs_kvm_counters(const struct xs_kvm_launcher *l, struct xs_launch_counters *c);
+void xs_launcher_meta_start(struct xs_launcher_kvm *l);
+void xs_launcher_meta_end(struct xs_launcher_kvm *l);
+void xs_launcher_kvm_counters(const struct xs_launcher_kvm *l, struct xs_launch_counters *c);
 
 /*
  * vcpu_loop.c. xs_vcpu_run_once: one KVM_RUN, the one place that calls it (the run's vCPU threads and the
@@ -144,6 +144,6 @@ void xs_vcpu_flush(struct xs_vcpu_ctx *c);
  * message if it is the first, and stops every other vCPU.
  */
 void xs_launcher_finish(struct xs_vcpu_ctx *c, enum xs_launch_end end, const char *message);
-void xs_launcher_report(struct xs_kvm_launcher *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void xs_launcher_report(struct xs_launcher_kvm *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -24,7 +24,7 @@
 #define SCRATCH_GPA 0x60000 /* free RAM below the stacks for data breakpoints */
 
 struct probe {
-	const struct xs_kvm *k;
+	const struct xs_kvmdev *k;
 	uint64_t mem_bytes;
 	int kick_signal;
 	struct xs_probe_facts *facts;
@@ -633,7 +633,7 @@ static const checker checkers[XS_CTL_COUNT] = {
 	[XS_CTL_MEMORY_READONLY] = check_readonly,
 };
 
-int xs_probe_controls(const struct xs_kvm *k, const struct xs_controls *c, uint64_t mem_bytes, int kick_signal,
+int xs_probe_controls(const struct xs_kvmdev *k, const struct xs_controls *c, uint64_t mem_bytes, int kick_signal,
 		      void (*unsupported)(void *ctx, enum xs_control_key key, const char *reason), void *ctx,
 		      struct xs_probe_facts *facts, char *err, size_t errlen)
 {

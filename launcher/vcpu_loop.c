@@ -50,7 +50,7 @@ void xs_vcpu_flush(struct xs_vcpu_ctx *c)
 {
 	if (!c->batch_n)
 		return;
-	struct xs_kvm_launcher *l = c->l;
+	struct xs_launcher_kvm *l = c->l;
 	pthread_mutex_lock(&l->sink_lock);
 	int rc = xs_sink_write(l->sink, c->batch, c->batch_n);
 	pthread_mutex_unlock(&l->sink_lock);
@@ -163,7 +163,7 @@ static struct xs_exit_record *keep(struct xs_vcpu_ctx *c, struct xs_exit_record 
 
 static void vcpu_loop(struct xs_vcpu_ctx *c)
 {
-	struct xs_kvm_launcher *l = c->l;
+	struct xs_launcher_kvm *l = c->l;
 	struct kvm_run *run = c->v->run;
 	struct xs_fill_ctx fill = {l->pid, (uint32_t)c->tid, c->v->id,
 				   l->cfg.no_record ? XS_GS_OFF : l->ctl.guest_state};
@@ -209,7 +209,7 @@ static void vcpu_loop(struct xs_vcpu_ctx *c)
 void *xs_vcpu_thread(void *arg)
 {
 	struct xs_vcpu_ctx *c = arg;
-	struct xs_kvm_launcher *l = c->l;
+	struct xs_launcher_kvm *l = c->l;
 	c->tid = (pid_t)syscall(SYS_gettid);
 	current_run = c->v->run;
 	sigset_t set;

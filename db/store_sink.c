@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "db/writer.h"
+#include "db/store_sink.h"
 
 #include <errno.h>
 #include <pthread.h>

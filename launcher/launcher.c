@@ -89,18 +89,6 @@ int xs_launch_config_setting(struct xs_launch_config *cfg, char kind, const char
 			   : xs_launch_config_param(cfg, name, eq + 1, err, errlen);
 }
 
-void xs_launcher_report(struct xs_launcher_kvm *l, const char *fmt, ...)
-{
-	if (!l->cfg.error)
-		return;
-	char msg[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	l->cfg.error(l->cfg.error_ctx, msg);
-}
-
 /*
  * The caller holds state_lock. A vCPU thread sets `finished` under that lock before it returns, so a thread
  * seen unfinished here is alive and pthread_kill() cannot hit a thread that another caller already joined.
@@ -134,7 +122,7 @@ void xs_launcher_finish(struct xs_vcpu_ctx *c, enum xs_launch_end end, const cha
 	 * their final records but add no further lines, so a failed run says one thing once.
 	 */
 	if (first && message)
-		xs_launcher_report(l, "%s", message);
+		xs_launch_report(&l->cfg, "%s", message);
 	if (first) {
 		pthread_mutex_lock(&l->state_lock);
 		kick_all(l);
@@ -188,8 +176,8 @@ static void on_unsupported(void *ctx, enum xs_control_key key, const char *reaso
 		return;
 	}
 	add_unsupported(r->l, xs_control_key_name(key), reason);
-	xs_launcher_report(r->l, "control %s is not honoured here and is left out: %s", xs_control_key_name(key),
-			   reason);
+	xs_launch_report(&r->l->cfg, "control %s is not honoured here and is left out: %s", xs_control_key_name(key),
+			 reason);
 	xs_controls_clear(&r->l->ctl, key);
 }
 
@@ -209,7 +197,7 @@ static int check_sync_regs(struct xs_launcher_kvm *l, char *err, size_t errlen)
 		return -1;
 	}
 	add_unsupported(l, "record.guest_state", "the host lacks KVM_CAP_SYNC_REGS; records carry no guest state");
-	xs_launcher_report(l, "records carry no guest state: the host lacks KVM_CAP_SYNC_REGS");
+	xs_launch_report(&l->cfg, "records carry no guest state: the host lacks KVM_CAP_SYNC_REGS");
 	l->ctl.guest_state = XS_GS_OFF;
 	return 0;
 }
@@ -226,7 +214,8 @@ static int setup_vcpu(struct xs_launcher_kvm *l, unsigned int i)
 				    : cap == XS_GS_REGS ? KVM_SYNC_X86_REGS
 							: 0;
 	char msg[256];
-	if (xs_kvmdev_cap(l->vm->fd, KVM_CAP_BINARY_STATS_FD) && !xs_kvmstat_open(&c->stats, c->v->fd, msg, sizeof(msg))) {
+	if (xs_kvmdev_cap(l->vm->fd, KVM_CAP_BINARY_STATS_FD) &&
+	    !xs_kvmstat_open(&c->stats, c->v->fd, msg, sizeof(msg))) {
 		c->stat_start = xs_calloc(c->stats.n + 1, sizeof(uint64_t));
 		c->stat_end = xs_calloc(c->stats.n + 1, sizeof(uint64_t));
 		xs_kvmstat_read(&c->stats, c->stat_start);
@@ -382,8 +371,8 @@ static int kvm_join(struct xs_launcher_kvm *l)
 	int rc = xs_sink_flush(l->sink);
 	pthread_mutex_unlock(&l->sink_lock);
 	if (rc) {
-		xs_launcher_report(l, "flushing %s failed: %s", l->sink->name ? l->sink->name : "the output",
-				   strerror(-rc));
+		xs_launch_report(&l->cfg, "flushing %s failed: %s", l->sink->name ? l->sink->name : "the output",
+				 strerror(-rc));
 		if (l->end == XS_END_DONE || l->end == XS_END_STOPPED) {
 			l->end = XS_END_HOST_ERROR;
 			snprintf(l->end_message, sizeof(l->end_message), "flushing the output failed: %s",

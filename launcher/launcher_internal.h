@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <time.h>
 
+#include "launcher/backend.h"
 #include "launcher/guests.h"
 #include "launcher/image.h"
 #include "launcher/kvmdev.h"
@@ -144,6 +145,5 @@ void xs_vcpu_flush(struct xs_vcpu_ctx *c);
  * message if it is the first, and stops every other vCPU.
  */
 void xs_launcher_finish(struct xs_vcpu_ctx *c, enum xs_launch_end end, const char *message);
-void xs_launcher_report(struct xs_launcher_kvm *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

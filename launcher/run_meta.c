@@ -12,7 +12,7 @@ static void meta(struct xs_launcher_kvm *l, const char *key, const char *value)
 {
 	int rc = xs_sink_meta(l->sink, key, value);
 	if (rc)
-		xs_launcher_report(l, "storing metadata %s failed: %s", key, strerror(-rc));
+		xs_launch_report(&l->cfg, "storing metadata %s failed: %s", key, strerror(-rc));
 }
 
 static void metaf(struct xs_launcher_kvm *l, const char *key, const char *fmt, ...)
@@ -57,7 +57,7 @@ void xs_launcher_meta_start(struct xs_launcher_kvm *l)
 	metaf(l, "run.started_ns", "%llu", (unsigned long long)l->started_ns);
 	int rc = xs_meta_host_facts(l->sink);
 	if (rc)
-		xs_launcher_report(l, "storing the host facts failed: %s", strerror(-rc));
+		xs_launch_report(&l->cfg, "storing the host facts failed: %s", strerror(-rc));
 	if (cfg->cmdline)
 		meta(l, "run.cmdline", cfg->cmdline);
 	if (l->guest) {

@@ -57,8 +57,8 @@ void xs_vcpu_flush(struct xs_vcpu_ctx *c)
 	if (rc) {
 		atomic_fetch_add_explicit(&c->sink_errors, 1, memory_order_relaxed);
 		atomic_fetch_add_explicit(&c->lost, c->batch_n, memory_order_relaxed);
-		xs_launcher_report(l, "vcpu %u: writing %u records to %s failed: %s", c->v->id, c->batch_n,
-				   l->sink->name ? l->sink->name : "the output", strerror(-rc));
+		xs_launch_report(&l->cfg, "vcpu %u: writing %u records to %s failed: %s", c->v->id, c->batch_n,
+				 l->sink->name ? l->sink->name : "the output", strerror(-rc));
 	} else {
 		atomic_fetch_add_explicit(&c->recorded, c->batch_n, memory_order_relaxed);
 	}
@@ -109,7 +109,7 @@ static uint64_t before_run(struct xs_vcpu_ctx *c, struct xs_exit_record **prev)
 	char msg[512];
 	if (c->reinject) {
 		if (xs_vcpu_apply_debug(c->v, &c->l->ctl, c->reinject, msg, sizeof(msg)))
-			xs_launcher_report(c->l, "vcpu %u: re-injecting a debug exception: %s", c->v->id, msg);
+			xs_launch_report(&c->l->cfg, "vcpu %u: re-injecting a debug exception: %s", c->v->id, msg);
 		c->reinject = 0;
 	}
 	if (atomic_load_explicit(&c->stop, memory_order_relaxed))

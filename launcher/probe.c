@@ -92,8 +92,8 @@ static int arm_timeout(struct probe *p, timer_t *t)
 /* At the first HLT, the injection probes' event and interrupt window; RFLAGS.RF after a breakpoint. */
 static int act_on_exit(struct probe *p, struct xs_vcpu *v, const struct probe_action *a, uint32_t reason, bool *acted)
 {
-	if (reason == KVM_EXIT_DEBUG && a->set_rf)
-		return xs_vcpu_set_rf(v, p->err, sizeof(p->err));
+	if (reason == KVM_EXIT_DEBUG && a->set_rf && xs_vcpu_set_rf(v, p->err, sizeof(p->err)))
+		return -1;
 	if (reason != KVM_EXIT_HLT || *acted) {
 		v->run->request_interrupt_window = 0;
 		return 0;

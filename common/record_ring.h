@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "exitscope/record.h"
 
@@ -46,8 +47,28 @@ static inline bool xs_record_ring_fits(const struct xs_record_ring *q, size_t si
 	return q->cap - xs_record_ring_used(q) >= (to_end < size ? to_end + size : size);
 }
 
-/* Store r (its wire size; its `size` field is set to match its flags). The caller checked that it fits. */
-void xs_record_ring_put(struct xs_record_ring *q, const struct xs_exit_record *r);
+/*
+ * Store r, `size` bytes (its wire size; its `size` field is set to match). The caller checked that it fits.
+ * Inline, as next() is: both run once per record on the hot path.
+ */
+static inline void xs_record_ring_put(struct xs_record_ring *q, const struct xs_exit_record *r, size_t size)
+{
+	size_t to_end = q->cap - q->head_off;
+	if (to_end < size) {
+		memset(q->buf + q->head_off, 0, sizeof(uint16_t)); /* version 0: skip to the start */
+		q->head += to_end;
+		q->head_off = 0;
+	}
+	unsigned char *p = q->buf + q->head_off;
+	memcpy(p, r, size);
+	uint16_t size16 = (uint16_t)size; /* keep `size` consistent with the flags, whatever the producer set */
+	memcpy(p + offsetof(struct xs_exit_record, size), &size16, sizeof(size16));
+	q->head += size;
+	q->head_off += size;
+	if (q->head_off == q->cap)
+		q->head_off = 0;
+	q->accepted++;
+}
 
 static inline void xs_record_ring_drop(struct xs_record_ring *q, uint64_t n)
 {
@@ -70,7 +91,28 @@ void xs_record_ring_cursor(const struct xs_record_ring *q, struct xs_record_ring
  * XS_F_GUEST_STATE is set. A record that starts before the end is returned whole, so a limited cursor can
  * stop a little past its limit.
  */
-const struct xs_exit_record *xs_record_ring_next(const struct xs_record_ring *q, struct xs_record_ring_cursor *c);
+static inline const struct xs_exit_record *xs_record_ring_next(const struct xs_record_ring *q,
+							       struct xs_record_ring_cursor *c)
+{
+	while (c->pos < c->end) {
+		const unsigned char *p = q->buf + c->off;
+		uint16_t version;
+		memcpy(&version, p, sizeof(version));
+		if (!version) { /* padding up to the end of the buffer */
+			c->pos += q->cap - c->off;
+			c->off = 0;
+			continue;
+		}
+		const struct xs_exit_record *r = (const struct xs_exit_record *)(const void *)p;
+		size_t size = xs_record_wire_size(r);
+		c->pos += size;
+		c->off += size;
+		if (c->off == q->cap)
+			c->off = 0;
+		return r;
+	}
+	return NULL;
+}
 
 /* Give everything before the cursor back to the producers. */
 void xs_record_ring_release(struct xs_record_ring *q, const struct xs_record_ring_cursor *c);

@@ -322,7 +322,8 @@ static int store_write(struct xs_sink *sink, const struct xs_exit_record *recs, 
 	pthread_mutex_lock(&s->lock);
 	size_t i = 0;
 	for (; i < n && !s->error; i++) {
-		while (!xs_record_ring_fits(&s->ring, xs_record_wire_size(&recs[i])) && !s->error) {
+		size_t size = xs_record_wire_size(&recs[i]);
+		while (!xs_record_ring_fits(&s->ring, size) && !s->error) {
 			if (!stalled) {
 				stalled = true;
 				s->stalls++;
@@ -337,7 +338,7 @@ static int store_write(struct xs_sink *sink, const struct xs_exit_record *recs, 
 		}
 		if (s->error)
 			break;
-		xs_record_ring_put(&s->ring, &recs[i]);
+		xs_record_ring_put(&s->ring, &recs[i], size);
 	}
 full:
 	if (i < n)

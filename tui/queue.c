@@ -94,7 +94,7 @@ static int queue_sink_write(struct xs_sink *s, const struct xs_exit_record *recs
 			s->dropped++;
 			continue;
 		}
-		xs_record_ring_put(&q->ring, &recs[i]);
+		xs_record_ring_put(&q->ring, &recs[i], size);
 	}
 	pthread_mutex_unlock(&q->lock);
 	s->written += n;

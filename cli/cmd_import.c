@@ -21,7 +21,7 @@
 #include "common/xsr.h"
 #include "db/runs.h"
 #include "db/store.h"
-#include "db/writer.h"
+#include "db/store_sink.h"
 
 #define IMPORT_BATCH 4096
 

@@ -10,7 +10,7 @@
 #include "common/agg.h"
 #include "common/util.h"
 #include "common/xsr.h"
-#include "db/writer.h"
+#include "db/store_sink.h"
 
 int xs_output_is_record_file(const char *path)
 {

@@ -2,7 +2,7 @@
 /*
  * Where a producing subcommand (run, record, import) writes: chosen by the output path's form.
  *   *.xsr          a record file (common/xsr.h)
- *   anything else  the SQLite store (db/writer.h): one new run in the database, created when absent
+ *   anything else  the SQLite store (db/store_sink.h): one new run in the database, created when absent
  * The caller closes the returned sink.
  */
 #ifndef EXITSCOPE_CLI_OUTPUT_H

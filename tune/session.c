@@ -13,7 +13,7 @@
 #include "db/runs.h"
 #include "db/sqlutil.h"
 #include "db/store.h"
-#include "db/writer.h"
+#include "db/store_sink.h"
 #include "launcher/guests.h"
 #include "launcher/launcher.h"
 

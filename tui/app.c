@@ -421,6 +421,66 @@ static int run_batch(struct app *a)
 	return 0;
 }
 
+/* --filter: applied now, or once its VM has exits; 0, or EXIT_BAD_FILTER after saying why. */
+static int start_filter(struct app *a)
+{
+	const char *text = a->opt->filter;
+	struct tui_filter f;
+	char err[256];
+	if (!text)
+		return 0;
+	if (parse_filter(a, text, &f, err, sizeof(err))) {
+		a->ui.view.filter = f;
+	} else if (a->vm_missing) {
+		/* The VM may not have started yet: show nothing until it has exits, then filter on it. */
+		a->pending_filter = text;
+		a->ui.view.filter.agg.by_pid = true;
+		a->ui.view.filter.agg.pid = 0;
+		snprintf(a->ui.view.filter.text, sizeof(a->ui.view.filter.text), "%.100s (no such VM yet)", text);
+	} else {
+		xs_err("top: %s", err);
+		return EXIT_BAD_FILTER;
+	}
+	return 0;
+}
+
+/* Start the source, show it until the user or the source ends it, stop it; the exit status. */
+static int run_source(struct app *a)
+{
+	struct tui_source *src = a->src;
+	char err[256];
+	/* The source's threads inherit a mask without the dashboard's signals: they reach this thread's loop. */
+	sigset_t ours, old;
+	sigemptyset(&ours);
+	for (size_t i = 0; i < XS_ARRAY_SIZE(handled_signals); i++)
+		sigaddset(&ours, handled_signals[i]);
+	pthread_sigmask(SIG_BLOCK, &ours, &old);
+	int started = src->ops->start(src, a->sink, err, sizeof(err));
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (started) {
+		xs_err("top: %s", err);
+		return EXIT_FAILED;
+	}
+	a->counted = a->live.counted_elsewhere = src->ops->counts && src->ops->counts(src);
+	int status = a->opt->batch ? run_batch(a) : run_interactive(a);
+	/* Producers blocked on a full queue must see the consumer leave before they can be joined. */
+	tui_queue_shutdown(a->q);
+	src->ops->stop(src);
+	const char *msg;
+	if (tui_source_state(src, &msg) == TUI_SOURCE_FAILED) {
+		/* A failed source (a damaged record file, a collector that died) fails the command, on screen as in
+		 * batch mode: the same file gives `import` and `top --replay` one verdict. */
+		xs_err("top: %s", msg);
+		status = EXIT_FAILED;
+	}
+	if (a->pending_filter) {
+		xs_err("top: filter '%s': no such VM had exits", a->pending_filter);
+		if (a->opt->batch)
+			status = EXIT_FAILED;
+	}
+	return status;
+}
+
 int tui_run(struct tui_source *src, const struct tui_options *opt)
 {
 	struct app *a = xs_calloc(1, sizeof(*a));
@@ -440,61 +500,16 @@ int tui_run(struct tui_source *src, const struct tui_options *opt)
 		tui_host_cpu(a->cpu, sizeof(a->cpu));
 	}
 	a->q = tui_queue_new(opt->queue_bytes ? opt->queue_bytes : TUI_QUEUE_DEFAULT);
-	int status = 0;
-	char err[256];
-	if (opt->filter) {
-		struct tui_filter f;
-		if (parse_filter(a, opt->filter, &f, err, sizeof(err))) {
-			a->ui.view.filter = f;
-		} else if (a->vm_missing) {
-			/* The VM may not have started yet: show nothing until it has exits, then filter on it. */
-			a->pending_filter = opt->filter;
-			a->ui.view.filter.agg.by_pid = true;
-			a->ui.view.filter.agg.pid = 0;
-			snprintf(a->ui.view.filter.text, sizeof(a->ui.view.filter.text), "%.100s (no such VM yet)",
-				 opt->filter);
-		} else {
-			xs_err("top: %s", err);
-			status = EXIT_BAD_FILTER;
-			goto out;
-		}
-	}
+	int status = start_filter(a);
+	if (status)
+		goto out;
 	if (pipe2(a->wake, O_CLOEXEC | O_NONBLOCK))
 		xs_die("cannot create the dashboard's wake-up pipe: %m");
 	wake_fd = a->wake[1];
 	got_quit = got_winch = got_tstp = 0;
 	set_signals(on_signal);
 	a->sink = tui_queue_sink(a->q, src->lossless);
-	/* The source's threads inherit a mask without the dashboard's signals: they reach this thread's loop. */
-	sigset_t ours, old;
-	sigemptyset(&ours);
-	for (size_t i = 0; i < XS_ARRAY_SIZE(handled_signals); i++)
-		sigaddset(&ours, handled_signals[i]);
-	pthread_sigmask(SIG_BLOCK, &ours, &old);
-	int started = src->ops->start(src, a->sink, err, sizeof(err));
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (started) {
-		xs_err("top: %s", err);
-		status = EXIT_FAILED;
-	} else {
-		a->counted = a->live.counted_elsewhere = src->ops->counts && src->ops->counts(src);
-		status = opt->batch ? run_batch(a) : run_interactive(a);
-		/* Producers blocked on a full queue must see the consumer leave before they can be joined. */
-		tui_queue_shutdown(a->q);
-		src->ops->stop(src);
-		const char *msg;
-		if (tui_source_state(src, &msg) == TUI_SOURCE_FAILED) {
-			/* A failed source (a damaged record file, a collector that died) fails the command, on
-			 * screen as in batch mode: the same file gives `import` and `top --replay` one verdict. */
-			xs_err("top: %s", msg);
-			status = EXIT_FAILED;
-		}
-		if (a->pending_filter) {
-			xs_err("top: filter '%s': no such VM had exits", a->pending_filter);
-			if (opt->batch)
-				status = EXIT_FAILED;
-		}
-	}
+	status = run_source(a);
 	set_signals(SIG_DFL);
 	wake_fd = -1;
 	xs_sink_close(a->sink);

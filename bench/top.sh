@@ -19,6 +19,8 @@
 #      WINDOW seconds: CPU of the whole exitscope process (collector thread, dashboard, input) and of its
 #      collector thread alone, the rate on screen, dropped. The BPF program's own time runs in the producer's
 #      syscalls, not in exitscope: the producer's CPU is shown too (bench-collector measures it per event).
+#      The synthetic exits are host events: this measures host-event mode (hosts like this one, where
+#      kvm_exit does not fire); where it fires, a CPUID event without its kvm_exit is no exit.
 #
 # Environment: EXITSCOPE, TOP_SYNTH, COLLECTOR_SYNTH (set by make), TOP_BENCH_RATE, TOP_BENCH_WINDOW (s),
 # TOP_BENCH_KEYS.

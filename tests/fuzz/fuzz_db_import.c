@@ -14,6 +14,7 @@
 #include "db/reader.h"
 #include "db/store.h"
 #include "db/store_sink.h"
+#include "tests/fuzz/fuzz_db_files.h"
 
 #define MAX_RECORDS 4096
 
@@ -21,12 +22,7 @@ static char db_path[64];
 
 static void cleanup(void)
 {
-	char p[80];
-	unlink(db_path);
-	snprintf(p, sizeof(p), "%s-wal", db_path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", db_path);
-	unlink(p);
+	fuzz_db_remove(db_path);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

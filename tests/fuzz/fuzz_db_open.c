@@ -14,17 +14,13 @@
 #include "db/report.h"
 #include "db/resultfmt.h"
 #include "db/store.h"
+#include "tests/fuzz/fuzz_db_files.h"
 
 static char db_path[64];
 
 static void remove_files(void)
 {
-	char p[80];
-	unlink(db_path);
-	snprintf(p, sizeof(p), "%s-wal", db_path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", db_path);
-	unlink(p);
+	fuzz_db_remove(db_path);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

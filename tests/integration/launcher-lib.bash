@@ -7,6 +7,7 @@ LWORK=$(mktemp -d "${TMPDIR:-/tmp}/xs-launcher-XXXXXX")
 trap 'rm -rf "$LWORK"' EXIT
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/kvm-lib.bash"
+source "$HERE/stderr-lib.bash"
 
 fail() {
 	echo "FAIL: $*"
@@ -45,8 +46,7 @@ expect_error() {
 	shift 2
 	run "$name" "$@"
 	[ "$rc" -ne 0 ] || fail "exitscope run $* succeeded; expected an error containing '$want'"
-	grep -qF -- "$want" "$LWORK/$name.err" || fail "exitscope run $*: stderr lacks '$want': $(cat "$LWORK/$name.err")"
-	[ "$(grep -c . "$LWORK/$name.err")" -eq 1 ] || fail "exitscope run $*: not one line: $(cat "$LWORK/$name.err")"
+	one_line_error "$LWORK/$name.err" "$want" "exitscope run $*"
 }
 
 # symbol GUEST MODE NAME: a built-in guest's symbol address (exitscope run --describe)

@@ -84,6 +84,17 @@ header_total() {
 	screen | sed -n '2s/.*total \([^ ]*\).*/\1/p'
 }
 
+# Space pauses the dashboard: PAUSED shows and the header's total stops moving; the total it froze at is left
+# in $frozen (the caller resumes).
+expect_pause_freezes() {
+	keys Space
+	wait_for 'PAUSED'
+	sleep 0.3
+	frozen=$(header_total)
+	sleep 1.5
+	[ "$(header_total)" = "$frozen" ] || fail "the total moved while paused ($frozen -> $(header_total))"
+}
+
 # Start the dashboard in the shell, and record its exit status and the terminal's modes after it returns.
 tui_run() {
 	keys "clear; echo BEFORE-TOP; $EXITSCOPE top $*; echo EXIT=\$?; stty -a | tr ';' '\\n' | grep -owE -- '-?(icanon|echo)' | tr '\\n' ' '; echo" Enter

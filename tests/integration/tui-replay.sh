@@ -24,12 +24,7 @@ wait_for 'vmx EPT_VIOLATION'
 
 # Pause while the replay runs: the figures freeze (and the replay's clock with them) ...
 sleep 1
-keys Space
-wait_for 'PAUSED'
-sleep 0.3
-frozen=$(header_total)
-sleep 1.5
-[ "$(header_total)" = "$frozen" ] || fail "the total moved while paused ($frozen -> $(header_total))"
+expect_pause_freezes
 screen | grep -q 'replay finished' && fail "the replay ran on while paused"
 # ... and resume: the replay goes on where it was and ends with every record.
 keys Space

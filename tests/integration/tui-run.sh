@@ -75,12 +75,7 @@ wait_for 'per vCPU'
 expect ' 0 +[0-9.]+k? '
 expect ' 1 +[0-9.]+k? '
 keys v
-keys Space
-wait_for 'PAUSED'
-sleep 0.3
-frozen=$(header_total)
-sleep 1.5
-[ "$(header_total)" = "$frozen" ] || fail "the total moved while paused ($frozen -> $(header_total))"
+expect_pause_freezes
 keys Space
 wait_gone 'PAUSED'
 sleep 1.5

@@ -6,6 +6,7 @@ TWORK=$(mktemp -d "${TMPDIR:-/tmp}/xs-tune-XXXXXX")
 trap 'rm -rf "$TWORK"' EXIT
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 SCRIPTS=$ROOT/scripts
+source "$ROOT/tests/integration/stderr-lib.bash"
 
 fail() {
 	echo "FAIL: $*"
@@ -43,8 +44,7 @@ expect_tune_error() {
 	shift 2
 	tune "$name" "$@"
 	[ "$rc" -eq 1 ] || fail "exitscope tune $* exited $rc; expected 1 with '$want'"
-	grep -qF -- "$want" "$TWORK/$name.err" || fail "exitscope tune $*: stderr lacks '$want': $(cat "$TWORK/$name.err")"
-	[ "$(grep -c . "$TWORK/$name.err")" -eq 1 ] || fail "exitscope tune $*: not one line: $(cat "$TWORK/$name.err")"
+	one_line_error "$TWORK/$name.err" "$want" "exitscope tune $*"
 }
 
 # has NAME TEXT: NAME.out contains TEXT

@@ -58,7 +58,7 @@ top_pid=$!
 qv_wait_for "$w/top.txt" '=== snapshot 1' || fail "top did not start: $(cat "$w/top.err")"
 perf stat -x, -o "$w/perfstat.csv" "${perf_args[@]}" -p "$qv_pid" &
 perf_pid=$!
-sleep 2 # perf stat says nothing when its counters are open
+sleep 3 # perf stat says nothing when its counters are open (a late one shows as unequal counts)
 start=$SECONDS
 step "running the guest"
 qv_cont "$w" || fail "the monitor's cont failed"

@@ -89,7 +89,7 @@ static struct seen *seen_of(struct xs_agg_poll *p, const struct xs_agg_map_key *
 /*
  * Cells are summed per aggregator key first (the detail part dropped): a hardware-mode exit's count moves from
  * its reason's cell to its port's cell when kvm_pio names the port, so only the sum over details grows
- * monotonically between two reads.
+ * between two reads (the BPF program takes the count away before it adds it: see xs_agg_poll_read).
  */
 static void on_cell(void *ctx, const struct xs_agg_map_key *k, const struct xs_agg_map_val *v)
 {
@@ -111,6 +111,12 @@ int xs_agg_poll_read(struct xs_agg_poll *p, struct xs_collector *col, struct xs_
 	for (size_t i = 0; i < p->cap; i++) {
 		struct seen *s = &p->cells[i];
 		if (!s->used)
+			continue;
+		/*
+		 * A read between the two halves of a move (decrement first) sees one exit too few: wait for the
+		 * increment instead of taking a negative change.
+		 */
+		if ((int64_t)(s->cur.count - s->last.count) < 0)
 			continue;
 		struct xs_agg_map_val d;
 		xs_agg_val_delta(&s->cur, &s->last, &d);

@@ -132,6 +132,28 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/* Aggregation mode: the kernel's counts are read into the metrics at this interval (and once at the end). */
+#define REFRESH_NS 1000000000ull
+
+struct count_read {
+	struct tui_source *src;
+	uint64_t now;
+};
+
+static int add_source_counts(void *ctx, struct xs_agg *agg)
+{
+	struct count_read *r = ctx;
+	return r->src->ops->aggregate(r->src, agg, r->now);
+}
+
+static void read_counts(struct xs_metrics *m, struct tui_source *src)
+{
+	struct count_read r = {src, xs_now_ns()};
+	int e = xs_metrics_add_counted(m, add_source_counts, &r);
+	if (e < 0)
+		xs_err("serve: reading the kernel's counts failed: %s", strerror(-e));
+}
+
 static int cmd_serve(int argc, char **argv)
 {
 	struct serve_args a;
@@ -186,9 +208,19 @@ static int cmd_serve(int argc, char **argv)
 	fprintf(stderr, "exitscope: serve: %s; metrics at http://%s/metrics\n", src->label,
 		xs_http_server_address(server));
 	const char *msg = NULL;
-	while (!atomic_load(&interrupted) && tui_source_state(src, &msg) == TUI_SOURCE_RUNNING)
+	bool counted = src->ops->counts && src->ops->counts(src);
+	fprintf(stderr, "exitscope: serve: counting %s\n", src->counting[0] ? src->counting : "per exit");
+	uint64_t next_count = 0;
+	while (!atomic_load(&interrupted) && tui_source_state(src, &msg) == TUI_SOURCE_RUNNING) {
+		if (counted && xs_now_ns() >= next_count) {
+			read_counts(m, src);
+			next_count = xs_now_ns() + REFRESH_NS;
+		}
 		sleep_ms(50);
+	}
 	src->ops->stop(src);
+	if (counted)
+		read_counts(m, src); /* the exits since the last refresh */
 	enum tui_source_state end = tui_source_state(src, &msg);
 	xs_metrics_set_running(m, 0);
 	double seconds = (double)(xs_now_ns() - t0) / 1e9;

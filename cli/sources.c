@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/agg_poll.h"
 #include "cli/command.h"
 #include "cli/sources.h"
 #include "cli/kvm_device.h"
@@ -162,7 +163,8 @@ static void launch_destroy(struct tui_source *base)
 	free(s);
 }
 
-static const struct tui_source_ops launch_ops = {launch_start, launch_stop, NULL, monotonic_clock, launch_destroy};
+static const struct tui_source_ops launch_ops = {
+	.start = launch_start, .stop = launch_stop, .clock = monotonic_clock, .destroy = launch_destroy};
 
 struct tui_source *xs_launch_source(const char *cmd, const struct xs_launch_args *a, int argc, char **argv)
 {
@@ -207,6 +209,7 @@ struct live_source {
 	struct xs_col_opts opts;
 	struct xs_collector *c;
 	struct xs_sink *sink;
+	struct xs_agg_poll *poll; /* aggregation mode: the kernel cells' last totals */
 	pthread_t thread;
 	bool running;
 	atomic_bool stopping;
@@ -241,6 +244,8 @@ static void publish_losses(struct live_source *s)
 	xs_collector_get_counters(s->c, &k);
 	xs_sink_metaf(s->sink, "counter.dropped.ring", "%llu", (unsigned long long)k.dropped_ring);
 	xs_sink_metaf(s->sink, "counter.lost.perf", "%llu", (unsigned long long)k.lost_perf);
+	if (xs_collector_aggregating(s->c))
+		xs_sink_metaf(s->sink, "counter.agg_full", "%llu", (unsigned long long)k.agg_full);
 	static uint64_t ring[LOSS_CPUS], lost[LOSS_CPUS]; /* only the collector thread publishes */
 	char list[1024];
 	xs_collector_get_cpu_losses(s->c, ring, lost, LOSS_CPUS);
@@ -286,6 +291,11 @@ static int live_start(struct tui_source *base, struct xs_sink *sink, char *err, 
 	size_t n = strlen(s->base.label);
 	snprintf(s->base.label + n, sizeof(s->base.label) - n, " (%s%s%s)", xs_collector_backend_name(s->c),
 		 why ? ", BPF failed: " : "", why ? why : "");
+	if (xs_collector_aggregating(s->c))
+		snprintf(s->base.counting, sizeof(s->base.counting), "in the kernel (aggregation)");
+	else if (s->opts.aggregate)
+		snprintf(s->base.counting, sizeof(s->base.counting), "per exit (the %s backend cannot aggregate)",
+			 xs_collector_backend_name(s->c));
 	int rc = pthread_create(&s->thread, NULL, live_main, s);
 	if (rc) {
 		snprintf(err, errlen, "cannot start the collector thread: %s", strerror(rc));
@@ -305,16 +315,47 @@ static void live_stop(struct tui_source *base)
 	s->running = false;
 }
 
+/* Aggregation mode: what the kernel counted since the last call, into agg. */
+static int live_aggregate(struct tui_source *base, struct xs_agg *agg, uint64_t now_ns)
+{
+	struct live_source *s = (struct live_source *)base;
+	if (!s->c || !xs_collector_aggregating(s->c))
+		return 0;
+	return xs_agg_poll_read(s->poll, s->c, agg, now_ns);
+}
+
+static void live_stream(struct tui_source *base, bool on)
+{
+	struct live_source *s = (struct live_source *)base;
+	if (s->c)
+		xs_collector_set_stream(s->c, on);
+}
+
+static bool live_counts(struct tui_source *base)
+{
+	struct live_source *s = (struct live_source *)base;
+	return s->c && xs_collector_aggregating(s->c);
+}
+
 static void live_destroy(struct tui_source *base)
 {
 	struct live_source *s = (struct live_source *)base;
+	xs_agg_poll_free(s->poll);
 	xs_collector_close(s->c);
 	free(s);
 }
 
-static const struct tui_source_ops live_ops = {live_start, live_stop, NULL, monotonic_clock, live_destroy};
+static const struct tui_source_ops live_ops = {
+	.start = live_start,
+	.stop = live_stop,
+	.clock = monotonic_clock,
+	.destroy = live_destroy,
+	.counts = live_counts,
+	.aggregate = live_aggregate,
+	.stream = live_stream,
+};
 
-struct tui_source *xs_live_source(uint32_t pid, enum xs_col_backend backend)
+struct tui_source *xs_live_source(uint32_t pid, enum xs_col_backend backend, bool per_exit)
 {
 	struct live_source *s = xs_calloc(1, sizeof(*s));
 	s->base.ops = &live_ops;
@@ -322,6 +363,9 @@ struct tui_source *xs_live_source(uint32_t pid, enum xs_col_backend backend)
 	s->base.lossless = false; /* the kernel does not wait: a full queue drops, and says so */
 	s->opts.backend = backend;
 	s->opts.pid = pid;
+	s->opts.aggregate = !per_exit;
+	s->poll = xs_agg_poll_new();
+	snprintf(s->base.counting, sizeof(s->base.counting), "per exit (--per-exit)");
 	if (pid)
 		snprintf(s->base.label, sizeof(s->base.label), "live: pid %u", pid);
 	else
@@ -335,6 +379,8 @@ const char xs_source_usage[] =
 	"Live (the default): every VM on this host, from the KVM tracepoints (root):\n"
 	"  -p, --pid PID             only the VM process PID\n"
 	"      --backend B           auto (BPF, else perf), bpf or perf\n"
+	"      --per-exit            stream every exit instead of counting in the kernel (BPF aggregation\n"
+	"                            mode, the default; the perf backend always streams)\n"
 	"Replay:\n"
 	"      --replay FILE         a record file (*.xsr) or an exitscope database\n"
 	"      --speed X             X times the recorded pace (default 1; 0: as fast as the consumer takes)\n"
@@ -394,6 +440,9 @@ int xs_source_option(struct xs_source_args *t, const char *cmd, int c, const cha
 		return 0;
 	case XS_SOURCE_OPT_REPLAY:
 		t->replay = arg;
+		return 0;
+	case XS_SOURCE_OPT_PER_EXIT:
+		t->live_given = t->per_exit = true;
 		return 0;
 	case XS_SOURCE_OPT_SPEED:
 		return xs_parse_seconds(arg, &t->speed) && t->speed <= 1e6
@@ -470,5 +519,5 @@ struct tui_source *xs_source_open(const struct xs_source_args *t, const char *cm
 	*status = XS_EXIT_FAILURE;
 	return t->replay	 ? xs_replay_source(cmd, t->replay, t->speed, (int64_t)t->run_id)
 	       : t->launch.guest ? xs_launch_source(cmd, &t->launch, argc, argv)
-				 : xs_live_source((uint32_t)t->pid, t->backend);
+				 : xs_live_source((uint32_t)t->pid, t->backend, t->per_exit);
 }

@@ -32,6 +32,7 @@ struct xs_source_args {
 	uint64_t pid;
 	enum xs_col_backend backend;
 	bool live_given;
+	bool per_exit; /* live: stream every exit instead of counting in the kernel */
 	double speed;
 	uint64_t run_id;
 	bool launch_given;
@@ -55,6 +56,7 @@ enum {
 	XS_SOURCE_OPT_NO_DEFAULTS,
 	XS_SOURCE_OPT_ALLOW,
 	XS_SOURCE_OPT_CPU_MODEL,
+	XS_SOURCE_OPT_PER_EXIT,
 	XS_SOURCE_OPT_END,
 };
 
@@ -74,6 +76,7 @@ enum {
 		{"controls", required_argument, NULL, XS_SOURCE_OPT_CONTROLS},                              \
 		{"no-default-controls", no_argument, NULL, XS_SOURCE_OPT_NO_DEFAULTS},                      \
 		{"allow-unsupported", no_argument, NULL, XS_SOURCE_OPT_ALLOW},                              \
+		{"per-exit", no_argument, NULL, XS_SOURCE_OPT_PER_EXIT},                                    \
 	{                                                                                                   \
 		"cpu-model", required_argument, NULL, XS_SOURCE_OPT_CPU_MODEL                               \
 	}
@@ -95,6 +98,6 @@ struct tui_source *xs_source_open(const struct xs_source_args *a, const char *cm
 
 struct tui_source *xs_replay_source(const char *cmd, const char *path, double speed, int64_t run_id);
 struct tui_source *xs_launch_source(const char *cmd, const struct xs_launch_args *a, int argc, char **argv);
-struct tui_source *xs_live_source(uint32_t pid, enum xs_col_backend backend);
+struct tui_source *xs_live_source(uint32_t pid, enum xs_col_backend backend, bool per_exit);
 
 #endif

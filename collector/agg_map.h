@@ -11,7 +11,8 @@
 #include "exitscope/record.h"
 
 /* Bucket 0: latency 0; bucket b >= 1: [2^(b-1), 2^b) ns; the last bucket also holds everything above. */
-#define XS_AGG_LAT_BUCKETS 48
+#define XS_AGG_LAT_BUCKETS 64 /* a power of two: the BPF program masks its index with it */
+_Static_assert((XS_AGG_LAT_BUCKETS & (XS_AGG_LAT_BUCKETS - 1)) == 0, "bucket count a power of two");
 #define XS_AGG_DEFAULT_CELLS 4096 /* map entries (user space may set another size before load) */
 
 /* What the detail part of a key is. */

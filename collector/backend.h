@@ -35,6 +35,8 @@ struct xs_col_backend_ops {
 	const char *(*no_guest_state)(struct xs_col_backend_impl *b);
 	/* aggregation mode: every cell, summed over CPUs (0 or a negative errno); NULL if the backend has none */
 	int (*read_agg)(struct xs_col_backend_impl *b, xs_col_agg_fn fn, void *ctx);
+	/* aggregation mode: also stream every exit (on) or not */
+	void (*set_stream)(struct xs_col_backend_impl *b, bool on);
 	/* the backend's own run metadata (collector.* keys); may be NULL */
 	void (*meta)(struct xs_col_backend_impl *b, struct xs_sink *sink);
 };

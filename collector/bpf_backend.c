@@ -453,6 +453,11 @@ static int bpf_read_agg(struct xs_col_backend_impl *b, xs_col_agg_fn fn, void *c
 	return e;
 }
 
+static void bpf_set_stream(struct xs_col_backend_impl *b, bool on)
+{
+	__atomic_store_n(&b->skel->bss->agg_stream, on ? 1 : 0, __ATOMIC_RELEASE);
+}
+
 static bool bpf_merges_halves(struct xs_col_backend_impl *b)
 {
 	return b->both_halves;
@@ -506,4 +511,5 @@ const struct xs_col_backend_ops xs_col_bpf_backend = {
 	.no_guest_state = bpf_no_guest_state,
 	.meta = bpf_meta,
 	.read_agg = bpf_read_agg,
+	.set_stream = bpf_set_stream,
 };

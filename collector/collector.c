@@ -269,6 +269,12 @@ int xs_collector_read_agg(struct xs_collector *c, xs_col_agg_fn fn, void *ctx)
 	return c->ops->read_agg(c->impl, fn, ctx);
 }
 
+void xs_collector_set_stream(struct xs_collector *c, bool on)
+{
+	if (xs_collector_aggregating(c) && c->ops->set_stream)
+		c->ops->set_stream(c->impl, on);
+}
+
 bool xs_collector_hw_mode(const struct xs_collector *c)
 {
 	return c->host.hw_mode;

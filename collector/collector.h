@@ -109,6 +109,12 @@ void xs_collector_get_cpu_losses(struct xs_collector *c, uint64_t *ring_full, ui
  */
 int xs_collector_read_agg(struct xs_collector *c, xs_col_agg_fn fn, void *ctx);
 
+/*
+ * Aggregation mode: also stream every exit to the sink while on (the counts stay in the kernel's cells; a
+ * stream switched on mid-exit starts with the next whole one). No effect on a collector that streams anyway.
+ */
+void xs_collector_set_stream(struct xs_collector *c, bool on);
+
 const char *xs_collector_backend_name(const struct xs_collector *c); /* "bpf" or "perf" */
 /* Why `auto` fell back to perf, or NULL. */
 const char *xs_collector_fallback_reason(const struct xs_collector *c);

@@ -32,6 +32,9 @@ const volatile struct xs_bpf_config cfg = {};
 /* Set by user space when it stops: detaching takes the kernel tens of ms per tracepoint, this is instant. */
 volatile __u32 stopped;
 
+/* Aggregation mode: also stream every exit through the ring while set (a dashboard pane that shows single exits). */
+volatile __u32 agg_stream;
+
 /* ---- maps ---- */
 
 struct {
@@ -481,48 +484,74 @@ static __always_inline void agg_entry(u64 pid_tgid)
 	v->lat_sum += lat;
 	if (lat > v->lat_max)
 		v->lat_max = lat;
-	v->hist[lat_bucket(lat)]++;
+	/* the mask is for the verifier (6.1 loses the bound of lat_bucket's result): the range is 0..63 anyway */
+	u64 b = lat_bucket(lat);
+	asm volatile("" : "+r"(b));
+	v->hist[b & (XS_AGG_LAT_BUCKETS - 1)]++;
+}
+
+/*
+ * Host mode: a userspace IO exit no host event explains is an IN, which becomes a PIO exit when KVM takes the
+ * VMM's data (kvm_pio completes it, agg_host_event). It is counted then, or as the userspace exit it stayed when
+ * the thread's next exit opens first (as the joiner does); never counted first and moved, so a reader's
+ * counts only grow. pend: the thread's state before that next exit's step.
+ */
+struct agg_pend {
+	u8 kind, uexit, skip;
+};
+
+static __always_inline struct agg_pend agg_pend_of(const struct tid_state *st)
+{
+	return (struct agg_pend){st->kind, st->uexit, st->skip};
+}
+
+static __always_inline void agg_superseded(u32 pid, u32 vcpu, struct agg_pend p)
+{
+	if (p.kind == XS_HEV_USERSPACE_EXIT && p.uexit == KVM_EXIT_IO && !p.skip)
+		agg_add(pid, vcpu, XS_ISA_HOST_EVENT, XS_HEV_USERSPACE_EXIT, XS_AGG_D_NONE, 0, 1);
 }
 
 /*
  * Host mode: the per-cause event either opens an exit (counted under its reason and detail) or completes the
- * current one: an IN whose userspace exit came first turns that exit (counted as a userspace exit) into the
- * port access it was, as the joiner does.
+ * current one: an IN whose userspace exit came first is counted as the port access it was.
  */
-static __always_inline void agg_host_event(u64 pid_tgid, u32 vcpu, const struct host_ev *he, u8 dkind, u64 detail)
+static __always_inline bool agg_host_event(u64 pid_tgid, u32 vcpu, const struct host_ev *he, u8 dkind, u64 detail)
 {
 	struct tid_state *st = state_get();
 	if (!st) {
 		COUNT(agg_full);
-		return;
+		return true;
 	}
 	u32 pid = pid_tgid >> 32;
+	struct agg_pend before = agg_pend_of(st);
 	if (host_step(st, he)) {
-		if (!st->skip && he->completes_kind == XS_HEV_USERSPACE_EXIT) {
-			agg_add(pid, vcpu, XS_ISA_HOST_EVENT, XS_HEV_USERSPACE_EXIT, XS_AGG_D_NONE, 0, (u64)-1);
+		if (!st->skip && he->completes_kind == XS_HEV_USERSPACE_EXIT)
 			agg_add(pid, vcpu, XS_ISA_HOST_EVENT, he->reason, dkind, detail, 1);
-		}
-		return;
+		return !st->skip;
 	}
+	agg_superseded(pid, vcpu, before);
 	if (!st->skip)
 		agg_add(pid, vcpu, XS_ISA_HOST_EVENT, he->reason, dkind, detail, 1);
+	return !st->skip;
 }
 
-/* A detail event in aggregation mode (after detail_wanted). */
-static __always_inline void agg_detail(u64 pid_tgid, u32 vcpu, const struct host_ev *he, u8 dkind, u64 detail)
+/* A detail event in aggregation mode (after detail_wanted): counted; whether its exit is kept (for the stream). */
+static __always_inline bool agg_detail(u64 pid_tgid, u32 vcpu, const struct host_ev *he, u8 dkind, u64 detail)
 {
 	if (!cfg.hw_mode)
-		agg_host_event(pid_tgid, vcpu, he, dkind, detail);
-	else if (dkind != XS_AGG_D_NONE)
+		return agg_host_event(pid_tgid, vcpu, he, dkind, detail);
+	if (dkind != XS_AGG_D_NONE)
 		agg_exit_detail(pid_tgid, dkind, detail);
+	return follows_exit();
 }
 
-/* Whether the per-exit path goes on with a detail event: aggregation mode counts it here instead. */
+/* Whether the per-exit path goes on with a detail event: aggregation mode counts it here, and streams it only on
+ * demand. */
 static __always_inline bool detail_passes(u64 pid_tgid, u32 vcpu, const struct host_ev *he, u8 dkind, u64 detail)
 {
 	if (cfg.aggregate) {
-		agg_detail(pid_tgid, vcpu, he, dkind, detail);
-		return false;
+		bool keep = agg_detail(pid_tgid, vcpu, he, dkind, detail);
+		return keep && agg_stream;
 	}
 	return detail_ok(he);
 }
@@ -650,7 +679,7 @@ int BPF_PROG(exit_btf, struct kvm_vcpu___xs *vcpu, u32 isa)
 		COUNT(filtered);
 		return 0;
 	}
-	if (cfg.aggregate) {
+	if (cfg.aggregate && !agg_stream) {
 		agg_exit_btf(pid_tgid, vcpu, vcpu_id, isa);
 		return 0;
 	}
@@ -661,8 +690,11 @@ int BPF_PROG(exit_btf, struct kvm_vcpu___xs *vcpu, u32 isa)
 		e = ev_reserve(XS_EV_EXIT_REGS_SIZE, XS_EV_EXIT, pid_tgid, vcpu_id);
 	else
 		e = ev_reserve(sizeof(*e), XS_EV_EXIT, pid_tgid, vcpu_id);
-	if (!e)
+	if (!e) {
+		if (cfg.aggregate) /* the stream lost it, the count must not */
+			agg_exit_btf(pid_tgid, vcpu, vcpu_id, isa);
 		return 0;
+	}
 	struct xs_ev_vcpu_regs *regs = cfg.gs_level >= XS_BPF_GS_REGS ? (void *)(e + 1) : NULL;
 	struct xs_ev_svm_save *save = cfg.gs_level >= XS_BPF_GS_FULL ? (void *)(regs + 1) : NULL;
 	e->reason = 0;
@@ -680,6 +712,8 @@ int BPF_PROG(exit_btf, struct kvm_vcpu___xs *vcpu, u32 isa)
 		 * partner was sampled out is dropped by the joiner.
 		 */
 		keep = !cfg.reason_filter || !(e->fields & XS_EVX_REASON) || reason_ok(isa, e->reason);
+	if (keep && cfg.aggregate && !cfg.exit_tp_loaded)
+		agg_exit(pid_tgid, vcpu_id, isa == XS_ISA_VMX || isa == XS_ISA_SVM ? isa : XS_ISA_UNKNOWN, e->reason);
 	if (!keep) {
 		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
 		return 0;
@@ -706,7 +740,8 @@ int exit_tp(struct trace_event_raw_kvm_exit___xs *ctx)
 		return 1;
 	if (cfg.aggregate) {
 		agg_exit(pid_tgid, vcpu_id, isa, reason);
-		return 1;
+		if (!agg_stream)
+			return 1;
 	}
 	struct xs_ev_exit *e = ev_reserve(sizeof(*e), XS_EV_EXIT_TP, pid_tgid, vcpu_id);
 	if (!e)
@@ -763,7 +798,8 @@ int BPF_PROG(entry_btf, struct kvm_vcpu___xs *vcpu)
 	}
 	if (cfg.aggregate) {
 		agg_entry(pid_tgid);
-		return 0;
+		if (!agg_stream)
+			return 0;
 	}
 	if (!follows_exit())
 		return 0;
@@ -1225,23 +1261,28 @@ static __always_inline bool uexit_ok(struct tid_state *st, u32 reason, const u8 
 }
 
 /*
- * Aggregation mode, host mode: a userspace exit no host event explains is counted as one (an IN's moves to
- * its port when KVM takes the data: agg_host_event). In hardware mode it belongs to its kvm_exit.
+ * Aggregation mode, host mode: a userspace exit no host event explains is counted as one (an IN's when it
+ * completes: agg_pend). In hardware mode it belongs to its kvm_exit.
  */
-static __always_inline void agg_uexit(u64 pid_tgid, struct tid_state *st, u32 vcpu, u32 reason)
+static __always_inline bool agg_uexit(u64 pid_tgid, struct tid_state *st, u32 vcpu, u32 reason)
 {
 	if (cfg.hw_mode)
-		return;
+		return !st || !st->skip;
 	if (!st)
 		st = state_get();
 	if (!st) {
 		COUNT(agg_full);
-		return;
+		return true;
 	}
 	u64 run[6]; /* up to the exit union's first word (RUN_UNION_U64) */
 	bool have_run = !kread_words(run, 6, (void *)st->run);
-	if (!uexit_step(st, reason, (const u8 *)run, have_run) && !st->skip)
+	struct agg_pend before = agg_pend_of(st);
+	if (uexit_step(st, reason, (const u8 *)run, have_run))
+		return !st->skip;
+	agg_superseded(pid_tgid >> 32, vcpu, before);
+	if (!st->skip && reason != KVM_EXIT_IO) /* an IN: counted when it completes (agg_pend) */
 		agg_add(pid_tgid >> 32, vcpu, XS_ISA_HOST_EVENT, XS_HEV_USERSPACE_EXIT, XS_AGG_D_NONE, 0, 1);
+	return !st->skip;
 }
 
 static __always_inline void emit_uexit(u32 reason, u32 err)
@@ -1255,10 +1296,8 @@ static __always_inline void emit_uexit(u32 reason, u32 err)
 		COUNT(filtered);
 		return;
 	}
-	if (cfg.aggregate) {
-		agg_uexit(pid_tgid, st, vcpu_id, reason);
+	if (cfg.aggregate && (!agg_uexit(pid_tgid, st, vcpu_id, reason) || !agg_stream))
 		return;
-	}
 	if (st)
 		st->need_run =
 			reason == KVM_EXIT_X86_RDMSR || reason == KVM_EXIT_X86_WRMSR || reason == KVM_EXIT_HYPERCALL;
@@ -1272,7 +1311,7 @@ static __always_inline void emit_uexit(u32 reason, u32 err)
 	e->have_run = st && !kread_words((u64 *)e->run, sizeof(e->run) / 8, (void *)st->run);
 	if (!e->have_run)
 		__builtin_memset(e->run, 0, sizeof(e->run));
-	if (!uexit_ok(st, reason, e->run, e->have_run)) {
+	if (!cfg.aggregate && !uexit_ok(st, reason, e->run, e->have_run)) {
 		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
 		return;
 	}

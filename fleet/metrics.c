@@ -38,7 +38,7 @@ struct xs_metrics {
 	xs_metrics_vm_name_fn vm_name;
 	void *vm_name_arg;
 	char guest[64]; /* run.guest */
-	uint64_t meta_ring_full, meta_lost;
+	uint64_t meta_ring_full, meta_lost, meta_agg_full;
 	uint64_t *cpu_ring_full, *cpu_lost; /* [XS_METRICS_CPUS + 1], the last one "other" */
 	int have_cpu_losses;
 	int running;
@@ -90,21 +90,40 @@ static struct xs_metrics *of_sink(struct xs_sink *s)
 	return (struct xs_metrics *)((char *)s - offsetof(struct xs_metrics, sink));
 }
 
+/* Look a pid's VM name up when it is first seen, while the process still exists. Called with the lock held. */
+static void name_pid(struct xs_metrics *m, uint32_t pid)
+{
+	uint32_t slot = (pid * 2654435761u) >> 24;
+	if (m->vm_name && m->named[slot] != pid) {
+		m->named[slot] = pid;
+		m->vm_name(m->vm_name_arg, pid); /* the callee caches the name */
+	}
+}
+
 static int sink_write(struct xs_sink *s, const struct xs_exit_record *recs, size_t n)
 {
 	struct xs_metrics *m = of_sink(s);
 	pthread_mutex_lock(&m->lock);
 	for (size_t i = 0; i < n; i++) {
 		xs_agg_add(m->agg, &recs[i]);
-		uint32_t pid = recs[i].pid, slot = (pid * 2654435761u) >> 24;
-		if (m->vm_name && m->named[slot] != pid) {
-			m->named[slot] = pid;
-			m->vm_name(m->vm_name_arg, pid); /* the callee caches the name */
-		}
+		name_pid(m, recs[i].pid);
 	}
 	s->written += n;
 	pthread_mutex_unlock(&m->lock);
 	return 0;
+}
+
+int xs_metrics_add_counted(struct xs_metrics *m, xs_metrics_count_fn fn, void *ctx)
+{
+	pthread_mutex_lock(&m->lock);
+	int rc = fn(ctx, m->agg);
+	struct xs_agg_row *rows;
+	size_t n = xs_agg_rollup(m->agg, NULL, XS_AGG_BY_PID, &rows);
+	for (size_t i = 0; i < n; i++)
+		name_pid(m, rows[i].key.pid);
+	free(rows);
+	pthread_mutex_unlock(&m->lock);
+	return rc;
 }
 
 /* "CPU:COUNT,...,other:COUNT" (cli/sources.c) into per_cpu; entries that do not parse are skipped. Called with
@@ -143,6 +162,8 @@ static int sink_meta(struct xs_sink *s, const char *key, const char *value)
 		m->meta_ring_full = v;
 	else if (!strcmp(key, "counter.lost.perf") && xs_parse_u64(value, &v))
 		m->meta_lost = v;
+	else if (!strcmp(key, "counter.agg_full") && xs_parse_u64(value, &v))
+		m->meta_agg_full = v;
 	else if (!strcmp(key, "counter.dropped.ring.per_cpu"))
 		parse_per_cpu(m, value, m->cpu_ring_full);
 	else if (!strcmp(key, "counter.lost.perf.per_cpu"))
@@ -475,6 +496,9 @@ static void render_losses(struct xs_metrics *m, FILE *out)
 	family(out, "exitscope_lost_total", "counter",
 	       "Samples the kernel lost before the perf backend read them, per host CPU (cpu=\"all\": total only).");
 	render_loss(m, out, "exitscope_lost_total", m->cpu_lost, m->meta_lost);
+	family(out, "exitscope_agg_map_full_total", "counter",
+	       "Aggregation mode: exits not counted because the kernel's cell map was full (0 otherwise).");
+	fprintf(out, "exitscope_agg_map_full_total %llu\n", (unsigned long long)m->meta_agg_full);
 }
 
 void xs_metrics_render(struct xs_metrics *m, FILE *out)

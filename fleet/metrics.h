@@ -38,9 +38,17 @@ void xs_metrics_free(struct xs_metrics *m);
 /*
  * A sink adding every record to the metrics (thread-safe; it does not own m). Run metadata it understands:
  * run.guest (names the VMs /proc cannot), counter.dropped.ring and counter.lost.perf (totals, shown when no
- * per-CPU figures come), counter.dropped.ring.per_cpu and counter.lost.perf.per_cpu ("CPU:COUNT,...").
+ * per-CPU figures come), counter.dropped.ring.per_cpu and counter.lost.perf.per_cpu ("CPU:COUNT,..."),
+ * counter.agg_full (aggregation mode: exits the kernel's cell map had no room for).
  */
 struct xs_sink *xs_metrics_sink(struct xs_metrics *m);
+
+/*
+ * Exits the source counted itself (the collector's aggregation mode, no record per exit): fn adds what it
+ * counted since its last call to the metrics' aggregator, under the lock. fn's result is returned.
+ */
+typedef int (*xs_metrics_count_fn)(void *ctx, struct xs_agg *agg);
+int xs_metrics_add_counted(struct xs_metrics *m, xs_metrics_count_fn fn, void *ctx);
 
 /* The pids are live processes of this host (the collector): a VM whose process is gone gives its slot up. */
 void xs_metrics_set_live(struct xs_metrics *m, int live);

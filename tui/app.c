@@ -44,6 +44,9 @@ struct app {
 	uint64_t meta_gen;
 	char kernel[64], cpu[64];
 	const char *pending_filter; /* --filter naming a VM not seen yet: applied once it is */
+	bool counted;		    /* the source counts exits itself (aggregation mode) */
+	bool streaming;		    /* ... and streams single exits for the panes on screen that show them */
+	uint64_t next_count;	    /* when to read its counts next */
 	bool vm_missing;	    /* the last vm_lookup found no VM of that name */
 };
 
@@ -142,6 +145,34 @@ static void read_meta(struct app *a)
 		tui_vmnames_set_guest(&a->names, v);
 }
 
+/* Aggregation mode: the source's counts, read at the refresh interval (and once more at the end). */
+static void read_counts(struct app *a, bool all)
+{
+	if (!a->counted)
+		return;
+	uint64_t now = xs_now_ns();
+	if (!all && now < a->next_count)
+		return;
+	a->next_count = now + (uint64_t)(a->ui.interval_s * 1e9);
+	int e = a->src->ops->aggregate(a->src, a->live.agg, now);
+	if (e < 0)
+		tui_ui_message(&a->ui, true, "reading the kernel's counts failed: %s", strerror(-e));
+	tui_model_note_counted(&a->live);
+}
+
+/* Aggregation mode: single exits are streamed only while a pane that shows them is up. */
+static void update_stream(struct app *a)
+{
+	if (!a->counted)
+		return;
+	bool want = a->ui.focus == TUI_PANE_LATEST || a->ui.screen == TUI_SCREEN_DETAIL ||
+		    a->ui.screen == TUI_SCREEN_SYMBOLS;
+	a->ui.latest_note = want ? NULL : "(aggregation mode: Tab here to stream single exits)";
+	if (want != a->streaming)
+		a->src->ops->stream(a->src, want);
+	a->streaming = want;
+}
+
 static void drain(struct app *a, bool all)
 {
 	struct tui_queue_span span;
@@ -156,6 +187,7 @@ static void drain(struct app *a, bool all)
 		tui_model_ingest(&a->live, &span);
 		tui_queue_release(a->q, &span);
 	}
+	read_counts(a, all);
 	/* Let the per-second windows move on while nothing arrives, so a quiet source shows 0/s, not its last rate. */
 	if (!a->live.tsc_clock && a->src->ops->clock) {
 		uint64_t now = a->src->ops->clock(a->src);
@@ -205,6 +237,13 @@ static void fill_header(struct app *a, const struct tui_frame *f, struct tui_hea
 	h->elapsed_s = (double)(xs_now_ns() - a->start_ns) / 1e9;
 	h->interval_s = a->ui.interval_s;
 	h->paused = a->ui.paused;
+	if (a->src->counting[0])
+		snprintf(h->counting, sizeof(h->counting), "%s", a->src->counting);
+	else
+		snprintf(h->counting, sizeof(h->counting), "per exit (%s)", a->src->live ? "launched guest" : "replay");
+	char full[32];
+	if (a->counted && tui_queue_meta_get(a->q, "counter.agg_full", full, sizeof(full)))
+		h->agg_full = strtoull(full, NULL, 10);
 }
 
 /* ---- the screen ---- */
@@ -288,6 +327,7 @@ static int run_interactive(struct app *a)
 	if (!registered && !atexit(atexit_screen))
 		registered = true; /* an xs_die anywhere still gives the terminal back */
 	a->input = tui_input_start(STDIN_FILENO, a->wake[1]);
+	update_stream(a);
 	drain(a, false);
 	build_frame(a);
 	draw(a, false);
@@ -313,6 +353,7 @@ static int run_interactive(struct app *a)
 		size_t nkeys = tui_input_take(a->input, keys, XS_ARRAY_SIZE(keys));
 		for (size_t i = 0; i < nkeys && !(fx & TUI_FX_QUIT); i++)
 			fx |= handle_key(a, keys[i]);
+		update_stream(a);
 		if ((fx & TUI_FX_QUIT) || tui_input_ended(a->input))
 			break;
 		drain(a, false);
@@ -380,6 +421,66 @@ static int run_batch(struct app *a)
 	return 0;
 }
 
+/* --filter: applied now, or once its VM has exits; 0, or EXIT_BAD_FILTER after saying why. */
+static int start_filter(struct app *a)
+{
+	const char *text = a->opt->filter;
+	struct tui_filter f;
+	char err[256];
+	if (!text)
+		return 0;
+	if (parse_filter(a, text, &f, err, sizeof(err))) {
+		a->ui.view.filter = f;
+	} else if (a->vm_missing) {
+		/* The VM may not have started yet: show nothing until it has exits, then filter on it. */
+		a->pending_filter = text;
+		a->ui.view.filter.agg.by_pid = true;
+		a->ui.view.filter.agg.pid = 0;
+		snprintf(a->ui.view.filter.text, sizeof(a->ui.view.filter.text), "%.100s (no such VM yet)", text);
+	} else {
+		xs_err("top: %s", err);
+		return EXIT_BAD_FILTER;
+	}
+	return 0;
+}
+
+/* Start the source, show it until the user or the source ends it, stop it; the exit status. */
+static int run_source(struct app *a)
+{
+	struct tui_source *src = a->src;
+	char err[256];
+	/* The source's threads inherit a mask without the dashboard's signals: they reach this thread's loop. */
+	sigset_t ours, old;
+	sigemptyset(&ours);
+	for (size_t i = 0; i < XS_ARRAY_SIZE(handled_signals); i++)
+		sigaddset(&ours, handled_signals[i]);
+	pthread_sigmask(SIG_BLOCK, &ours, &old);
+	int started = src->ops->start(src, a->sink, err, sizeof(err));
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (started) {
+		xs_err("top: %s", err);
+		return EXIT_FAILED;
+	}
+	a->counted = a->live.counted_elsewhere = src->ops->counts && src->ops->counts(src);
+	int status = a->opt->batch ? run_batch(a) : run_interactive(a);
+	/* Producers blocked on a full queue must see the consumer leave before they can be joined. */
+	tui_queue_shutdown(a->q);
+	src->ops->stop(src);
+	const char *msg;
+	if (tui_source_state(src, &msg) == TUI_SOURCE_FAILED) {
+		/* A failed source (a damaged record file, a collector that died) fails the command, on screen as in
+		 * batch mode: the same file gives `import` and `top --replay` one verdict. */
+		xs_err("top: %s", msg);
+		status = EXIT_FAILED;
+	}
+	if (a->pending_filter) {
+		xs_err("top: filter '%s': no such VM had exits", a->pending_filter);
+		if (a->opt->batch)
+			status = EXIT_FAILED;
+	}
+	return status;
+}
+
 int tui_run(struct tui_source *src, const struct tui_options *opt)
 {
 	struct app *a = xs_calloc(1, sizeof(*a));
@@ -399,60 +500,16 @@ int tui_run(struct tui_source *src, const struct tui_options *opt)
 		tui_host_cpu(a->cpu, sizeof(a->cpu));
 	}
 	a->q = tui_queue_new(opt->queue_bytes ? opt->queue_bytes : TUI_QUEUE_DEFAULT);
-	int status = 0;
-	char err[256];
-	if (opt->filter) {
-		struct tui_filter f;
-		if (parse_filter(a, opt->filter, &f, err, sizeof(err))) {
-			a->ui.view.filter = f;
-		} else if (a->vm_missing) {
-			/* The VM may not have started yet: show nothing until it has exits, then filter on it. */
-			a->pending_filter = opt->filter;
-			a->ui.view.filter.agg.by_pid = true;
-			a->ui.view.filter.agg.pid = 0;
-			snprintf(a->ui.view.filter.text, sizeof(a->ui.view.filter.text), "%.100s (no such VM yet)",
-				 opt->filter);
-		} else {
-			xs_err("top: %s", err);
-			status = EXIT_BAD_FILTER;
-			goto out;
-		}
-	}
+	int status = start_filter(a);
+	if (status)
+		goto out;
 	if (pipe2(a->wake, O_CLOEXEC | O_NONBLOCK))
 		xs_die("cannot create the dashboard's wake-up pipe: %m");
 	wake_fd = a->wake[1];
 	got_quit = got_winch = got_tstp = 0;
 	set_signals(on_signal);
 	a->sink = tui_queue_sink(a->q, src->lossless);
-	/* The source's threads inherit a mask without the dashboard's signals: they reach this thread's loop. */
-	sigset_t ours, old;
-	sigemptyset(&ours);
-	for (size_t i = 0; i < XS_ARRAY_SIZE(handled_signals); i++)
-		sigaddset(&ours, handled_signals[i]);
-	pthread_sigmask(SIG_BLOCK, &ours, &old);
-	int started = src->ops->start(src, a->sink, err, sizeof(err));
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (started) {
-		xs_err("top: %s", err);
-		status = EXIT_FAILED;
-	} else {
-		status = opt->batch ? run_batch(a) : run_interactive(a);
-		/* Producers blocked on a full queue must see the consumer leave before they can be joined. */
-		tui_queue_shutdown(a->q);
-		src->ops->stop(src);
-		const char *msg;
-		if (tui_source_state(src, &msg) == TUI_SOURCE_FAILED) {
-			/* A failed source (a damaged record file, a collector that died) fails the command, on
-			 * screen as in batch mode: the same file gives `import` and `top --replay` one verdict. */
-			xs_err("top: %s", msg);
-			status = EXIT_FAILED;
-		}
-		if (a->pending_filter) {
-			xs_err("top: filter '%s': no such VM had exits", a->pending_filter);
-			if (opt->batch)
-				status = EXIT_FAILED;
-		}
-	}
+	status = run_source(a);
 	set_signals(SIG_DFL);
 	wake_fd = -1;
 	xs_sink_close(a->sink);

@@ -256,7 +256,7 @@ static void draw_latest(const struct tui_frame *f, const struct tui_ui *ui)
 		int y = l->latest_y + 1 + i;
 		if (r >= f->nlatest) {
 			if (!i && !f->nlatest)
-				put(y, 1, "(no exits yet)");
+				put(y, 1, ui->latest_note ? ui->latest_note : "(no exits yet)");
 			continue;
 		}
 		tui_latest_line(&f->latest[r], f->base_ts, f->time, f->symbols, COLS, line, sizeof(line));

@@ -56,6 +56,15 @@ void tui_header_lines(const struct tui_header *h, const struct tui_view *v, int 
 		snprintf(lines[1], TUI_HEADER_LINE, "%s exits/s  total %s  dropped %s  elapsed %s  refresh %gs", rate,
 			 total, dropped, elapsed, h->interval_s);
 
+	if (h->counting[0]) {
+		size_t n = strlen(lines[1]);
+		snprintf(lines[1] + n, TUI_HEADER_LINE - n, "  counting %s", h->counting);
+		n = strlen(lines[1]);
+		if (h->agg_full)
+			snprintf(lines[1] + n, TUI_HEADER_LINE - n, ", %llu not counted (map full)",
+				 (unsigned long long)h->agg_full);
+	}
+
 	static const char *const natural[TUI_SORT_COUNT_] = {"high first", "high first", "high first", "high first",
 							     "A-Z"};
 	static const char *const inverted[TUI_SORT_COUNT_] = {"low first", "low first", "low first", "low first",

@@ -26,8 +26,10 @@ struct tui_header {
 	double elapsed_s;
 	double interval_s;
 	bool paused;
-	bool tsc_ticks; /* latencies in TSC ticks (vmx backend): the header says what "t" means */
-	bool finished;	/* the source ended: the figures are final */
+	bool tsc_ticks;	   /* latencies in TSC ticks (vmx backend): the header says what "t" means */
+	bool finished;	   /* the source ended: the figures are final */
+	char counting[96]; /* how exits are counted: "in the kernel (aggregation)", "per exit (replay)" */
+	uint64_t agg_full; /* aggregation mode: exits not counted, the kernel's cell map was full */
 };
 
 #define TUI_HEADER_LINE 512

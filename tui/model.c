@@ -93,13 +93,24 @@ static int reason_slot(struct tui_model *m, uint8_t isa, uint32_t reason)
 
 static void note(struct tui_model *m, const struct xs_exit_record *r)
 {
-	xs_agg_add(m->agg, r);
+	if (!m->counted_elsewhere)
+		xs_agg_add(m->agg, r);
 	if (m->symagg)
 		xs_symagg_add(m->symagg, m->symbols, r);
 	if (r->isa < 32)
 		m->isa_seen |= 1u << r->isa;
 	if (r->flags & XS_F_TS_TSC)
 		m->tsc_clock = true;
+}
+
+void tui_model_note_counted(struct tui_model *m)
+{
+	struct xs_agg_row *rows;
+	size_t n = xs_agg_rollup(m->agg, NULL, XS_AGG_BY_REASON, &rows);
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].key.isa < 32)
+			m->isa_seen |= 1u << rows[i].key.isa;
+	free(rows);
 }
 
 static void put_latest(struct tui_model *m, const struct xs_exit_record *r)

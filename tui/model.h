@@ -42,6 +42,7 @@ struct tui_model {
 	uint64_t reasons_untracked; /* records of reasons beyond TUI_REASON_SLOTS (counted, still aggregated) */
 	unsigned int isa_seen;	    /* bit n: a record of isa n arrived */
 	bool tsc_clock;		    /* some record had XS_F_TS_TSC: wall time cannot age its windows */
+	bool counted_elsewhere;	    /* the source counts exits (tui_model_add_counts): records only feed the panes */
 	/* guest symbols (NULL: none known): exits per guest function for the symbols view */
 	const struct xs_symtab *symbols;
 	struct xs_symagg *symagg;
@@ -56,6 +57,9 @@ void tui_model_free(struct tui_model *m);
 void tui_model_set_symbols(struct tui_model *m, const struct xs_symtab *t);
 /* A deep copy; free it with tui_model_free and free(). */
 struct tui_model *tui_model_clone(const struct tui_model *m);
+
+/* After the source added counts to m->agg itself (aggregation mode): the isas seen, from its cells. */
+void tui_model_note_counted(struct tui_model *m);
 
 /* One record (tests, small producers). */
 void tui_model_add(struct tui_model *m, const struct xs_exit_record *r);

@@ -228,7 +228,11 @@ static void replay_destroy(struct tui_source *s)
 	free(r);
 }
 
-static const struct tui_source_ops replay_ops = {replay_start, replay_stop, replay_pause, replay_clock, replay_destroy};
+static const struct tui_source_ops replay_ops = {.start = replay_start,
+						 .stop = replay_stop,
+						 .pause = replay_pause,
+						 .clock = replay_clock,
+						 .destroy = replay_destroy};
 
 struct tui_source *tui_replay_new(const char *label, struct tui_replay_reader reader, double speed)
 {

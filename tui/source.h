@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/agg.h"
 #include "common/sink.h"
 
 struct tui_source;
@@ -28,6 +29,15 @@ struct tui_source_ops {
 	uint64_t (*clock)(struct tui_source *s);
 	/* Free everything (after stop, or when start failed or never ran). */
 	void (*destroy)(struct tui_source *s);
+	/*
+	 * Optional, a source that counts exits itself (the collector's aggregation mode): counts() says whether it
+	 * does (after start); aggregate() adds what it counted since the last call to agg, as arriving at now_ns
+	 * (0 or a negative errno); stream(on) asks for the single exits too (as records to the sink) while a pane
+	 * that shows them is on screen. Its records then only feed those panes, never the counts.
+	 */
+	bool (*counts)(struct tui_source *s);
+	int (*aggregate)(struct tui_source *s, struct xs_agg *agg, uint64_t now_ns);
+	void (*stream)(struct tui_source *s, bool on);
 };
 
 enum tui_source_state { TUI_SOURCE_RUNNING, TUI_SOURCE_FINISHED, TUI_SOURCE_FAILED };
@@ -39,6 +49,7 @@ struct tui_source {
 	bool lossless;	   /* the source can wait for room in the queue (a replay) instead of losing records */
 	_Atomic int state; /* enum tui_source_state */
 	char message[640]; /* why it ended; written before state changes, read after */
+	char counting[96]; /* how exits are counted, for the header: "in the kernel (aggregation)"; "": per exit */
 };
 
 /* For sources: set the final state with a message ("replay finished: 1000 records", an error). */

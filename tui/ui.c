@@ -326,43 +326,10 @@ static unsigned int view_key(struct tui_ui *ui, int key, const struct tui_frame 
 	return text_screen_key(ui, key);
 }
 
-static unsigned int main_key(struct tui_ui *ui, int key, const struct tui_frame *f, const struct tui_model *m)
+/* The keys that change what the table shows and how (table, sort, filter, interval); 0 for any other key. */
+static unsigned int table_key(struct tui_ui *ui, int key)
 {
-	bool table = ui->focus == TUI_PANE_TABLE;
-	long to = table ? move(key, ui->sel, f->nrows, ui->layout.table_rows)
-			: move(key, ui->latest_sel, f->nlatest, ui->layout.latest_rows);
-	if (to >= 0) {
-		if (table) {
-			select_row(ui, f, (size_t)to);
-		} else {
-			ui->latest_sel = (size_t)to;
-			keep_visible(ui->latest_sel, f->nlatest, ui->layout.latest_rows, &ui->latest_scroll);
-		}
-		return TUI_FX_REDRAW;
-	}
 	switch (key) {
-	case 'q':
-	case 'Q':
-	case TUI_KEY_F10:
-		return TUI_FX_QUIT;
-	case 'h':
-	case '?':
-	case TUI_KEY_F1:
-		ui->screen = TUI_SCREEN_HELP;
-		return TUI_FX_REDRAW;
-	case ' ':
-		ui->paused = !ui->paused;
-		tui_ui_message(ui, false, ui->paused ? "paused: space resumes" : "resumed");
-		return TUI_FX_PAUSE | TUI_FX_REDRAW;
-	case 'y':
-		return open_view(ui, TUI_SCREEN_SYMBOLS, f);
-	case 'H':
-		if (ui->focus != TUI_PANE_TABLE || ui->sel >= f->nrows) {
-			tui_ui_message(ui, true, "select a row of the table first (H draws its latency histogram)");
-			return TUI_FX_REDRAW;
-		}
-		ui->hist_key = f->rows[ui->sel].agg.key;
-		return open_view(ui, TUI_SCREEN_HISTOGRAM, f);
 	case 'v':
 		ui->view.table = ui->view.table == TUI_TABLE_REASONS ? TUI_TABLE_VCPUS : TUI_TABLE_REASONS;
 		ui->sel_valid = false;
@@ -401,6 +368,51 @@ static unsigned int main_key(struct tui_ui *ui, int key, const struct tui_frame 
 		snprintf(now, sizeof(now), "%g", ui->interval_s);
 		return start_prompt(ui, TUI_PROMPT_INTERVAL, now);
 	}
+	default:
+		return 0;
+	}
+}
+
+static unsigned int main_key(struct tui_ui *ui, int key, const struct tui_frame *f, const struct tui_model *m)
+{
+	bool table = ui->focus == TUI_PANE_TABLE;
+	long to = table ? move(key, ui->sel, f->nrows, ui->layout.table_rows)
+			: move(key, ui->latest_sel, f->nlatest, ui->layout.latest_rows);
+	if (to >= 0) {
+		if (table) {
+			select_row(ui, f, (size_t)to);
+		} else {
+			ui->latest_sel = (size_t)to;
+			keep_visible(ui->latest_sel, f->nlatest, ui->layout.latest_rows, &ui->latest_scroll);
+		}
+		return TUI_FX_REDRAW;
+	}
+	unsigned int fx = table_key(ui, key);
+	if (fx)
+		return fx;
+	switch (key) {
+	case 'q':
+	case 'Q':
+	case TUI_KEY_F10:
+		return TUI_FX_QUIT;
+	case 'h':
+	case '?':
+	case TUI_KEY_F1:
+		ui->screen = TUI_SCREEN_HELP;
+		return TUI_FX_REDRAW;
+	case ' ':
+		ui->paused = !ui->paused;
+		tui_ui_message(ui, false, ui->paused ? "paused: space resumes" : "resumed");
+		return TUI_FX_PAUSE | TUI_FX_REDRAW;
+	case 'y':
+		return open_view(ui, TUI_SCREEN_SYMBOLS, f);
+	case 'H':
+		if (ui->focus != TUI_PANE_TABLE || ui->sel >= f->nrows) {
+			tui_ui_message(ui, true, "select a row of the table first (H draws its latency histogram)");
+			return TUI_FX_REDRAW;
+		}
+		ui->hist_key = f->rows[ui->sel].agg.key;
+		return open_view(ui, TUI_SCREEN_HISTOGRAM, f);
 	case TUI_KEY_TAB:
 	case TUI_KEY_BTAB:
 		ui->focus = table ? TUI_PANE_LATEST : TUI_PANE_TABLE;

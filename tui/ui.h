@@ -62,6 +62,7 @@ void tui_layout(int rows, int cols, size_t table_rows_wanted, struct tui_layout 
 struct tui_ui {
 	enum tui_screen screen;
 	enum tui_pane focus;
+	const char *latest_note; /* shown in an empty latest-exits pane instead of "(no exits yet)" */
 	enum tui_prompt prompt;
 	struct tui_view view;
 	bool paused;

@@ -88,3 +88,61 @@ run_traced() {
 
 run_traced io --guest io --iterations 8000
 run_traced mixed --guest mixed --vcpus 2 --iterations 2000
+
+# top and serve --metrics count in the kernel by default: the same guest under both and a per-exit recorder.
+rm -f "$work/go"
+mkfifo "$work/go"
+bash -c 'read -r _ <"$1"; shift; exec "$@"' _ "$work/go" "$EXITSCOPE" run --guest mixed --iterations 2000 \
+	-o "$work/live.xsr" >"$work/live.run" 2>&1 &
+guest=$!
+start_record per --summary --per-exit --json -p "$guest"
+"$EXITSCOPE" serve --metrics 127.0.0.1:0 --json -p "$guest" >"$work/agg.out" 2>"$work/serve.err" &
+serve=$!
+recorders+=("$serve")
+"$EXITSCOPE" top --batch -d 0.5 -p "$guest" >"$work/top.out" 2>"$work/top.err" &
+top=$!
+recorders+=("$top")
+for _ in $(seq 1 100); do
+	grep -qs 'counting' "$work/serve.err" && grep -qs 'snapshot' "$work/top.out" && break
+	sleep 0.1
+done
+grep -q 'serve: counting in the kernel (aggregation)' "$work/serve.err" || { cat "$work/serve.err"; fail "serve does not aggregate"; }
+echo go >"$work/go"
+wait "$guest" || { cat "$work/live.run"; fail "the guest under top and serve failed"; }
+wait_recorder per || { cat "$work/per.err"; fail "the per-exit recorder failed"; }
+sleep 1.5 # a refresh of both after the guest's last exit
+url=$(grep -o 'http://[^ ]*/metrics' "$work/serve.err")
+curl -s "$url" >"$work/metrics.txt" || fail "no metrics from $url"
+grep -q '^exitscope_agg_map_full_total 0$' "$work/metrics.txt" || fail "no exitscope_agg_map_full_total 0 in the metrics"
+kill -INT "$serve" "$top"
+wait "$serve" || { cat "$work/serve.err"; fail "serve failed"; }
+wait "$top" || { cat "$work/top.err"; fail "top failed"; }
+# serve's summary is its aggregator: it must hold the per-exit counts (its collector JSON is not the recorder's)
+python3 - "$work/agg.out" "$work/per.out" <<'PY' || fail "serve's counts differ from the per-exit stream's"
+import json, sys
+s, p = (json.load(open(f)) for f in sys.argv[1:3])
+want = {(r["isa"], r["name"]): r["count"] for r in p["reasons"]}
+got = {(r["isa"], r["name"]): r["count"] for r in s["reasons"]}
+if want != got:
+    print(f"FAIL: serve {got}, per-exit {want}")
+    sys.exit(1)
+print("ok: serve --metrics (aggregation) / per-exit " + "; ".join(f"{k[0]} {k[1]} {got[k]}/{want[k]}" for k in sorted(want)))
+PY
+last=$(awk '/^=== snapshot/ {buf=""} {buf = buf $0 "\n"} END {printf "%s", buf}' "$work/top.out")
+grep -q 'counting in the kernel (aggregation)' <<<"$last" || fail "top's header does not say it counts in the kernel: $last"
+printf '%s' "$last" >"$work/top-last.txt"
+python3 - "$work/per.out" "$work/top-last.txt" <<'PY' || fail "top's counts differ from the per-exit stream's"
+import json, sys
+p = json.load(open(sys.argv[1]))
+table = open(sys.argv[2]).read().split("EXIT REASONS", 1)[1].split("PER VCPU", 1)[0]
+bad = []
+for r in p["reasons"]:
+    label = f"{r['isa']} {r['name']}"
+    row = [l for l in table.splitlines() if l.startswith(label + " ")]
+    if not row or row[0].split()[2] != str(r["count"]):
+        bad.append(f"{label}: top {row[0].split()[2] if row else 'none'}, per-exit {r['count']}")
+if bad:
+    print("FAIL: " + "; ".join(bad))
+    sys.exit(1)
+print("ok: top (aggregation) shows the per-exit counts: " + "; ".join(f"{r['isa']} {r['name']} {r['count']}" for r in p["reasons"]))
+PY

@@ -7,12 +7,13 @@
 # tools share that one CPU with the workload. Only ratios between tools measured in the same run mean
 # anything; no figure here is an absolute cost on real hardware.
 #
-# Workloads (BENCH_VM_WORKLOADS, default "cpuid qemu"): cpuid, the launcher's cpuid guest (exits handled in the
+# Workloads (BENCH_VM_WORKLOADS, default "cpuid io qemu"): cpuid, the launcher's cpuid guest (exits handled in the
 # kernel); io, its io guest (userspace port exits); qemu, Debian's qemu-system-x86_64 -enable-kvm booting
 # SeaBIOS and a boot sector (tests/vm/qemu-vmm/lib.bash: a VMM nobody here wrote).
 #
-# 1. Throughput: BENCH_VM_REPEATS rounds (default 3), each running every workload once untraced and once under
-#    each tool, the order rotating each round: exitscope record (per-exit mode: a ring record per exit),
+# 1. Throughput: after one uncounted warm-up run of each workload, BENCH_VM_REPEATS rounds (default 3), each
+#    running every workload once untraced and once under each tool, the order rotating each round:
+#    exitscope record (per-exit mode: a ring record per exit),
 #    exitscope record --summary (aggregation mode: counted in the kernel), perf kvm stat record, perf kvm stat
 #    live, perf stat -e kvm:kvm_exit, bpftrace counting kvm_exit per reason. Per tool: the median over rounds of
 #    (workload throughput with the tool / untraced throughput of the same round), and the tool's own CPU in %
@@ -30,13 +31,14 @@ settings=$repo/${BUILD:-build}/vm-bench/settings.bash # BENCH_VM_* as bench/coll
 [ -f "$settings" ] && source "$settings"
 REPEATS=${BENCH_VM_REPEATS:-3}
 COST_REPEATS=${BENCH_VM_COST_REPEATS:-1}
-read -r -a WORKLOADS <<<"${BENCH_VM_WORKLOADS:-cpuid qemu}"
+read -r -a WORKLOADS <<<"${BENCH_VM_WORKLOADS:-cpuid io qemu}"
 CPUID_ITERATIONS=${BENCH_VM_CPUID_ITERATIONS:-30000}
-IO_ITERATIONS=${BENCH_VM_IO_ITERATIONS:-3000}
+IO_ITERATIONS=${BENCH_VM_IO_ITERATIONS:-1000}
 QEMU_LOOPS=${BENCH_VM_QEMU_LOOPS:-20000}
 TOOLS=(none exitscope exitscope-summary perf-kvm-record perf-kvm-live perf-stat bpftrace)
 COST_TOOLS=(exitscope exitscope-summary bpftrace)
 w=$(mktemp -d /tmp/bench-vm.XXXXXX)
+QV_TIMEOUT=${BENCH_VM_QEMU_TIMEOUT:-90} # a QEMU run that hangs is killed, counted as failed and left out
 tool_pid=
 say() { echo "$*"; echo "xs-vm: bench: $*" >/dev/console 2>/dev/null; }
 die() { say "bench-collector-vm: $*"; exit 1; }
@@ -89,6 +91,12 @@ start_tool() { # tool
 stop_tool() {
 	[ -n "$tool_pid" ] || return 0
 	kill -INT "$tool_pid"
+	local i
+	for i in $(seq 1 300); do # perf kvm stat live has once ignored SIGINT here: 30 s, then SIGKILL
+		kill -0 "$tool_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$tool_pid" 2>/dev/null && say "$1 did not stop on SIGINT within 30 s: killed" && kill -KILL "$tool_pid"
 	wait "$tool_pid" 2>/dev/null
 	tool_pid=
 }
@@ -126,6 +134,9 @@ run_workload() {
 }
 
 say "TCG timing is not hardware timing: ratios between tools of this run only"
+for wl in "${WORKLOADS[@]}"; do # a warm-up run each, not counted: the first run reads the programs over 9p
+	run_workload "$wl" || say "warm-up: $wl failed: $(tail -n 3 "$w/run.out")"
+done
 : >"$w/rows"
 for round in $(seq 1 "$REPEATS"); do
 	n=${#TOOLS[@]}
@@ -136,13 +147,17 @@ for round in $(seq 1 "$REPEATS"); do
 		for wl in "${WORKLOADS[@]}"; do
 			c0=0
 			[ -n "$tool_pid" ] && c0=$(cpu_ticks "$tool_pid")
-			run_workload "$wl" || die "workload $wl under $tool failed: $(cat "$w/run.out")"
+			if ! run_workload "$wl"; then # counted and reported, the round goes on
+				say "round $round: $wl under $tool FAILED (QEMU status ${qv_status:-}): $(tail -n 3 "$w/run.out")"
+				echo "$round $tool $wl failed" >>"$w/failed"
+				continue
+			fi
 			c1=0
 			[ -n "$tool_pid" ] && c1=$(cpu_ticks "$tool_pid")
 			echo "$round $tool $wl $secs $units $((c1 - c0))" >>"$w/rows"
-			say "round $round: $wl under $tool: $secs s"
+			say "round $round: $wl under $tool: $secs s, tool CPU $((c1 - c0)) ticks"
 		done
-		stop_tool
+		stop_tool "$tool"
 	done
 done
 
@@ -154,17 +169,25 @@ for round in $(seq 1 "$COST_REPEATS"); do
 		start_tool "$tool" || die "$tool did not start: $(cat "$w/tool.err")"
 		for wl in "${WORKLOADS[@]}"; do # each workload's share: the statistics' growth over its run
 			prog_stats "$tool_pid" >"$w/stats0"
-			run_workload "$wl" || die "workload $wl under $tool failed: $(cat "$w/run.out")"
+			if ! run_workload "$wl"; then
+				say "cost round $round: $wl under $tool FAILED: $(tail -n 3 "$w/run.out")"
+				echo "cost $tool $wl failed" >>"$w/failed"
+				continue
+			fi
 			prog_stats "$tool_pid" >"$w/stats1"
 			{ sed 's/^/0 /' "$w/stats0"; sed 's/^/1 /' "$w/stats1"; } | awk -v t="$tool" -v wl="$wl" '
 				$1 == 0 {t0[$2] += $3; c0[$2] += $4} $1 == 1 {a[$2] += $3; b[$2] += $4}
 				END {for (k in a) print t, wl, k, a[k] - t0[k], b[k] - c0[k]}' >>"$w/cost"
 			say "cost round $round: $wl under $tool: $(wc -l <"$w/stats1") programs, $(awk '{n += $3} END {print n + 0}' "$w/stats1") runs in all"
 		done
-		stop_tool
+		stop_tool "$tool"
 	done
 done
 echo 0 >/proc/sys/kernel/bpf_stats_enabled
+nfailed=$(cat "$w/failed" 2>/dev/null | wc -l)
+echo "failed workload runs (left out of the figures): $nfailed"
+[ "$nfailed" -eq 0 ] || sed 's/^/  /' "$w/failed"
+echo -e "RESULT\tcollector-vm\tfailed_runs\t$nfailed\truns"
 
 python3 - "$w/rows" "$w/cost" "$hz" <<'PY'
 import statistics, sys
@@ -193,7 +216,8 @@ for wl in sorted({w for w, _ in runs}):
         if not mine:
             continue
         tput = statistics.median(m[0] for m in mine)
-        ratio = statistics.median(r[tool][0] / r["none"][0] for r in rounds if tool in r and "none" in r)
+        ratios = [r[tool][0] / r["none"][0] for r in rounds if tool in r and "none" in r]
+        ratio = statistics.median(ratios) if ratios else float("nan")
         cpu = statistics.median(m[1] for m in mine)
         b = f"collector-vm-{wl}-{tool}"
         line = f"{tool:20} {tput:14.3f} {ratio:7.3f} {cpu:8.1f}%"

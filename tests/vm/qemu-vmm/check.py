@@ -20,6 +20,7 @@ Prints one line per check (PASS/FAIL) and exits 1 if any failed.
 import collections
 import json
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "integration"))
@@ -165,6 +166,19 @@ def main(d):
     name = open(f"{d}/qemu.name").read().strip()
     top = open(os.path.join(d, "top.txt")).read()
     check(f"{pid} {name}" in top, f"top names the VM '{pid} {name}' (from its command line: {cmdline[:60]}...)")
+    # top's last snapshot, taken after QEMU ended: its exit-reason table against the per-exit summary's
+    last = top.split("=== snapshot")[-1]
+    names = {r["name"]: r["count"] for r in json.load(open(os.path.join(d, "perexit.json")))["reasons"]
+             if r["isa"] == "svm" and r["name"]}
+    shown = {}
+    for line in last.split("EXIT REASONS", 1)[-1].split("PER VCPU", 1)[0].splitlines():
+        f = line.split()
+        if len(f) > 2 and f[0] == "svm" and f[2].isdigit():
+            shown[f[1]] = int(f[2])
+    counting = re.search(r"counting ([^,\n]*)", last.split("EXIT REASONS", 1)[0])
+    mode = "counting " + counting.group(1).strip() if counting else "per-exit stream"
+    check(shown == names, f"top's last snapshot ({mode}): per-reason counts equal the per-exit mode's"
+          + ("" if shown == names else f": top {shown}, per-exit {names}"))
     report = open(os.path.join(d, "report.txt")).read()
     check(cmdline in report, "the report names the VM by its command line")
     return 1 if failures else 0

@@ -1,6 +1,8 @@
 # exitscope — top-level build.
 #
-#   make              install missing Debian packages, build everything this host can build (build/exitscope)
+#   make              build everything this host can build (build/exitscope); installs nothing: a missing Debian
+#                     package stops it with one line naming the package
+#   make deps         install the missing Debian packages (scripts/deps.sh; as root, idempotent)
 #   make test         build and run the whole suite: unit, sanitizers, fuzzers, integration, QEMU AMD-V, Bochs VT-x
 #   make demo         launch the built-in guest, record into exitscope.db, print the report
 #   make bench        run every benchmark and print one results table
@@ -61,20 +63,24 @@ EXITSCOPE := $(BUILD)/exitscope
 
 .PHONY: all deps test test-unit test-san test-fuzz test-integration demo bench install clean format \
 	unit-bins fuzz-bins exitscope check-layering
-all: deps $(EXITSCOPE) $(ALL_EXTRA)
+all: $(EXITSCOPE) $(ALL_EXTRA)
 exitscope: $(EXITSCOPE)
 
-# Every top-level invocation makes sure the Debian packages are there before any rule runs (a `deps` prerequisite
-# would run beside the compiles under -j); sub-makes skip it (XS_NO_DEPS=1). `make clean`/`make format` do not.
+# Installing packages is a step of its own: `make deps`, which the goals that promise to set a machine up
+# (demo, test, test-*, bench) run first and then build in a sub-make (so under -j nothing compiles before the
+# packages are there). Every other top-level invocation only checks, with dpkg, that the packages are installed
+# and stops with one line naming the missing ones; sub-makes (XS_NO_DEPS=1), clean and format skip the check.
+XS_INSTALLING_GOALS := deps demo test test-% bench clean format
 ifneq ($(XS_NO_DEPS),1)
-ifneq ($(filter-out clean format,$(or $(MAKECMDGOALS),all)),)
-XS_DEPS_STATUS := $(shell scripts/deps.sh >&2; echo $$?)
-ifneq ($(XS_DEPS_STATUS),0)
-$(error scripts/deps.sh failed (exit $(XS_DEPS_STATUS)): the Debian packages above are missing)
+ifneq ($(filter-out $(XS_INSTALLING_GOALS),$(or $(MAKECMDGOALS),all)),)
+XS_DEPS_MISSING := $(shell scripts/deps.sh --check 2>&1)
+ifneq ($(XS_DEPS_MISSING),)
+$(error $(XS_DEPS_MISSING))
 endif
 endif
 endif
 deps:
+	scripts/deps.sh
 
 $(O)/%.o: %.c | $(GEN_HEADERS)
 	@mkdir -p $(@D)
@@ -90,9 +96,11 @@ $(EXITSCOPE): $(CLI_OBJS) $(LIB)
 
 # ---- tests ----
 
-$(BUILD)/tests/unit/%: $(O)/tests/unit/%.o $(LIB)
+# A unit test links its own object, any further objects tests/build.mk names for it, the test helpers and the
+# library.
+$(BUILD)/tests/unit/%: $(O)/tests/unit/%.o $(TEST_HELPER_LIB) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(OPTFLAGS) $(LDFLAGS) $< $(LIB) $(UNIT_TEST_LIBS) $(LDLIBS) -lcmocka -o $@
+	$(CC) $(OPTFLAGS) $(LDFLAGS) $(filter %.o,$^) $(TEST_HELPER_LIB) $(LIB) $(UNIT_TEST_LIBS) $(LDLIBS) -lcmocka -o $@
 
 unit-bins: $(UNIT_BINS)
 
@@ -133,7 +141,8 @@ test-integration: deps
 # ---- the main job on its embedded default ----
 
 DEMO_DB ?= exitscope.db
-demo: all
+demo: deps
+	+$(SUB_MAKE) all
 	$(EXITSCOPE) run --guest mixed --iterations 1000 -o $(DEMO_DB)
 	$(EXITSCOPE) report $(DEMO_DB)
 

@@ -118,6 +118,59 @@ static bool is_text_type(char c)
 	return c == 't' || c == 'T' || c == 'w' || c == 'W';
 }
 
+/* One line of a text map, as offsets into the line. */
+struct text_line {
+	uint64_t addr;
+	char type;
+	size_t name_start, name_len;
+	size_t mod_start, mod_len; /* kallsyms' "[module]" after a tab, or 0 */
+};
+
+/* Returns 1 for a symbol line (filled into *out), 0 for a blank line, -1 for a line of another shape. */
+static int parse_text_line(const char *line, size_t ll, struct text_line *out)
+{
+	size_t i = 0;
+	while (i < ll && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	if (i == ll)
+		return 0;
+	uint64_t addr = 0;
+	size_t digits = 0;
+	for (int v; i < ll && (v = hexval(line[i])) >= 0; i++, digits++)
+		addr = addr << 4 | (uint64_t)v;
+	bool ok = digits >= 1 && digits <= 16 && i + 2 < ll && line[i] == ' ' && line[i + 2] == ' ' &&
+		  ((line[i + 1] | 0x20) >= 'a' && (line[i + 1] | 0x20) <= 'z');
+	if (!ok)
+		return -1;
+	out->addr = addr;
+	out->type = line[i + 1];
+	i += 3;
+	out->name_start = i;
+	for (; i < ll; i++) {
+		unsigned char c = (unsigned char)line[i];
+		if (c == '\t' || c < 0x20 || c == 0x7f)
+			break;
+	}
+	out->name_len = i - out->name_start;
+	/* kallsyms: "name\t[module]" */
+	out->mod_start = out->mod_len = 0;
+	if (i < ll && line[i] == '\t') {
+		out->mod_start = i + 1;
+		out->mod_len = ll - out->mod_start;
+		if (out->mod_len < 3 || line[out->mod_start] != '[' || line[ll - 1] != ']')
+			return -1;
+		for (size_t k = out->mod_start; k < ll; k++)
+			if ((unsigned char)line[k] <= 0x20 || line[k] == 0x7f)
+				return -1;
+	} else if (i < ll) {
+		return -1;
+	}
+	if (!out->name_len || out->name_len + out->mod_len + 1 >= XS_SYM_NAME_MAX ||
+	    memchr(line + out->name_start, ' ', out->name_len))
+		return -1;
+	return 1;
+}
+
 static struct xs_symtab *parse_text(const char *buf, size_t len, const char *what, uint64_t offset, char *err,
 				    size_t errlen)
 {
@@ -132,62 +185,30 @@ static struct xs_symtab *parse_text(const char *buf, size_t len, const char *wha
 		lineno++;
 		if (ll && line[ll - 1] == '\r')
 			ll--;
-		size_t i = 0;
-		while (i < ll && (line[i] == ' ' || line[i] == '\t'))
-			i++;
-		if (i == ll)
+		struct text_line tl;
+		int kind = parse_text_line(line, ll, &tl);
+		if (kind < 0) {
+			fail(err, errlen, "%s:%zu: not a System.map or kallsyms line (want 'ADDRESS TYPE NAME')", what,
+			     lineno);
+			xs_symtab_free(t);
+			return NULL;
+		}
+		if (kind == 0)
 			continue;
-		uint64_t addr = 0;
-		size_t digits = 0;
-		for (int v; i < ll && (v = hexval(line[i])) >= 0; i++, digits++)
-			addr = addr << 4 | (uint64_t)v;
-		bool ok = digits >= 1 && digits <= 16 && i + 2 < ll && line[i] == ' ' && line[i + 2] == ' ' &&
-			  ((line[i + 1] | 0x20) >= 'a' && (line[i + 1] | 0x20) <= 'z');
-		if (!ok)
-			goto bad_line;
-		char type = line[i + 1];
-		i += 3;
-		size_t name_start = i;
-		for (; i < ll; i++) {
-			unsigned char c = (unsigned char)line[i];
-			if (c == '\t' || c < 0x20 || c == 0x7f)
-				break;
-		}
-		size_t name_len = i - name_start;
-		/* kallsyms: "name\t[module]" */
-		size_t mod_start = 0, mod_len = 0;
-		if (i < ll && line[i] == '\t') {
-			mod_start = i + 1;
-			mod_len = ll - mod_start;
-			if (mod_len < 3 || line[mod_start] != '[' || line[ll - 1] != ']')
-				goto bad_line;
-			for (size_t k = mod_start; k < ll; k++)
-				if ((unsigned char)line[k] <= 0x20 || line[k] == 0x7f)
-					goto bad_line;
-		} else if (i < ll) {
-			goto bad_line;
-		}
-		if (!name_len || name_len + mod_len + 1 >= XS_SYM_NAME_MAX || memchr(line + name_start, ' ', name_len))
-			goto bad_line;
 		lines++;
-		if (addr)
+		if (tl.addr)
 			nonzero = true;
-		if (!is_text_type(type))
+		if (!is_text_type(tl.type))
 			continue;
 		char name[XS_SYM_NAME_MAX];
-		memcpy(name, line + name_start, name_len);
-		size_t nl2 = name_len;
-		if (mod_len) {
+		memcpy(name, line + tl.name_start, tl.name_len);
+		size_t nl2 = tl.name_len;
+		if (tl.mod_len) {
 			name[nl2++] = ' ';
-			memcpy(name + nl2, line + mod_start, mod_len);
-			nl2 += mod_len;
+			memcpy(name + nl2, line + tl.mod_start, tl.mod_len);
+			nl2 += tl.mod_len;
 		}
-		table_add(t, name, nl2, addr + offset, 0, UINT64_MAX);
-		continue;
-	bad_line:
-		fail(err, errlen, "%s:%zu: not a System.map or kallsyms line (want 'ADDRESS TYPE NAME')", what, lineno);
-		xs_symtab_free(t);
-		return NULL;
+		table_add(t, name, nl2, tl.addr + offset, 0, UINT64_MAX);
 	}
 	if (!lines) {
 		fail(err, errlen, "%s: empty: no symbols", what);
@@ -207,6 +228,95 @@ static struct xs_symtab *parse_text(const char *buf, size_t len, const char *wha
 }
 
 /* ---- ELF ---- */
+
+/* The symbol table to read (.symtab, else .dynsym) of a checked section table; NULL after fail(). */
+static Elf_Scn *find_symtab(Elf *e, size_t len, const char *what, GElf_Shdr *sym_sh, size_t *shnum, const char **kind,
+			    char *err, size_t errlen)
+{
+	GElf_Ehdr eh;
+	if (!gelf_getehdr(e, &eh)) {
+		fail(err, errlen, "%s: damaged ELF header: %s", what, elf_errmsg(-1));
+		return NULL;
+	}
+	if (eh.e_shoff > len || (uint64_t)eh.e_shnum * eh.e_shentsize > len - eh.e_shoff) {
+		fail(err, errlen, "%s: truncated ELF file: its section table lies past the end", what);
+		return NULL;
+	}
+	if (elf_getshdrnum(e, shnum)) {
+		fail(err, errlen, "%s: damaged ELF section table: %s", what, elf_errmsg(-1));
+		return NULL;
+	}
+	Elf_Scn *symscn = NULL, *scn = NULL;
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		if (sh.sh_type == SHT_SYMTAB || (sh.sh_type == SHT_DYNSYM && !symscn)) {
+			symscn = scn;
+			*sym_sh = sh;
+			*kind = sh.sh_type == SHT_SYMTAB ? ".symtab" : ".dynsym";
+		}
+	}
+	if (!symscn) {
+		fail(err, errlen,
+		     "%s: ELF file without a symbol table (stripped?): use an unstripped image or its "
+		     "System.map",
+		     what);
+		return NULL;
+	}
+	if (!sym_sh->sh_entsize || sym_sh->sh_link >= *shnum) {
+		fail(err, errlen, "%s: damaged ELF symbol table", what);
+		return NULL;
+	}
+	return symscn;
+}
+
+/* The code symbols (functions and untyped symbols in executable sections) of one symbol table. */
+static struct xs_symtab *read_code_symbols(Elf *e, Elf_Scn *symscn, const GElf_Shdr *sym_sh, size_t shnum,
+					   const char *kind, const char *what, uint64_t offset, char *err,
+					   size_t errlen)
+{
+	Elf_Data *data = elf_getdata(symscn, NULL);
+	if (!data || !data->d_buf) {
+		fail(err, errlen, "%s: unreadable ELF symbol table: %s", what, elf_errmsg(-1));
+		return NULL;
+	}
+	size_t nsyms = data->d_size / sym_sh->sh_entsize;
+	struct xs_symtab *t = table_new();
+	for (size_t i = 0; i < nsyms; i++) {
+		GElf_Sym sym;
+		if (!gelf_getsym(data, (int)i, &sym))
+			break;
+		int type = GELF_ST_TYPE(sym.st_info);
+		if ((type != STT_FUNC && type != STT_NOTYPE) || sym.st_shndx == SHN_UNDEF || sym.st_shndx >= shnum)
+			continue;
+		Elf_Scn *sec = elf_getscn(e, sym.st_shndx);
+		GElf_Shdr sh;
+		if (!sec || !gelf_getshdr(sec, &sh) || !(sh.sh_flags & SHF_EXECINSTR))
+			continue;
+		const char *name = elf_strptr(e, sym_sh->sh_link, sym.st_name);
+		if (!name || !*name || !strncmp(name, ".L", 2))
+			continue;
+		size_t nlen = strnlen(name, XS_SYM_NAME_MAX);
+		if (nlen >= XS_SYM_NAME_MAX) {
+			fail(err, errlen, "%s: symbol %zu has a name longer than %d bytes", what, i,
+			     XS_SYM_NAME_MAX - 1);
+			xs_symtab_free(t);
+			return NULL;
+		}
+		uint64_t addr = sym.st_value + offset;
+		uint64_t end = sym.st_size ? addr + sym.st_size : 0;
+		table_add(t, name, nlen, addr, end, sh.sh_addr + sh.sh_size + offset);
+	}
+	if (!t->n) {
+		fail(err, errlen, "%s: ELF %s has no code symbols (stripped?)", what, kind);
+		xs_symtab_free(t);
+		return NULL;
+	}
+	table_finish(t);
+	snprintf(t->origin, sizeof(t->origin), "%s (ELF %s, %zu code symbols)", what, kind, t->n);
+	return t;
+}
 
 static struct xs_symtab *parse_elf(const void *buf, size_t len, const char *what, uint64_t offset, char *err,
 				   size_t errlen)
@@ -234,86 +344,12 @@ static struct xs_symtab *parse_elf(const void *buf, size_t len, const char *what
 		return NULL;
 	}
 	struct xs_symtab *t = NULL;
-	size_t shnum;
-	GElf_Ehdr eh;
-	if (!gelf_getehdr(e, &eh)) {
-		fail(err, errlen, "%s: damaged ELF header: %s", what, elf_errmsg(-1));
-		goto out;
-	}
-	if (eh.e_shoff > len || (uint64_t)eh.e_shnum * eh.e_shentsize > len - eh.e_shoff) {
-		fail(err, errlen, "%s: truncated ELF file: its section table lies past the end", what);
-		goto out;
-	}
-	if (elf_getshdrnum(e, &shnum)) {
-		fail(err, errlen, "%s: damaged ELF section table: %s", what, elf_errmsg(-1));
-		goto out;
-	}
-	Elf_Scn *symscn = NULL, *scn = NULL;
 	GElf_Shdr sym_sh;
+	size_t shnum;
 	const char *kind = NULL;
-	while ((scn = elf_nextscn(e, scn))) {
-		GElf_Shdr sh;
-		if (!gelf_getshdr(scn, &sh))
-			continue;
-		if (sh.sh_type == SHT_SYMTAB || (sh.sh_type == SHT_DYNSYM && !symscn)) {
-			symscn = scn;
-			sym_sh = sh;
-			kind = sh.sh_type == SHT_SYMTAB ? ".symtab" : ".dynsym";
-		}
-	}
-	if (!symscn) {
-		fail(err, errlen,
-		     "%s: ELF file without a symbol table (stripped?): use an unstripped image or its "
-		     "System.map",
-		     what);
-		goto out;
-	}
-	if (!sym_sh.sh_entsize || sym_sh.sh_link >= shnum) {
-		fail(err, errlen, "%s: damaged ELF symbol table", what);
-		goto out;
-	}
-	Elf_Data *data = elf_getdata(symscn, NULL);
-	if (!data || !data->d_buf) {
-		fail(err, errlen, "%s: unreadable ELF symbol table: %s", what, elf_errmsg(-1));
-		goto out;
-	}
-	size_t nsyms = data->d_size / sym_sh.sh_entsize;
-	t = table_new();
-	for (size_t i = 0; i < nsyms; i++) {
-		GElf_Sym sym;
-		if (!gelf_getsym(data, (int)i, &sym))
-			break;
-		int type = GELF_ST_TYPE(sym.st_info);
-		if ((type != STT_FUNC && type != STT_NOTYPE) || sym.st_shndx == SHN_UNDEF || sym.st_shndx >= shnum)
-			continue;
-		Elf_Scn *sec = elf_getscn(e, sym.st_shndx);
-		GElf_Shdr sh;
-		if (!sec || !gelf_getshdr(sec, &sh) || !(sh.sh_flags & SHF_EXECINSTR))
-			continue;
-		const char *name = elf_strptr(e, sym_sh.sh_link, sym.st_name);
-		if (!name || !*name || !strncmp(name, ".L", 2))
-			continue;
-		size_t nlen = strnlen(name, XS_SYM_NAME_MAX);
-		if (nlen >= XS_SYM_NAME_MAX) {
-			fail(err, errlen, "%s: symbol %zu has a name longer than %d bytes", what, i,
-			     XS_SYM_NAME_MAX - 1);
-			xs_symtab_free(t);
-			t = NULL;
-			goto out;
-		}
-		uint64_t addr = sym.st_value + offset;
-		uint64_t end = sym.st_size ? addr + sym.st_size : 0;
-		table_add(t, name, nlen, addr, end, sh.sh_addr + sh.sh_size + offset);
-	}
-	if (!t->n) {
-		fail(err, errlen, "%s: ELF %s has no code symbols (stripped?)", what, kind);
-		xs_symtab_free(t);
-		t = NULL;
-		goto out;
-	}
-	table_finish(t);
-	snprintf(t->origin, sizeof(t->origin), "%s (ELF %s, %zu code symbols)", what, kind, t->n);
-out:
+	Elf_Scn *symscn = find_symtab(e, len, what, &sym_sh, &shnum, &kind, err, errlen);
+	if (symscn)
+		t = read_code_symbols(e, symscn, &sym_sh, shnum, kind, what, offset, err, errlen);
 	elf_end(e);
 	free(copy);
 	return t;

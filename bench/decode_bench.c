@@ -26,19 +26,17 @@
 #include <time.h>
 
 #include "decoder/decoder.h"
+#include "tests/helpers/prng.h"
 
 #define NRECS 4096 /* a power of two: the loops index with a mask */
 
 static struct xs_exit_record vmx_recs[NRECS], svm_recs[NRECS];
 static volatile uint64_t sink; /* keeps results alive */
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+static struct xs_prng rng = {0x9e3779b97f4a7c15ull};
 static uint64_t rnd(void)
 {
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
+	return xs_prng_next(&rng);
 }
 
 struct mix {

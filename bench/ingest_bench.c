@@ -26,7 +26,7 @@
 
 #include "common/util.h"
 #include "common/xsr.h"
-#include "db/writer.h"
+#include "db/store_sink.h"
 
 #define BATCH 1024
 

@@ -29,7 +29,7 @@
 
 #include "common/sink.h"
 #include "common/util.h"
-#include "launcher/kvm.h"
+#include "launcher/kvmdev.h"
 #include "launcher/launcher.h"
 #include "launcher/record_fill.h"
 #include "launcher/vm.h"
@@ -113,9 +113,9 @@ static int bench_fill(double seconds)
  */
 static int bench_sync(double seconds)
 {
-	struct xs_kvm k;
+	struct xs_kvmdev k;
 	char err[256];
-	if (xs_kvm_open(&k, "/dev/kvm", err, sizeof(err))) {
+	if (xs_kvmdev_open(&k, "/dev/kvm", err, sizeof(err))) {
 		fprintf(stderr, "launcher-bench: %s\n", err);
 		return 1;
 	}
@@ -155,7 +155,7 @@ static int bench_sync(double seconds)
 	for (int level = 1; level < 3; level++)
 		printf("RESULT\tlauncher\tkvm_sync_ns_gs_%s\t%.1f\tns/exit\n", level_names[level], ns[level] - ns[0]);
 	xs_vm_destroy(vm);
-	xs_kvm_close(&k);
+	xs_kvmdev_close(&k);
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 #include "common/util.h"
 #include "common/xsr.h"
 #include "exitscope/record.h"
+#include "tests/helpers/prng.h"
 
 struct kind {
 	uint32_t vmx, svm;   /* the reason in each isa */
@@ -57,13 +58,10 @@ static void build_cycle(void)
 	}
 }
 
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
+static struct xs_prng rng = {0x9e3779b97f4a7c15ull};
 static uint64_t next_random(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return xs_prng_next(&rng);
 }
 
 static void fill(struct xs_exit_record *r, uint64_t i, bool svm, const struct kind *k)

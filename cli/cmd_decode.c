@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli/command.h"
+#include "cli/options.h"
 #include "common/util.h"
 #include "decoder/decoder.h"
 #include "decoder/request.h"
@@ -328,8 +329,7 @@ static int cmd_decode(int argc, char **argv)
 			usage(stdout);
 			return XS_EXIT_OK;
 		default:
-			xs_err("decode: unknown option '%s' (see exitscope decode --help)", argv[optind - 1]);
-			return XS_EXIT_USAGE;
+			return xs_usage_error("decode", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	argc -= optind;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/command.h"
+#include "cli/options.h"
 #include "common/rundiff.h"
 #include "common/util.h"
 #include "db/rundiff_store.h"
@@ -53,18 +54,15 @@ static int cmd_diff(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return XS_EXIT_OK;
 		default:
-			xs_err("diff: unknown or incomplete option '%s' (see exitscope diff --help)", argv[optind - 1]);
-			return XS_EXIT_USAGE;
+			return xs_usage_error("diff", "unknown or incomplete option '%s'", argv[optind - 1]);
 		}
 	}
 	if (json && csv) {
 		xs_err("diff: give --json or --csv, not both");
 		return XS_EXIT_USAGE;
 	}
-	if (argc - optind != 2) {
-		xs_err("diff: give two runs to compare, A and B (see exitscope diff --help)");
-		return XS_EXIT_USAGE;
-	}
+	if (argc - optind != 2)
+		return xs_usage_error("diff", "give two runs to compare, A and B");
 	char err[768];
 	struct xs_rundiff_side a, b;
 	if (xs_rundiff_side_open(argv[optind], &a, err, sizeof(err))) {

@@ -21,7 +21,7 @@
 #include "common/xsr.h"
 #include "db/runs.h"
 #include "db/store.h"
-#include "db/writer.h"
+#include "db/store_sink.h"
 
 #define IMPORT_BATCH 4096
 
@@ -94,6 +94,65 @@ static int64_t already_imported(const char *db_path, const char *sha)
 }
 
 /* Copy one file into a new run. Returns 0, or -1 when the store failed (the message is printed). */
+/*
+ * Hand every item of the file to the sink; the first store error (sink_rc if there was one already). After a
+ * store error the file is still read to its end and handed over: the failed sink counts every record it could
+ * not store, so the run's `dropped` is exactly the file's records minus those stored.
+ */
+static int copy_items(struct xsr_reader *rd, struct xs_sink *sink, struct import_result *res, int sink_rc)
+{
+	struct xs_exit_record *batch = xs_malloc(IMPORT_BATCH * sizeof(*batch));
+	size_t n = 0;
+	struct xsr_item item;
+	while (xsr_next(rd, &item) > 0) {
+		int w = 0;
+		switch (item.kind) {
+		case XSR_ITEM_RECORD:
+			batch[n++] = item.rec;
+			res->records++;
+			if (n == IMPORT_BATCH) {
+				w = xs_sink_write(sink, batch, n);
+				n = 0;
+			}
+			break;
+		case XSR_ITEM_META:
+			w = xs_sink_meta(sink, item.key, item.value);
+			break;
+		case XSR_ITEM_END:
+			w = xs_sink_metaf(sink, "counter.dropped.recorder", "%llu",
+					  (unsigned long long)item.end_dropped);
+			break;
+		}
+		if (w && !sink_rc)
+			sink_rc = w;
+	}
+	if (n) {
+		int w = xs_sink_write(sink, batch, n);
+		if (w && !sink_rc)
+			sink_rc = w;
+	}
+	free(batch);
+	return sink_rc;
+}
+
+/* A damaged file: say so and record what was lost in the run's metadata; the first store error, as above. */
+static int note_damage(struct xsr_reader *rd, struct xs_sink *sink, const char *file, struct import_result *res,
+		       int sink_rc)
+{
+	struct xsr_verdict v;
+	if (!xsr_verdict(rd, &v))
+		return sink_rc;
+	xs_err("%s: %s", file, v.message);
+	res->damaged = true;
+	if (!sink_rc && v.lost_known && v.lost)
+		sink_rc = xs_sink_metaf(sink, "counter.dropped.import", "%llu", (unsigned long long)v.lost);
+	else if (!sink_rc && !v.lost_known)
+		sink_rc = xs_sink_meta(sink, "import.lost_records", "unknown");
+	if (!sink_rc)
+		sink_rc = xs_sink_meta(sink, "import.problem", v.message);
+	return sink_rc;
+}
+
 static int import_file(const char *file, const char *db_path, bool again, struct import_result *res)
 {
 	char err[512], sha[65] = "";
@@ -129,54 +188,8 @@ static int import_file(const char *file, const char *db_path, bool again, struct
 	res->run_id = info.run_id;
 	int sink_rc = xs_sink_meta(sink, "import.sha256", sha);
 
-	/*
-	 * After a store error the file is still read to its end and handed over: the failed sink counts every
-	 * record it could not store, so the run's `dropped` is exactly the file's records minus those stored.
-	 */
-	struct xs_exit_record *batch = xs_malloc(IMPORT_BATCH * sizeof(*batch));
-	size_t n = 0;
-	struct xsr_item item;
-	int rc;
-	while ((rc = xsr_next(rd, &item)) > 0) {
-		int w = 0;
-		switch (item.kind) {
-		case XSR_ITEM_RECORD:
-			batch[n++] = item.rec;
-			res->records++;
-			if (n == IMPORT_BATCH) {
-				w = xs_sink_write(sink, batch, n);
-				n = 0;
-			}
-			break;
-		case XSR_ITEM_META:
-			w = xs_sink_meta(sink, item.key, item.value);
-			break;
-		case XSR_ITEM_END:
-			w = xs_sink_metaf(sink, "counter.dropped.recorder", "%llu",
-					  (unsigned long long)item.end_dropped);
-			break;
-		}
-		if (w && !sink_rc)
-			sink_rc = w;
-	}
-	if (n) {
-		int w = xs_sink_write(sink, batch, n);
-		if (w && !sink_rc)
-			sink_rc = w;
-	}
-	free(batch);
-
-	struct xsr_verdict v;
-	if (xsr_verdict(rd, &v)) {
-		xs_err("%s: %s", file, v.message);
-		res->damaged = true;
-		if (!sink_rc && v.lost_known && v.lost)
-			sink_rc = xs_sink_metaf(sink, "counter.dropped.import", "%llu", (unsigned long long)v.lost);
-		else if (!sink_rc && !v.lost_known)
-			sink_rc = xs_sink_meta(sink, "import.lost_records", "unknown");
-		if (!sink_rc)
-			sink_rc = xs_sink_meta(sink, "import.problem", v.message);
-	}
+	sink_rc = copy_items(rd, sink, res, sink_rc);
+	sink_rc = note_damage(rd, sink, file, res, sink_rc);
 	xsr_close(rd);
 	int close_rc = xs_store_sink_close_info(sink, &info);
 	if (sink_rc || close_rc) {
@@ -201,7 +214,7 @@ static int cmd_import(int argc, char **argv)
 	const char *out = NULL;
 	bool again = false;
 	int c;
-	optind = 0;
+	optind = 1; /* argv[0] is the command, as in every subcommand */
 	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':

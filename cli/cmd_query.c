@@ -40,7 +40,7 @@ int xs_query_command(int argc, char **argv, const char *fixed_sql, void (*usage)
 	bool write = false;
 	struct xs_guest_symbols syms = {0};
 	int c;
-	optind = 0;
+	optind = 1; /* argv[0] is the command, as in every subcommand */
 	while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_WRITE:

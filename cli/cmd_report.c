@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "cli/command.h"
+#include "cli/guest_symbols.h"
+#include "cli/options.h"
 #include "cli/report_views.h"
 #include "common/util.h"
 #include "db/report.h"
@@ -47,7 +49,58 @@ static bool parse_sort(const char *s, enum xs_report_sort *out)
 	return false;
 }
 
-static int cmd_report(int argc, char **argv)
+struct report_args {
+	struct xs_report_opts ro;
+	bool json, histogram;
+	int by_symbol; /* 1: symbol, 2: reason,symbol */
+	struct xs_guest_symbols syms;
+	const char *path;
+};
+
+/* One option; 0, or an exit status after a message (-1 after --help). */
+static int take_option(struct report_args *a, int c, const char *arg)
+{
+	uint64_t run;
+	switch (c) {
+	case 'r':
+		if (!strcmp(arg, "all"))
+			a->ro.run_id = XS_REPORT_ALL;
+		else if (xs_parse_range(arg, 1, INT64_MAX, &run))
+			a->ro.run_id = (int64_t)run;
+		else
+			return xs_usage_error("report", "--run wants a run number or 'all', not '%s'", arg);
+		return 0;
+	case 'b':
+		a->by_symbol = !strcmp(arg, "symbol") ? 1 : !strcmp(arg, "reason,symbol") ? 2 : 0;
+		if (!a->by_symbol && !xs_dim_from_name(arg, &a->ro.by))
+			return xs_usage_error(
+				"report", "--by wants reason, vcpu, port, msr, gpa, symbol or reason,symbol, not '%s'",
+				arg);
+		return 0;
+	case 's':
+		return parse_sort(arg, &a->ro.sort)
+			       ? 0
+			       : xs_usage_error("report", "--sort wants count, time or max, not '%s'", arg);
+	case 'j':
+		a->json = true;
+		return 0;
+	case 'h':
+		usage(stdout);
+		return -1;
+	case 'H':
+		a->histogram = true;
+		return 0;
+	case XS_OPT_GUEST_SYMBOLS:
+	case XS_OPT_GUEST_KASLR:
+		return xs_guest_symbols_option(&a->syms, c, arg, "report") ? 0 : XS_EXIT_USAGE;
+	default:
+		usage(stderr);
+		return XS_EXIT_USAGE;
+	}
+}
+
+/* 0 to report, XS_EXIT_USAGE after a message, -1 after --help. */
+static int parse_args(int argc, char **argv, struct report_args *a)
 {
 	static const struct option opts[] = {{"run", required_argument, NULL, 'r'},
 					     {"by", required_argument, NULL, 'b'},
@@ -57,105 +110,74 @@ static int cmd_report(int argc, char **argv)
 					     {"histogram", no_argument, NULL, 'H'},
 					     XS_GUEST_SYMBOL_OPTIONS,
 					     {NULL, 0, NULL, 0}};
-	struct xs_report_opts ro = {.run_id = XS_REPORT_LATEST, .by = XS_DIM_REASON, .sort = XS_SORT_COUNT};
-	bool json = false, histogram = false;
-	int by_symbol = 0; /* 1: symbol, 2: reason,symbol */
-	struct xs_guest_symbols syms = {0};
-	uint64_t run;
+	memset(a, 0, sizeof(*a));
+	a->ro = (struct xs_report_opts){.run_id = XS_REPORT_LATEST, .by = XS_DIM_REASON, .sort = XS_SORT_COUNT};
 	int c;
-	optind = 0;
+	optind = 1;
 	while ((c = getopt_long(argc, argv, "r:b:s:jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-			if (!strcmp(optarg, "all")) {
-				ro.run_id = XS_REPORT_ALL;
-			} else if (xs_parse_range(optarg, 1, INT64_MAX, &run)) {
-				ro.run_id = (int64_t)run;
-			} else {
-				xs_err("report: --run wants a run number or 'all', not '%s'", optarg);
-				return XS_EXIT_USAGE;
-			}
-			break;
-		case 'b':
-			by_symbol = !strcmp(optarg, "symbol") ? 1 : !strcmp(optarg, "reason,symbol") ? 2 : 0;
-			if (!by_symbol && !xs_dim_from_name(optarg, &ro.by)) {
-				xs_err("report: --by wants reason, vcpu, port, msr, gpa, symbol or reason,symbol, not "
-				       "'%s'",
-				       optarg);
-				return XS_EXIT_USAGE;
-			}
-			break;
-		case 's':
-			if (!parse_sort(optarg, &ro.sort)) {
-				xs_err("report: --sort wants count, time or max, not '%s'", optarg);
-				return XS_EXIT_USAGE;
-			}
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return XS_EXIT_OK;
-		case 'H':
-			histogram = true;
-			break;
-		case XS_OPT_GUEST_SYMBOLS:
-		case XS_OPT_GUEST_KASLR:
-			if (!xs_guest_symbols_option(&syms, c, optarg, "report"))
-				return XS_EXIT_USAGE;
-			break;
-		default:
-			usage(stderr);
-			return XS_EXIT_USAGE;
-		}
+		int rc = take_option(a, c, optarg);
+		if (rc)
+			return rc;
 	}
 	if (argc - optind != 1) {
 		usage(stderr);
 		return XS_EXIT_USAGE;
 	}
-	if (by_symbol) {
-		if (histogram) {
-			xs_err("report: --histogram goes with --by reason or vcpu, not with symbols");
-			return XS_EXIT_USAGE;
-		}
-		if (xs_guest_symbols_load(&syms, "report"))
-			return XS_EXIT_FAILURE;
-		struct xs_exit_filter f = {.run_id = ro.run_id, .to_s = -1};
-		int rc = xs_report_by_symbol(argv[optind], &f, by_symbol == 2, &syms, json);
-		xs_guest_symbols_free(&syms);
-		return rc;
-	}
-	if (syms.path) {
-		xs_err("report: --guest-symbols goes with --by symbol or --by reason,symbol");
-		return XS_EXIT_USAGE;
-	}
-	if (histogram) {
-		if (ro.by != XS_DIM_REASON && ro.by != XS_DIM_VCPU) {
-			xs_err("report: --histogram is drawn per reason or per vcpu, not per %s", xs_dim_name(ro.by));
-			return XS_EXIT_USAGE;
-		}
-		return xs_report_histogram(argv[optind], &ro, json);
-	}
+	a->path = argv[optind];
+	if (a->by_symbol && a->histogram)
+		return xs_usage_error("report", "--histogram goes with --by reason or vcpu, not with symbols");
+	if (!a->by_symbol && a->syms.path)
+		return xs_usage_error("report", "--guest-symbols goes with --by symbol or --by reason,symbol");
+	if (a->histogram && a->ro.by != XS_DIM_REASON && a->ro.by != XS_DIM_VCPU)
+		return xs_usage_error("report", "--histogram is drawn per reason or per vcpu, not per %s",
+				      xs_dim_name(a->ro.by));
+	return 0;
+}
+
+/* The stored aggregates' table (not --by symbol, not --histogram). */
+static int report_table(const struct report_args *a)
+{
 	char err[512];
-	sqlite3 *db = xs_store_open(argv[optind], XS_STORE_READ, err, sizeof(err));
+	sqlite3 *db = xs_store_open(a->path, XS_STORE_READ, err, sizeof(err));
 	if (!db) {
 		xs_err("%s", err);
 		return XS_EXIT_FAILURE;
 	}
 	struct xs_report rep;
-	int rc = xs_report_build(db, &ro, &rep, err, sizeof(err));
+	int rc = xs_report_build(db, &a->ro, &rep, err, sizeof(err));
 	xs_store_close(db);
 	if (rc) {
-		xs_err("report: %s: %s", argv[optind], err);
+		xs_err("report: %s: %s", a->path, err);
 		return XS_EXIT_FAILURE;
 	}
-	if (json)
+	if (a->json)
 		xs_report_print_json(stdout, &rep);
 	else
 		xs_report_print_text(stdout, &rep);
 	xs_report_free(&rep);
 	return XS_EXIT_OK;
+}
+
+static int report(struct report_args *a)
+{
+	if (a->histogram)
+		return xs_report_histogram(a->path, &a->ro, a->json);
+	if (!a->by_symbol)
+		return report_table(a);
+	if (xs_guest_symbols_load(&a->syms, "report"))
+		return XS_EXIT_FAILURE;
+	struct xs_exit_filter f = {.run_id = a->ro.run_id, .to_s = -1};
+	return xs_report_by_symbol(a->path, &f, a->by_symbol == 2, &a->syms, a->json);
+}
+
+static int cmd_report(int argc, char **argv)
+{
+	struct report_args a;
+	int rc = parse_args(argc, argv, &a);
+	if (!rc)
+		rc = report(&a);
+	xs_guest_symbols_free(&a.syms);
+	return rc < 0 ? XS_EXIT_OK : rc;
 }
 
 XS_COMMAND(report, "exits per reason, vCPU, port, MSR or GPA with latency statistics", cmd_report);

@@ -4,7 +4,6 @@
  * The launcher library (launcher/launcher.h) does the work; this file parses the command line, wires the
  * sinks (aggregator, output file, printer) and handles Ctrl-C and --duration.
  */
-#include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +13,8 @@
 
 #include "cli/command.h"
 #include "cli/kvm_device.h"
+#include "cli/option_groups.h"
+#include "cli/options.h"
 #include "cli/output.h"
 #include "cli/print_sink.h"
 #include "cli/summary.h"
@@ -26,7 +27,7 @@
 #include "launcher/guests.h"
 #include "launcher/launcher.h"
 
-static const char usage_text[] =
+static const char synopsis[] =
 	"usage: exitscope run [--guest NAME | --image FILE --mode MODE [--entry ADDR] [--load ADDR]]\n"
 	"                     [--mode real|protected|long] [--vcpus N] [--mem MB] [--iterations N]\n"
 	"                     [--duration S] [--param NAME=VALUE]... [--controls FILE]... [--control KEY=VALUE]...\n"
@@ -38,229 +39,82 @@ static const char usage_text[] =
 	"       exitscope run [--backend vmx|kvm] [--vmx-host module|bochs] [--cpu-model NAME] --list-controls\n"
 	"       exitscope run --guest NAME [--mode MODE] --describe\n"
 	"\n"
-	"Run a guest under KVM (or on exitscope's own VT-x layer, --backend vmx), one thread per vCPU, record every "
-	"exit that reaches user space and print a\n"
-	"summary per exit reason. Records go to OUTPUT (*.xsr record file, or the store) when -o is given; without\n"
-	"it only the summary is kept. Ctrl-C stops the run and keeps everything recorded.\n"
-	"\n"
-	"  --guest NAME            built-in guest (default mixed; --list-guests shows them)\n"
-	"  --image FILE            flat binary or ELF image instead; needs --mode, and --entry for flat images\n"
-	"  --entry ADDR, --load ADDR  entry point; where a flat image goes (default: the entry point)\n"
-	"  --mode MODE             real, protected or long (default: the guest's, long for the built-ins)\n"
-	"  --vcpus N               vCPUs, one host thread each (default 1, at most 64)\n"
-	"  --mem MB                guest memory in MiB (default 16, at most 3072)\n"
-	"  --iterations N          iterations of the guest's loop per vCPU (default 1000; 0 = until stopped)\n"
-	"  --duration S            stop after S seconds (alone: run until then)\n"
-	"  --param NAME=VALUE      a guest parameter (--describe lists them)\n"
-	"  --controls FILE         exit controls, one KEY = VALUE per line (docs/controls.md)\n"
-	"  --control KEY=VALUE     one exit control; later settings of a key replace earlier ones\n"
-	"  --no-default-controls   start from no controls instead of the guest's defaults\n"
-	"  --allow-unsupported     run without controls the host does not honour, recording them as unsupported.*\n"
-	"  -o, --output OUTPUT     where records go (FILE.xsr, or the store)\n"
-	"  --print                 also print every record, one line each (JSON lines with --json)\n"
-	"  --json                  the summary as one JSON object\n"
-	"  --no-record             handle exits but record nothing (the benchmark's baseline)\n"
-	"  --backend B             kvm (the KVM API), vmx (the kmod-vmx VT-x core: the kmod-vmx module where\n"
-	"                          /dev/kmod-vmx exists, else inside Bochs) or auto (default: kvm when the KVM\n"
-	"                          device opens, else vmx)\n"
-	"  --vmx-host H            vmx: module (the kmod-vmx Linux module on this CPU) or bochs (the core inside\n"
-	"                          Bochs); default: the module when its device exists and no --cpu-model is given\n"
-	"  --cpu-model NAME        vmx: the emulated Intel CPU (default: the model with the most VMX controls)\n"
-	"  --list-cpu-models       vmx: every CPU model with its VMX controls\n"
-	"  --list-controls         every control of the backend, supported yes/no (vmx: for the CPU model)\n"
-	"\n"
-	"EXITSCOPE_KVM names the KVM device when it is not /dev/kvm; EXITSCOPE_KMOD_VMX the module's when it is\n"
-	"not /dev/kmod-vmx.\n";
+	"Run a guest under KVM (or on exitscope's own VT-x layer, --backend vmx), one thread per vCPU, record\n"
+	"every exit that reaches user space and print a summary per exit reason. Records go to OUTPUT (*.xsr record "
+	"file, or the store) when -o is given; without\n"
+	"it only the summary is kept. Ctrl-C stops the run and keeps everything recorded. --duration alone runs\n"
+	"until then.\n";
 
-enum opt {
-	OPT_GUEST = 256,
-	OPT_IMAGE,
-	OPT_MODE,
-	OPT_ENTRY,
-	OPT_LOAD,
-	OPT_VCPUS,
-	OPT_MEM,
-	OPT_ITER,
-	OPT_DURATION,
-	OPT_PARAM,
-	OPT_CONTROLS,
-	OPT_CONTROL,
-	OPT_NO_DEFAULTS,
-	OPT_ALLOW,
-	OPT_PRINT,
-	OPT_JSON,
-	OPT_LIST,
-	OPT_DESCRIBE,
-	OPT_NO_RECORD,
-	OPT_BACKEND,
-	OPT_CPU_MODEL,
-	OPT_VMX_HOST,
-	OPT_LIST_MODELS,
-	OPT_LIST_CONTROLS,
-};
-
-static const struct option options[] = {
-	{"guest", required_argument, 0, OPT_GUEST},
-	{"image", required_argument, 0, OPT_IMAGE},
-	{"mode", required_argument, 0, OPT_MODE},
-	{"entry", required_argument, 0, OPT_ENTRY},
-	{"load", required_argument, 0, OPT_LOAD},
-	{"vcpus", required_argument, 0, OPT_VCPUS},
-	{"mem", required_argument, 0, OPT_MEM},
-	{"iterations", required_argument, 0, OPT_ITER},
-	{"duration", required_argument, 0, OPT_DURATION},
-	{"param", required_argument, 0, OPT_PARAM},
-	{"controls", required_argument, 0, OPT_CONTROLS},
-	{"control", required_argument, 0, OPT_CONTROL},
-	{"no-default-controls", no_argument, 0, OPT_NO_DEFAULTS},
-	{"allow-unsupported", no_argument, 0, OPT_ALLOW},
-	{"output", required_argument, 0, 'o'},
-	{"print", no_argument, 0, OPT_PRINT},
-	{"json", no_argument, 0, OPT_JSON},
-	{"list-guests", no_argument, 0, OPT_LIST},
-	{"describe", no_argument, 0, OPT_DESCRIBE},
-	{"no-record", no_argument, 0, OPT_NO_RECORD},
-	{"backend", required_argument, 0, OPT_BACKEND},
-	{"cpu-model", required_argument, 0, OPT_CPU_MODEL},
-	{"vmx-host", required_argument, 0, OPT_VMX_HOST},
-	{"list-cpu-models", no_argument, 0, OPT_LIST_MODELS},
-	{"list-controls", no_argument, 0, OPT_LIST_CONTROLS},
-	{"help", no_argument, 0, 'h'},
-	{0, 0, 0, 0},
-};
+static const char epilog[] = "EXITSCOPE_KVM names the KVM device when it is not /dev/kvm; EXITSCOPE_KMOD_VMX the "
+			     "module's when it is\n"
+			     "not /dev/kmod-vmx.\n";
 
 struct run_args {
-	const char *guest, *image, *output, *backend, *cpu_model, *vmx_host;
-	unsigned int mode;
-	bool entry_set, load_set, iterations_set, no_defaults, allow, print, json, list, describe, no_record;
-	bool list_models, list_controls;
-	uint64_t entry, load, vcpus, mem_mb, iterations;
-	double duration;
-	/* --param, --controls and --control in command-line order: "p" / "f" / "c" + argument */
-	char **settings;
-	size_t n_settings;
+	struct xs_launch_args launch;
+	struct xs_output_args out;
+	const char *image, *vmx_host;
+	bool entry_set, load_set, list, describe, no_record, list_models, list_controls;
+	uint64_t entry, load;
 };
 
-static int usage_error(const char *fmt, const char *arg)
+#define R_OFF(f) offsetof(struct run_args, f)
+
+/* --entry and --load: an address, and that it was given. */
+static int take_address(void *base, const struct xs_opt *o, const char *arg, char *err, size_t len)
 {
-	char msg[256];
-	snprintf(msg, sizeof(msg), fmt, arg);
-	xs_err("run: %s (see exitscope run --help)", msg);
-	return XS_EXIT_USAGE;
+	(void)err, (void)len;
+	struct run_args *a = base;
+	bool entry = o->tag == 'e';
+	*(entry ? &a->entry_set : &a->load_set) = true;
+	return xs_parse_u64(arg, entry ? &a->entry : &a->load) ? 0 : -1;
 }
 
-static void add_setting(struct run_args *a, char kind, const char *value)
-{
-	a->settings = xs_realloc(a->settings, (a->n_settings + 1) * sizeof(char *));
-	a->settings[a->n_settings++] = xs_asprintf("%c%s", kind, value);
-}
+static const char *const vmx_hosts[] = {"module", "bochs", "auto", NULL};
+
+static const struct xs_opt run_opts[] = {
+	XS_OPT_ENTRY("guest", 0, "NAME", "built-in guest (default mixed; --list-guests shows them)",
+		     .kind = XS_OPT_STRING, .off = R_OFF(launch.guest)),
+	XS_OPT_ENTRY("image", 0, "FILE", "flat binary or ELF image instead; needs --mode, and --entry for flat images",
+		     .kind = XS_OPT_STRING, .off = R_OFF(image)),
+	XS_OPT_ENTRY("entry", 0, "ADDR", "the image's entry point", .kind = XS_OPT_CALL, .call = take_address,
+		     .tag = 'e', .expect = "not an address"),
+	XS_OPT_ENTRY("load", 0, "ADDR", "where a flat image goes (default: the entry point)", .kind = XS_OPT_CALL,
+		     .call = take_address, .tag = 'l', .expect = "not an address"),
+	XS_OPT_ENTRY("vmx-host", 0, "H",
+		     "vmx: module (the kmod-vmx Linux module on this CPU) or bochs (the core inside\n"
+		     "Bochs); default: the module when its device exists and no --cpu-model is given",
+		     .kind = XS_OPT_STRING, .off = R_OFF(vmx_host), .choices = vmx_hosts,
+		     .expect = "use module, bochs or auto"),
+	XS_OPT_ENTRY("no-record", 0, NULL, "handle exits but record nothing (the benchmark's baseline)",
+		     .kind = XS_OPT_FLAG, .off = R_OFF(no_record)),
+	XS_OPT_ENTRY("list-guests", 0, NULL, "the built-in guests", .kind = XS_OPT_FLAG, .off = R_OFF(list)),
+	XS_OPT_ENTRY("describe", 0, NULL, "what a built-in guest does: its exits, parameters, default controls",
+		     .kind = XS_OPT_FLAG, .off = R_OFF(describe)),
+	XS_OPT_ENTRY("list-cpu-models", 0, NULL, "vmx: every CPU model with its VMX controls", .kind = XS_OPT_FLAG,
+		     .off = R_OFF(list_models)),
+	XS_OPT_ENTRY("list-controls", 0, NULL,
+		     "every control of the backend, supported yes/no (vmx: for the CPU model)", .kind = XS_OPT_FLAG,
+		     .off = R_OFF(list_controls)),
+	XS_OPT_END_ENTRY,
+};
+
+static const struct xs_opt_group run_group = {"Run", run_opts};
 
 static int parse_args(int argc, char **argv, struct run_args *a)
 {
 	memset(a, 0, sizeof(*a));
-	a->vcpus = 1;
-	a->mem_mb = XS_LAUNCH_DEFAULT_MEM_MB;
-	optind = 1;
-	opterr = 0;
-	int c;
-	while ((c = getopt_long(argc, argv, "o:h", options, NULL)) != -1) {
-		switch (c) {
-		case OPT_GUEST:
-			a->guest = optarg;
-			break;
-		case OPT_IMAGE:
-			a->image = optarg;
-			break;
-		case OPT_MODE:
-			if (!(a->mode = xs_mode_parse(optarg)))
-				return usage_error("--mode '%s': use real, protected or long", optarg);
-			break;
-		case OPT_ENTRY:
-		case OPT_LOAD:
-			if (!xs_parse_u64(optarg, c == OPT_ENTRY ? &a->entry : &a->load))
-				return usage_error("'%s' is not an address", optarg);
-			*(c == OPT_ENTRY ? &a->entry_set : &a->load_set) = true;
-			break;
-		case OPT_VCPUS:
-			if (!xs_parse_range(optarg, 1, XS_MAX_VCPUS, &a->vcpus))
-				return usage_error("--vcpus '%s': give 1-64", optarg);
-			break;
-		case OPT_MEM:
-			if (!xs_parse_range(optarg, 1, XS_LAUNCH_MAX_MEM_MB, &a->mem_mb))
-				return usage_error("--mem '%s': give 1-3072 (MiB)", optarg);
-			break;
-		case OPT_ITER:
-			if (!xs_parse_range(optarg, 0, UINT32_MAX, &a->iterations))
-				return usage_error("--iterations '%s': give 0-4294967295", optarg);
-			a->iterations_set = true;
-			break;
-		case OPT_DURATION:
-			if (!xs_parse_seconds(optarg, &a->duration) || a->duration <= 0)
-				return usage_error("--duration '%s': give a positive number of seconds", optarg);
-			break;
-		case OPT_PARAM:
-			add_setting(a, 'p', optarg);
-			break;
-		case OPT_CONTROLS:
-			add_setting(a, 'f', optarg);
-			break;
-		case OPT_CONTROL:
-			add_setting(a, 'c', optarg);
-			break;
-		case OPT_NO_DEFAULTS:
-			a->no_defaults = true;
-			break;
-		case OPT_ALLOW:
-			a->allow = true;
-			break;
-		case 'o':
-			a->output = optarg;
-			break;
-		case OPT_PRINT:
-			a->print = true;
-			break;
-		case OPT_JSON:
-			a->json = true;
-			break;
-		case OPT_LIST:
-			a->list = true;
-			break;
-		case OPT_DESCRIBE:
-			a->describe = true;
-			break;
-		case OPT_NO_RECORD:
-			a->no_record = true;
-			break;
-		case OPT_BACKEND:
-			if (strcmp(optarg, "kvm") && strcmp(optarg, "vmx") && strcmp(optarg, "auto"))
-				return usage_error("--backend '%s': use kvm, vmx or auto", optarg);
-			a->backend = optarg;
-			break;
-		case OPT_CPU_MODEL:
-			a->cpu_model = optarg;
-			break;
-		case OPT_VMX_HOST:
-			if (strcmp(optarg, "module") && strcmp(optarg, "bochs") && strcmp(optarg, "auto"))
-				return usage_error("--vmx-host '%s': use module, bochs or auto", optarg);
-			a->vmx_host = optarg;
-			break;
-		case OPT_LIST_MODELS:
-			a->list_models = true;
-			break;
-		case OPT_LIST_CONTROLS:
-			a->list_controls = true;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return -1;
-		default:
-			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
-	if (a->guest && a->image)
-		return usage_error("%s", "give --guest or --image, not both");
+	xs_launch_args_init(&a->launch);
+	const struct xs_opt_bind binds[] = {
+		{&run_group, a, NULL, NULL},
+		{&xs_launch_group, &a->launch, NULL, NULL},
+		{&xs_output_group, &a->out, NULL, NULL},
+	};
+	const struct xs_opt_cmd cmd = {"run", synopsis, epilog, binds, XS_ARRAY_SIZE(binds), false, false};
+	int rc = xs_opt_parse(&cmd, argc, argv, NULL);
+	if (rc)
+		return rc;
+	if (a->launch.guest && a->image)
+		return xs_usage_error("run", "give --guest or --image, not both");
 	return 0;
 }
 
@@ -292,19 +146,6 @@ static void describe_guest(const struct xs_guest *g, unsigned int mode)
 	printf("image %zu bytes at 0x%x\n", b->size, XS_GPA_GUEST);
 	for (const struct xs_guest_symbol *s = b->symbols; s->name; s++)
 		printf("symbol %s 0x%llx\n", s->name, (unsigned long long)s->addr);
-}
-
-/* Apply --param / --controls / --control in the order given. */
-static int apply_settings(const struct run_args *a, struct xs_launch_config *cfg)
-{
-	char err[512];
-	for (size_t i = 0; i < a->n_settings; i++) {
-		if (xs_launch_config_setting(cfg, a->settings[i][0], a->settings[i] + 1, err, sizeof(err))) {
-			xs_err("run: %s", err);
-			return -1;
-		}
-	}
-	return 0;
 }
 
 static void print_error(void *ctx, const char *msg)
@@ -419,22 +260,11 @@ static int run_launcher(const struct run_args *a, struct xs_launch_config *cfg)
 {
 	char err[512];
 	struct xs_agg *agg = xs_agg_new();
-	struct xs_sink *sinks[3];
-	size_t n = 0;
-	sinks[n++] = xs_agg_sink(agg);
-	if (a->output) {
-		struct xs_sink *out = xs_output_open(a->output, err, sizeof(err));
-		if (!out) {
-			xs_err("run: %s", err);
-			xs_sink_close(sinks[0]);
-			xs_agg_free(agg);
-			return XS_EXIT_FAILURE;
-		}
-		sinks[n++] = out;
+	struct xs_sink *sink = xs_output_sinks(&a->out, agg, "run");
+	if (!sink) {
+		xs_agg_free(agg);
+		return XS_EXIT_FAILURE;
 	}
-	if (a->print)
-		sinks[n++] = xs_print_sink(stdout, a->json ? XS_PRINT_JSON : XS_PRINT_TEXT, false);
-	struct xs_sink *sink = xs_sink_tee(sinks, n);
 
 	/* vCPU threads inherit this mask: SIGINT/SIGTERM reach only sigtimedwait below. */
 	sigset_t stop_signals, old;
@@ -456,7 +286,7 @@ static int run_launcher(const struct run_args *a, struct xs_launch_config *cfg)
 		xs_err("run: %s", err);
 		xs_sink_meta(sink, XS_META_RUN_FAILED, err);
 	} else {
-		supervise(l, &stop_signals, a->duration);
+		supervise(l, &stop_signals, a->out.duration);
 	}
 	int rc = xs_launcher_join(l);
 	double seconds = (double)(xs_now_ns() - t0) / 1e9;
@@ -464,7 +294,7 @@ static int run_launcher(const struct run_args *a, struct xs_launch_config *cfg)
 	struct xs_launch_counters c;
 	xs_launcher_counters(l, &c);
 	struct xs_summary_info info = {seconds, sink->dropped + c.lost, NULL};
-	if (a->json) {
+	if (a->out.json) {
 		char *extra = extra_json(l, &c, run_seconds);
 		info.extra_json = extra;
 		xs_summary_print_json(stdout, agg, &info);
@@ -476,14 +306,64 @@ static int run_launcher(const struct run_args *a, struct xs_launch_config *cfg)
 	status = rc ? XS_EXIT_FAILURE : XS_EXIT_OK;
 out:
 	xs_launcher_destroy(l);
-	int crc = xs_sink_close(sink);
-	if (crc) {
-		xs_err("run: closing the output failed: %s", strerror(-crc));
-		status = XS_EXIT_FAILURE;
-	}
-	xs_agg_free(agg);
-	fflush(stdout);
+	status = xs_output_sinks_close(sink, agg, "run", status);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return status;
+}
+
+/* --list-guests, --list-cpu-models, --list-controls: -1 when none is given, else the exit status. */
+static int list(const struct run_args *a)
+{
+	if (a->list) {
+		list_guests();
+		return XS_EXIT_OK;
+	}
+	if (a->list_models) {
+		xs_vmx_print_models(stdout);
+		return XS_EXIT_OK;
+	}
+	if (a->list_controls)
+		return xs_print_controls(stdout, a->launch.backend, a->vmx_host, a->launch.cpu_model) ? XS_EXIT_FAILURE
+												      : XS_EXIT_OK;
+	return -1;
+}
+
+static int launch(const struct run_args *a, int argc, char **argv)
+{
+	char err[512];
+	struct xs_launch_config cfg;
+	int status = list(a);
+	if (status >= 0)
+		return status;
+	const char *guest = a->image ? NULL : a->launch.guest ? a->launch.guest : "mixed";
+	if (xs_launch_config_init(&cfg, guest, err, sizeof(err))) {
+		xs_err("run: %s", err);
+		return XS_EXIT_USAGE;
+	}
+	if (a->describe) {
+		if (!guest)
+			return xs_usage_error("run", "--describe is for built-in guests");
+		describe_guest(xs_guest_find(guest), a->launch.mode ? a->launch.mode : cfg.mode);
+		return XS_EXIT_OK;
+	}
+	if (xs_launch_args_apply(&a->launch, &cfg, err, sizeof(err))) {
+		xs_err("run: %s", err);
+		return XS_EXIT_FAILURE;
+	}
+	cfg.image_path = a->image;
+	cfg.entry_set = a->entry_set;
+	cfg.entry = a->entry;
+	cfg.load_set = a->load_set;
+	cfg.load = a->load;
+	if (!a->launch.iterations_set && a->out.duration > 0)
+		cfg.iterations = 0; /* --duration alone: run until then */
+	cfg.no_record = a->no_record;
+	cfg.vmx_host = a->vmx_host;
+	cfg.error = print_error;
+	char *cmdline = xs_join_args("exitscope", argc, argv);
+	cfg.cmdline = cmdline;
+	status = run_launcher(a, &cfg);
+	free(cmdline);
 	return status;
 }
 
@@ -491,75 +371,10 @@ static int cmd_run(int argc, char **argv)
 {
 	struct run_args a;
 	int rc = parse_args(argc, argv, &a);
-	if (rc)
-		return rc < 0 ? XS_EXIT_OK : rc;
-	int status = XS_EXIT_USAGE;
-	char err[512];
-	struct xs_launch_config cfg;
-	char *cmdline = NULL;
-	if (a.list) {
-		list_guests();
-		status = XS_EXIT_OK;
-		goto out;
-	}
-	if (a.list_models) {
-		xs_vmx_print_models(stdout);
-		status = XS_EXIT_OK;
-		goto out;
-	}
-	if (a.list_controls) {
-		status = xs_print_controls(stdout, a.backend, a.vmx_host, a.cpu_model) ? XS_EXIT_FAILURE : XS_EXIT_OK;
-		goto out;
-	}
-	const char *guest = a.image ? NULL : a.guest ? a.guest : "mixed";
-	if (xs_launch_config_init(&cfg, guest, err, sizeof(err))) {
-		xs_err("run: %s", err);
-		goto out;
-	}
-	if (a.mode)
-		cfg.mode = a.mode;
-	if (a.describe) {
-		if (!guest) {
-			usage_error("%s", "--describe is for built-in guests");
-			goto out;
-		}
-		describe_guest(xs_guest_find(guest), cfg.mode);
-		status = XS_EXIT_OK;
-		goto out;
-	}
-	if (a.no_defaults)
-		xs_controls_init(&cfg.controls);
-	if (apply_settings(&a, &cfg)) {
-		status = XS_EXIT_FAILURE;
-		goto out;
-	}
-	cfg.image_path = a.image;
-	cfg.entry_set = a.entry_set;
-	cfg.entry = a.entry;
-	cfg.load_set = a.load_set;
-	cfg.load = a.load;
-	cfg.vcpus = (unsigned int)a.vcpus;
-	cfg.mem_mb = a.mem_mb;
-	if (a.iterations_set)
-		cfg.iterations = (uint32_t)a.iterations;
-	else if (a.duration > 0)
-		cfg.iterations = 0; /* --duration alone: run until then */
-	cfg.allow_unsupported = a.allow;
-	cfg.no_record = a.no_record;
-	cfg.backend = a.backend;
-	cfg.cpu_model = a.cpu_model;
-	cfg.vmx_host = a.vmx_host;
-	cfg.kvm_path = xs_cli_kvm_device();
-	cfg.error = print_error;
-	cmdline = xs_join_args("exitscope", argc, argv);
-	cfg.cmdline = cmdline;
-	status = run_launcher(&a, &cfg);
-out:
-	free(cmdline);
-	for (size_t i = 0; i < a.n_settings; i++)
-		free(a.settings[i]);
-	free(a.settings);
-	return status;
+	if (!rc)
+		rc = launch(&a, argc, argv);
+	xs_launch_args_free(&a.launch);
+	return rc < 0 ? XS_EXIT_OK : rc;
 }
 
 XS_COMMAND(run, "run a guest (KVM or the VT-x layer) and record its exits", cmd_run);

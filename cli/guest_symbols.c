@@ -5,8 +5,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/options.h"
 #include "common/util.h"
 #include "launcher/guests.h"
+
+static int take_symbols(void *base, const struct xs_opt *o, const char *arg, char *err, size_t len)
+{
+	(void)err, (void)len;
+	struct xs_guest_symbols *g = base;
+	if (o->tag == XS_OPT_GUEST_SYMBOLS) {
+		g->path = arg;
+		return 0;
+	}
+	return xs_parse_u64(arg, &g->kaslr) ? 0 : -1;
+}
+
+static const struct xs_opt symbol_opts[] = {
+	XS_OPT_ENTRY("guest-symbols", 0, "FILE",
+		     "an ELF with a symbol table, a System.map, a kallsyms dump, or guest:NAME[:MODE]\n"
+		     "(built-in guests are symbolized without it)",
+		     .kind = XS_OPT_CALL, .call = take_symbols, .tag = XS_OPT_GUEST_SYMBOLS),
+	XS_OPT_ENTRY("guest-kaslr-offset", 0, "N", "added to the addresses of a vmlinux or System.map (KASLR)",
+		     .kind = XS_OPT_CALL, .call = take_symbols, .tag = XS_OPT_GUEST_KASLR,
+		     .expect = "expected a number (0x1e000000)"),
+	XS_OPT_END_ENTRY,
+};
+
+const struct xs_opt_group xs_guest_symbols_group = {"Guest symbols", symbol_opts};
 
 bool xs_guest_symbols_option(struct xs_guest_symbols *g, int opt, const char *arg, const char *cmd)
 {

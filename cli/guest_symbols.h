@@ -13,6 +13,7 @@
 
 #include "analysis/symtab.h"
 #include "cli/exit_source.h"
+#include "cli/options.h"
 
 /* getopt_long codes of the two options (above any short option). */
 #define XS_OPT_GUEST_SYMBOLS 0x4701
@@ -39,6 +40,8 @@ struct xs_guest_symbols {
 	char used[512]; /* which tables served, for the report header */
 };
 
+/* The two options as a group of an option table (cli/options.h), filling a struct xs_guest_symbols. */
+extern const struct xs_opt_group xs_guest_symbols_group;
 /* Take one of the two options; false (message printed) for a bad value. */
 bool xs_guest_symbols_option(struct xs_guest_symbols *g, int opt, const char *arg, const char *cmd);
 /* Load --guest-symbols; -1 with the message printed. */

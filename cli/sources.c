@@ -177,20 +177,9 @@ struct tui_source *xs_launch_source(const char *cmd, const struct xs_launch_args
 	snprintf(s->base.label, sizeof(s->base.label), "run: guest %s", a->guest);
 	if (xs_launch_config_init(&s->cfg, a->guest, err, sizeof(err)))
 		goto fail;
-	if (a->mode)
-		s->cfg.mode = a->mode;
-	if (a->no_defaults)
-		xs_controls_init(&s->cfg.controls);
-	for (size_t i = 0; i < a->n; i++)
-		if (xs_launch_config_setting(&s->cfg, a->kinds[i], a->settings[i], err, sizeof(err)))
-			goto fail;
-	s->cfg.vcpus = (unsigned int)a->vcpus;
-	s->cfg.mem_mb = a->mem_mb;
-	s->cfg.iterations = a->iterations_set ? (uint32_t)a->iterations : 0; /* default: until you quit */
-	s->cfg.allow_unsupported = a->allow;
-	s->cfg.backend = a->backend;
-	s->cfg.cpu_model = a->cpu_model;
-	s->cfg.kvm_path = xs_cli_kvm_device(); /* EXITSCOPE_KVM, as for `exitscope run` */
+	s->cfg.iterations = 0; /* default: until you quit */
+	if (xs_launch_args_apply(a, &s->cfg, err, sizeof(err)))
+		goto fail;
 	s->cfg.error = launch_error;
 	s->cfg.error_ctx = s;
 	s->cfg.cmdline = xs_join_args("exitscope", argc, argv);
@@ -355,19 +344,18 @@ static const struct tui_source_ops live_ops = {
 	.stream = live_stream,
 };
 
-struct tui_source *xs_live_source(uint32_t pid, enum xs_col_backend backend, bool per_exit)
+struct tui_source *xs_live_source(const struct xs_col_opts *opts)
 {
 	struct live_source *s = xs_calloc(1, sizeof(*s));
 	s->base.ops = &live_ops;
 	s->base.live = true;
 	s->base.lossless = false; /* the kernel does not wait: a full queue drops, and says so */
-	s->opts.backend = backend;
-	s->opts.pid = pid;
-	s->opts.aggregate = !per_exit;
+	s->opts = *opts;
 	s->poll = xs_agg_poll_new();
-	snprintf(s->base.counting, sizeof(s->base.counting), "per exit (--per-exit)");
-	if (pid)
-		snprintf(s->base.label, sizeof(s->base.label), "live: pid %u", pid);
+	if (!opts->aggregate)
+		snprintf(s->base.counting, sizeof(s->base.counting), "per exit (--per-exit)");
+	if (opts->pid)
+		snprintf(s->base.label, sizeof(s->base.label), "live: pid %u", opts->pid);
 	else
 		snprintf(s->base.label, sizeof(s->base.label), "live: all VMs");
 	return &s->base;
@@ -375,139 +363,100 @@ struct tui_source *xs_live_source(uint32_t pid, enum xs_col_backend backend, boo
 
 /* ---- the source options ---- */
 
-const char xs_source_usage[] =
-	"Live (the default): every VM on this host, from the KVM tracepoints (root):\n"
-	"  -p, --pid PID             only the VM process PID\n"
-	"      --backend B           auto (BPF, else perf), bpf or perf\n"
-	"      --per-exit            stream every exit instead of counting in the kernel (BPF aggregation\n"
-	"                            mode, the default; the perf backend always streams)\n"
-	"Replay:\n"
-	"      --replay FILE         a record file (*.xsr) or an exitscope database\n"
-	"      --speed X             X times the recorded pace (default 1; 0: as fast as the consumer takes)\n"
-	"      --run-id N            which run of a database (default: the newest)\n"
-	"Launch a built-in guest (`exitscope run --list-guests` lists them):\n"
-	"      --run GUEST           run it until you quit (or for --iterations)\n"
-	"      --backend B           kvm, vmx (the kmod-vmx VT-x core, in Bochs without its module) or auto\n"
-	"      --cpu-model NAME      vmx: the emulated CPU (`exitscope run --list-cpu-models`)\n"
-	"      --vcpus N  --mem MB  --mode real|protected|long  --iterations N  --param NAME=VALUE\n"
-	"      --control KEY=VALUE  --controls FILE  --no-default-controls  --allow-unsupported\n"
-	"                            as for `exitscope run` (docs/controls.md)\n";
+#define S_OFF(f) offsetof(struct xs_source_args, f)
+
+/* --backend: the launcher's (kvm, vmx) with --run, the collector's (bpf, perf) live; auto for both. */
+static int take_backend(void *base, const struct xs_opt *o, const char *arg, char *err, size_t len)
+{
+	(void)o, (void)err, (void)len;
+	static const char *const live[] = {"auto", "bpf", "perf"};
+	struct xs_source_args *t = base;
+	if (!strcmp(arg, "kvm") || !strcmp(arg, "vmx") || !strcmp(arg, "auto")) {
+		t->launch.backend = arg;
+		t->launch_given |= strcmp(arg, "auto") != 0;
+		if (strcmp(arg, "auto"))
+			return 0;
+	}
+	for (size_t i = 0; i < XS_ARRAY_SIZE(live); i++) {
+		if (!strcmp(arg, live[i])) {
+			t->col.backend = (enum xs_col_backend)i;
+			t->live_given |= i != XS_COL_AUTO;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* --per-exit: the live source streams every exit instead of counting in the kernel. */
+static int take_per_exit(void *base, const struct xs_opt *o, const char *arg, char *err, size_t len)
+{
+	(void)o, (void)arg, (void)err, (void)len;
+	struct xs_source_args *t = base;
+	t->col.aggregate = false;
+	t->live_given = true;
+	return 0;
+}
+
+static const struct xs_opt source_opts[] = {
+	XS_OPT_ENTRY("replay", 0, "FILE", "replay a record file (*.xsr) or an exitscope database",
+		     .kind = XS_OPT_STRING, .off = S_OFF(replay)),
+	XS_OPT_ENTRY("speed", 0, "X",
+		     "replay at X times the recorded pace (default 1; 0: as fast as the consumer takes)",
+		     .kind = XS_OPT_SECONDS, .off = S_OFF(speed), .dmax = 1000000,
+		     .expect = "give a factor up to 1000000 (0: full speed)"),
+	XS_OPT_ENTRY("run-id", 0, "N", "which run of a database to replay (default: the newest)", .kind = XS_OPT_U64,
+		     .off = S_OFF(run_id), .min = 1, .max = INT64_MAX, .expect = "give a run number"),
+	XS_OPT_ENTRY("run", 0, "GUEST",
+		     "launch a built-in guest (`exitscope run --list-guests`) until you quit (or for\n"
+		     "--iterations), with the launch options below",
+		     .kind = XS_OPT_STRING, .off = S_OFF(launch.guest)),
+	XS_OPT_ENTRY("backend", 0, "B",
+		     "live: auto (BPF, else perf), bpf or perf; with --run: kvm, vmx (the kmod-vmx\n"
+		     "VT-x core, in Bochs without its module) or auto",
+		     .kind = XS_OPT_CALL, .call = take_backend,
+		     .expect = "auto, bpf or perf (with --run: auto, kvm or vmx)"),
+	XS_OPT_ENTRY("per-exit", 0, NULL,
+		     "live: stream every exit instead of counting in the kernel (BPF aggregation\n"
+		     "mode, the default; the perf backend always streams)",
+		     .kind = XS_OPT_CALL, .call = take_per_exit),
+	XS_OPT_END_ENTRY,
+};
+
+static const struct xs_opt_group source_group = {
+	"Source (default: every VM on this host, live from the KVM tracepoints, as root)", source_opts};
+
+static const char *const live_only[] = {"pid", NULL};
+
+size_t xs_source_binds(struct xs_source_args *a, struct xs_opt_bind *b)
+{
+	b[0] = (struct xs_opt_bind){&source_group, a, NULL, NULL};
+	b[1] = (struct xs_opt_bind){&xs_collect_group, &a->col, live_only, &a->live_given};
+	b[2] = (struct xs_opt_bind){&xs_launch_group, &a->launch, NULL, &a->launch_given};
+	return XS_SOURCE_BINDS;
+}
 
 void xs_source_args_init(struct xs_source_args *a)
 {
-	memset(a, 0, sizeof(*a));
+	memset(a, 0, sizeof(*a)); /* the live source: every VM, the collector's default backend */
+	a->col.aggregate = true;  /* counted in the kernel where the BPF backend runs (--per-exit: streamed) */
 	a->speed = 1.0;
-	a->launch.vcpus = 1;
-	a->launch.mem_mb = XS_LAUNCH_DEFAULT_MEM_MB;
+	xs_launch_args_init(&a->launch);
 }
 
-int xs_usage_error(const char *cmd, const char *fmt, const char *arg)
+void xs_source_args_free(struct xs_source_args *a)
 {
-	char msg[256];
-	snprintf(msg, sizeof(msg), fmt, arg);
-	xs_err("%s: %s (see exitscope %s --help)", cmd, msg, cmd);
-	return XS_EXIT_USAGE;
-}
-
-int xs_source_option(struct xs_source_args *t, const char *cmd, int c, const char *arg)
-{
-	struct xs_launch_args *l = &t->launch;
-	switch (c) {
-	case 'p':
-		t->live_given = true;
-		return xs_parse_range(arg, 1, UINT32_MAX, &t->pid)
-			       ? 0
-			       : xs_usage_error(cmd, "--pid '%s' is not a process id", arg);
-	case XS_SOURCE_OPT_BACKEND:
-		if (!strcmp(arg, "kvm") || !strcmp(arg, "vmx")) { /* the launcher's (--run) */
-			t->launch_given = true;
-			l->backend = arg;
-			return 0;
-		}
-		if (strcmp(arg, "auto"))
-			t->live_given = true;
-		else
-			l->backend = arg; /* auto for the collector and for --run alike */
-		if (!strcmp(arg, "auto"))
-			t->backend = XS_COL_AUTO;
-		else if (!strcmp(arg, "bpf"))
-			t->backend = XS_COL_BPF;
-		else if (!strcmp(arg, "perf"))
-			t->backend = XS_COL_PERF;
-		else
-			return xs_usage_error(cmd, "--backend '%s': auto, bpf or perf (with --run: auto, kvm or vmx)",
-					      arg);
-		return 0;
-	case XS_SOURCE_OPT_REPLAY:
-		t->replay = arg;
-		return 0;
-	case XS_SOURCE_OPT_PER_EXIT:
-		t->live_given = t->per_exit = true;
-		return 0;
-	case XS_SOURCE_OPT_SPEED:
-		return xs_parse_seconds(arg, &t->speed) && t->speed <= 1e6
-			       ? 0
-			       : xs_usage_error(cmd, "--speed '%s': give a factor up to 1000000 (0: full speed)", arg);
-	case XS_SOURCE_OPT_CPU_MODEL:
-		t->launch_given = true;
-		l->cpu_model = arg;
-		return 0;
-	case XS_SOURCE_OPT_RUN_ID:
-		return xs_parse_range(arg, 1, INT64_MAX, &t->run_id)
-			       ? 0
-			       : xs_usage_error(cmd, "--run-id '%s': give a run number", arg);
-	case XS_SOURCE_OPT_RUN:
-		l->guest = arg;
-		return 0;
-	case XS_SOURCE_OPT_VCPUS:
-		t->launch_given = true;
-		return xs_parse_range(arg, 1, XS_MAX_VCPUS, &l->vcpus)
-			       ? 0
-			       : xs_usage_error(cmd, "--vcpus '%s': give 1-64", arg);
-	case XS_SOURCE_OPT_MEM:
-		t->launch_given = true;
-		return xs_parse_range(arg, 1, XS_LAUNCH_MAX_MEM_MB, &l->mem_mb)
-			       ? 0
-			       : xs_usage_error(cmd, "--mem '%s': give 1-3072", arg);
-	case XS_SOURCE_OPT_MODE:
-		t->launch_given = true;
-		return (l->mode = xs_mode_parse(arg))
-			       ? 0
-			       : xs_usage_error(cmd, "--mode '%s': use real, protected or long", arg);
-	case XS_SOURCE_OPT_ITERATIONS:
-		t->launch_given = l->iterations_set = true;
-		return xs_parse_range(arg, 0, UINT32_MAX, &l->iterations)
-			       ? 0
-			       : xs_usage_error(cmd, "--iterations '%s'", arg);
-	case XS_SOURCE_OPT_PARAM:
-	case XS_SOURCE_OPT_CONTROL:
-	case XS_SOURCE_OPT_CONTROLS:
-		t->launch_given = true;
-		if (l->n == XS_ARRAY_SIZE(l->settings))
-			return xs_usage_error(cmd, "more than 64 --param/--control/--controls ('%s')", arg);
-		l->kinds[l->n] = c == XS_SOURCE_OPT_PARAM ? 'p' : c == XS_SOURCE_OPT_CONTROL ? 'c' : 'f';
-		l->settings[l->n++] = arg;
-		return 0;
-	case XS_SOURCE_OPT_NO_DEFAULTS:
-		t->launch_given = l->no_defaults = true;
-		return 0;
-	case XS_SOURCE_OPT_ALLOW:
-		t->launch_given = l->allow = true;
-		return 0;
-	default:
-		return -1;
-	}
+	xs_launch_args_free(&a->launch);
 }
 
 int xs_source_check(const struct xs_source_args *t, const char *cmd)
 {
 	if (!!t->replay + !!t->launch.guest + t->live_given > 1)
-		return xs_usage_error(cmd, "%s", "give one source: -p/--backend (live), --replay or --run");
+		return xs_usage_error(cmd, "give one source: -p/--backend (live), --replay or --run");
 	if (t->launch_given && !t->launch.guest)
 		return xs_usage_error(cmd, "%s",
 				      "--vcpus, --mem, --mode, --iterations, --param and --control(s) go with --run");
 	if (t->run_id && !t->replay)
-		return xs_usage_error(cmd, "%s", "--run-id goes with --replay");
+		return xs_usage_error(cmd, "--run-id goes with --replay");
 	return 0;
 }
 
@@ -519,5 +468,5 @@ struct tui_source *xs_source_open(const struct xs_source_args *t, const char *cm
 	*status = XS_EXIT_FAILURE;
 	return t->replay	 ? xs_replay_source(cmd, t->replay, t->speed, (int64_t)t->run_id)
 	       : t->launch.guest ? xs_launch_source(cmd, &t->launch, argc, argv)
-				 : xs_live_source((uint32_t)t->pid, t->backend, t->per_exit);
+				 : xs_live_source(&t->col);
 }

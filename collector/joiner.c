@@ -163,34 +163,69 @@ static bool is_primary(unsigned int type)
 	return type >= XS_EV_PIO && type <= XS_EV_HYPERCALL;
 }
 
+/* kvm:kvm_pio */
+static void pio_detail(struct xs_exit_record *r, const struct xs_ev_pio *e)
+{
+	union xs_detail *d = &r->detail;
+	r->detail_kind = XS_D_IO;
+	d->io.port = (xs_u16)e->port;
+	d->io.size = (xs_u8)e->size;
+	d->io.direction = e->rw ? XS_IO_OUT : XS_IO_IN;
+	d->io.count = e->count;
+	d->io.value = e->val;
+	/* As the launcher: KVM does not say whether one element came from a string instruction. */
+	d->io.string = d->io.rep = e->count > 1;
+}
+
+/* kvm:kvm_mmio: the address is the exit's guest-physical address too */
+static void mmio_detail(struct xs_exit_record *r, const struct xs_ev_mmio *e)
+{
+	union xs_detail *d = &r->detail;
+	r->detail_kind = XS_D_MMIO;
+	d->mmio.gpa = e->gpa;
+	d->mmio.len = e->len;
+	d->mmio.is_write = e->type == XS_EV_MMIO_WRITE;
+	d->mmio.value = e->type == XS_EV_MMIO_UNSATISFIED_READ ? 0 : e->val;
+	r->guest_phys = e->gpa;
+	r->flags |= XS_F_GUEST_PHYS;
+}
+
+/* kvm:kvm_cpuid: the leaf and what the guest got */
+static void cpuid_detail(struct xs_exit_record *r, const struct xs_ev_cpuid *e)
+{
+	union xs_detail *d = &r->detail;
+	r->detail_kind = XS_D_CPUID;
+	d->cpuid.leaf = e->function;
+	d->cpuid.subleaf = e->index;
+	d->cpuid.eax = (xs_u32)e->rax;
+	d->cpuid.ebx = (xs_u32)e->rbx;
+	d->cpuid.ecx = (xs_u32)e->rcx;
+	d->cpuid.edx = (xs_u32)e->rdx;
+}
+
+/* kvm:kvm_emulate_insn: at most 15 instruction bytes */
+static void emulate_detail(struct xs_exit_record *r, const struct xs_ev_emulate *e)
+{
+	union xs_detail *d = &r->detail;
+	r->detail_kind = XS_D_EMULATE;
+	d->emulate.csbase = e->csbase;
+	d->emulate.len = e->len > 15 ? 15 : e->len;
+	d->emulate.failed = e->failed;
+	d->emulate.flags = e->flags;
+	memcpy(d->emulate.insn, e->insn, d->emulate.len);
+}
+
 static void set_detail(struct xs_exit_record *r, const struct xs_ev_hdr *h)
 {
 	union xs_detail *d = &r->detail;
 	memset(d, 0, sizeof(*d));
 	switch (h->type) {
-	case XS_EV_PIO: {
-		const struct xs_ev_pio *e = (const void *)h;
-		r->detail_kind = XS_D_IO;
-		d->io.port = (xs_u16)e->port;
-		d->io.size = (xs_u8)e->size;
-		d->io.direction = e->rw ? XS_IO_OUT : XS_IO_IN;
-		d->io.count = e->count;
-		d->io.value = e->val;
-		/* As the launcher: KVM does not say whether one element came from a string instruction. */
-		d->io.string = d->io.rep = e->count > 1;
+	case XS_EV_PIO:
+		pio_detail(r, (const void *)h);
 		break;
-	}
-	case XS_EV_MMIO: {
-		const struct xs_ev_mmio *e = (const void *)h;
-		r->detail_kind = XS_D_MMIO;
-		d->mmio.gpa = e->gpa;
-		d->mmio.len = e->len;
-		d->mmio.is_write = e->type == XS_EV_MMIO_WRITE;
-		d->mmio.value = e->type == XS_EV_MMIO_UNSATISFIED_READ ? 0 : e->val;
-		r->guest_phys = e->gpa;
-		r->flags |= XS_F_GUEST_PHYS;
+	case XS_EV_MMIO:
+		mmio_detail(r, (const void *)h);
 		break;
-	}
 	case XS_EV_MSR: {
 		const struct xs_ev_msr *e = (const void *)h;
 		r->detail_kind = XS_D_MSR;
@@ -208,17 +243,9 @@ static void set_detail(struct xs_exit_record *r, const struct xs_ev_hdr *h)
 		d->cr.value = e->val;
 		break;
 	}
-	case XS_EV_CPUID: {
-		const struct xs_ev_cpuid *e = (const void *)h;
-		r->detail_kind = XS_D_CPUID;
-		d->cpuid.leaf = e->function;
-		d->cpuid.subleaf = e->index;
-		d->cpuid.eax = (xs_u32)e->rax;
-		d->cpuid.ebx = (xs_u32)e->rbx;
-		d->cpuid.ecx = (xs_u32)e->rcx;
-		d->cpuid.edx = (xs_u32)e->rdx;
+	case XS_EV_CPUID:
+		cpuid_detail(r, (const void *)h);
 		break;
-	}
 	case XS_EV_HYPERCALL: {
 		const struct xs_ev_hypercall *e = (const void *)h;
 		r->detail_kind = XS_D_HYPERCALL;
@@ -243,16 +270,9 @@ static void set_detail(struct xs_exit_record *r, const struct xs_ev_hdr *h)
 		d->page_fault.error_code = e->error_code;
 		break;
 	}
-	case XS_EV_EMULATE: {
-		const struct xs_ev_emulate *e = (const void *)h;
-		r->detail_kind = XS_D_EMULATE;
-		d->emulate.csbase = e->csbase;
-		d->emulate.len = e->len > 15 ? 15 : e->len;
-		d->emulate.failed = e->failed;
-		d->emulate.flags = e->flags;
-		memcpy(d->emulate.insn, e->insn, d->emulate.len);
+	case XS_EV_EMULATE:
+		emulate_detail(r, (const void *)h);
 		break;
-	}
 	default:
 		r->detail_kind = XS_D_NONE;
 		break;

@@ -2,7 +2,7 @@
 /*
  * The encoder turns exit records of one run into rows, inside transactions the caller opens and closes:
  * prepared statements, many rows per INSERT, shapes and segments cached in memory, aggregates updated in
- * the same transaction as the exits they count. Only the writer thread (db/writer.c) and the migration
+ * the same transaction as the exits they count. Only the writer thread (db/store_sink.c) and the migration
  * tests use it; it is not thread-safe.
  */
 #ifndef EXITSCOPE_DB_ENCODER_H

@@ -1,180 +1,186 @@
 // SPDX-License-Identifier: MIT
 #include "db/rowpack.h"
 
+#include <stddef.h>
 #include <string.h>
 
 /* ---- the detail union as key / attributes / value / address ---- */
 
+enum part { KEY, ATTR, VAL, ADDR };
+
+/* Field m of the union lives in bits shift.. of part `part` (docs/schema.md: the store's format). */
+struct pack_slot {
+	uint8_t kind, part, shift, offset, width;
+};
+
+#define S(k, part, shift, m)                                                                           \
+	{                                                                                              \
+		XS_D_##k, part, shift, offsetof(union xs_detail, m), sizeof(((union xs_detail *)0)->m) \
+	}
+
+/* Grouped by kind. What no slot carries (hypercall arguments, data arrays, instruction bytes, reserved
+ * bytes) goes to the blob: xs_row_pack checks the round trip. */
+static const struct pack_slot slots[] = {
+	S(IO, KEY, 0, io.port),
+	S(IO, ATTR, 0, io.size),
+	S(IO, ATTR, 8, io.direction),
+	S(IO, ATTR, 16, io.string),
+	S(IO, ATTR, 24, io.rep),
+	S(IO, ATTR, 32, io.count),
+	S(IO, VAL, 0, io.value),
+	S(MMIO, ADDR, 0, mmio.gpa),
+	S(MMIO, VAL, 0, mmio.value),
+	S(MMIO, ATTR, 0, mmio.len),
+	S(MMIO, ATTR, 32, mmio.is_write),
+	S(MSR, KEY, 0, msr.index),
+	S(MSR, ATTR, 0, msr.is_write),
+	S(MSR, ATTR, 8, msr.kvm_reason),
+	S(MSR, ATTR, 16, msr.failed),
+	S(MSR, VAL, 0, msr.value),
+	S(CR, KEY, 0, cr.cr),
+	S(CR, ATTR, 0, cr.is_write),
+	S(CR, VAL, 0, cr.value),
+	S(CPUID, KEY, 0, cpuid.leaf),
+	S(CPUID, KEY, 32, cpuid.subleaf),
+	S(CPUID, VAL, 0, cpuid.eax),
+	S(CPUID, VAL, 32, cpuid.ebx),
+	S(CPUID, ADDR, 0, cpuid.ecx),
+	S(CPUID, ADDR, 32, cpuid.edx),
+	S(HYPERCALL, KEY, 0, hypercall.nr),
+	S(HYPERCALL, ATTR, 0, hypercall.longmode),
+	S(HYPERCALL, VAL, 0, hypercall.ret),
+	S(DEBUG, KEY, 0, debug.exception),
+	S(DEBUG, ADDR, 0, debug.pc),
+	S(DEBUG, VAL, 0, debug.dr6),
+	S(DEBUG, ATTR, 0, debug.dr7),
+	S(EXCEPTION, KEY, 0, exception.vector),
+	S(EXCEPTION, ATTR, 0, exception.has_error),
+	S(EXCEPTION, ATTR, 8, exception.reinjected),
+	S(EXCEPTION, ATTR, 32, exception.error_code),
+	S(EXCEPTION, ADDR, 0, exception.address),
+	S(PAGE_FAULT, ADDR, 0, page_fault.address),
+	S(PAGE_FAULT, ATTR, 0, page_fault.error_code),
+	S(INTERNAL, KEY, 0, internal.suberror),
+	S(INTERNAL, ATTR, 0, internal.ndata),
+	S(FAIL_ENTRY, KEY, 0, fail_entry.hardware_entry_failure_reason),
+	S(FAIL_ENTRY, ATTR, 0, fail_entry.cpu),
+	S(SYSTEM_EVENT, KEY, 0, system_event.type),
+	S(SYSTEM_EVENT, ATTR, 0, system_event.ndata),
+	S(EMULATE, KEY, 0, emulate.len),
+	S(EMULATE, KEY, 8, emulate.failed),
+	S(EMULATE, KEY, 16, emulate.flags),
+	S(EMULATE, ADDR, 0, emulate.csbase),
+};
+
+/* The union's members are native integers: read and write them as such, by width. */
+static uint64_t slot_get(const union xs_detail *d, const struct pack_slot *s)
+{
+	uint8_t b;
+	uint16_t h;
+	uint32_t w;
+	uint64_t q;
+	switch (s->width) {
+	case 1:
+		memcpy(&b, d->raw + s->offset, 1);
+		return b;
+	case 2:
+		memcpy(&h, d->raw + s->offset, 2);
+		return h;
+	case 4:
+		memcpy(&w, d->raw + s->offset, 4);
+		return w;
+	default:
+		memcpy(&q, d->raw + s->offset, 8);
+		return q;
+	}
+}
+
+static void slot_set(union xs_detail *d, const struct pack_slot *s, uint64_t v)
+{
+	uint8_t b = (uint8_t)v;
+	uint16_t h = (uint16_t)v;
+	uint32_t w = (uint32_t)v;
+	switch (s->width) {
+	case 1:
+		memcpy(d->raw + s->offset, &b, 1);
+		break;
+	case 2:
+		memcpy(d->raw + s->offset, &h, 2);
+		break;
+	case 4:
+		memcpy(d->raw + s->offset, &w, 4);
+		break;
+	default:
+		memcpy(d->raw + s->offset, &v, 8);
+		break;
+	}
+}
+
+static uint64_t *part_value(struct xs_detail_parts *p, unsigned int part)
+{
+	return part == KEY ? &p->key : part == ATTR ? &p->attr : part == VAL ? &p->val : &p->addr;
+}
+
 void xs_detail_split(unsigned int kind, const union xs_detail *d, struct xs_detail_parts *p)
 {
 	memset(p, 0, sizeof(*p));
-	switch (kind) {
-	case XS_D_IO:
-		p->has_key = p->has_attr = p->has_val = true;
-		p->key = d->io.port;
-		p->attr = d->io.size | (uint64_t)d->io.direction << 8 | (uint64_t)d->io.string << 16 |
-			  (uint64_t)d->io.rep << 24 | (uint64_t)d->io.count << 32;
-		p->val = d->io.value;
-		break;
-	case XS_D_MMIO:
-		p->has_attr = p->has_val = p->has_addr = true;
-		p->addr = d->mmio.gpa;
-		p->val = d->mmio.value;
-		p->attr = d->mmio.len | (uint64_t)d->mmio.is_write << 32;
-		break;
-	case XS_D_MSR:
-		p->has_key = p->has_attr = p->has_val = true;
-		p->key = d->msr.index;
-		p->attr = d->msr.is_write | (uint64_t)d->msr.kvm_reason << 8 | (uint64_t)d->msr.failed << 16;
-		p->val = d->msr.value;
-		break;
-	case XS_D_CR:
-		p->has_key = p->has_attr = p->has_val = true;
-		p->key = d->cr.cr;
-		p->attr = d->cr.is_write;
-		p->val = d->cr.value;
-		break;
-	case XS_D_CPUID:
-		p->has_key = p->has_val = p->has_addr = true;
-		p->key = d->cpuid.leaf | (uint64_t)d->cpuid.subleaf << 32;
-		p->val = d->cpuid.eax | (uint64_t)d->cpuid.ebx << 32;
-		p->addr = d->cpuid.ecx | (uint64_t)d->cpuid.edx << 32;
-		break;
-	case XS_D_HYPERCALL: /* the arguments only fit the blob */
-		p->has_key = p->has_attr = p->has_val = true;
-		p->key = d->hypercall.nr;
-		p->attr = d->hypercall.longmode;
-		p->val = d->hypercall.ret;
-		break;
-	case XS_D_DEBUG:
-		p->has_key = p->has_attr = p->has_val = p->has_addr = true;
-		p->key = d->debug.exception;
-		p->addr = d->debug.pc;
-		p->val = d->debug.dr6;
-		p->attr = d->debug.dr7;
-		break;
-	case XS_D_EXCEPTION:
-		p->has_key = p->has_attr = p->has_addr = true;
-		p->key = d->exception.vector;
-		p->attr = d->exception.has_error | (uint64_t)d->exception.reinjected << 8 |
-			  (uint64_t)d->exception.error_code << 32;
-		p->addr = d->exception.address;
-		break;
-	case XS_D_PAGE_FAULT:
-		p->has_attr = p->has_addr = true;
-		p->addr = d->page_fault.address;
-		p->attr = d->page_fault.error_code;
-		break;
-	case XS_D_INTERNAL:
-		p->has_key = p->has_attr = true;
-		p->key = d->internal.suberror;
-		p->attr = d->internal.ndata;
-		break;
-	case XS_D_FAIL_ENTRY:
-		p->has_key = p->has_attr = true;
-		p->key = d->fail_entry.hardware_entry_failure_reason;
-		p->attr = d->fail_entry.cpu;
-		break;
-	case XS_D_SYSTEM_EVENT:
-		p->has_key = p->has_attr = true;
-		p->key = d->system_event.type;
-		p->attr = d->system_event.ndata;
-		break;
-	case XS_D_EMULATE:
-		p->has_key = p->has_addr = true;
-		p->key = d->emulate.len | (uint64_t)d->emulate.failed << 8 | (uint64_t)d->emulate.flags << 16;
-		p->addr = d->emulate.csbase;
-		break;
-	default:
-		break;
+	for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
+		const struct pack_slot *s = &slots[i];
+		if (s->kind != kind)
+			continue;
+		*part_value(p, s->part) |= slot_get(d, s) << s->shift;
+		p->has_key |= s->part == KEY;
+		p->has_attr |= s->part == ATTR;
+		p->has_val |= s->part == VAL;
+		p->has_addr |= s->part == ADDR;
 	}
 }
 
 void xs_detail_join(unsigned int kind, const struct xs_detail_parts *p, union xs_detail *d)
 {
 	memset(d, 0, sizeof(*d));
-	switch (kind) {
-	case XS_D_IO:
-		d->io.port = (uint16_t)p->key;
-		d->io.size = (uint8_t)p->attr;
-		d->io.direction = (uint8_t)(p->attr >> 8);
-		d->io.string = (uint8_t)(p->attr >> 16);
-		d->io.rep = (uint8_t)(p->attr >> 24);
-		d->io.count = (uint32_t)(p->attr >> 32);
-		d->io.value = p->val;
-		break;
-	case XS_D_MMIO:
-		d->mmio.gpa = p->addr;
-		d->mmio.value = p->val;
-		d->mmio.len = (uint32_t)p->attr;
-		d->mmio.is_write = (uint8_t)(p->attr >> 32);
-		break;
-	case XS_D_MSR:
-		d->msr.index = (uint32_t)p->key;
-		d->msr.is_write = (uint8_t)p->attr;
-		d->msr.kvm_reason = (uint8_t)(p->attr >> 8);
-		d->msr.failed = (uint8_t)(p->attr >> 16);
-		d->msr.value = p->val;
-		break;
-	case XS_D_CR:
-		d->cr.cr = (uint32_t)p->key;
-		d->cr.is_write = (uint8_t)p->attr;
-		d->cr.value = p->val;
-		break;
-	case XS_D_CPUID:
-		d->cpuid.leaf = (uint32_t)p->key;
-		d->cpuid.subleaf = (uint32_t)(p->key >> 32);
-		d->cpuid.eax = (uint32_t)p->val;
-		d->cpuid.ebx = (uint32_t)(p->val >> 32);
-		d->cpuid.ecx = (uint32_t)p->addr;
-		d->cpuid.edx = (uint32_t)(p->addr >> 32);
-		break;
-	case XS_D_HYPERCALL:
-		d->hypercall.nr = p->key;
-		d->hypercall.longmode = (uint32_t)p->attr;
-		d->hypercall.ret = p->val;
-		break;
-	case XS_D_DEBUG:
-		d->debug.exception = (uint32_t)p->key;
-		d->debug.pc = p->addr;
-		d->debug.dr6 = p->val;
-		d->debug.dr7 = p->attr;
-		break;
-	case XS_D_EXCEPTION:
-		d->exception.vector = (uint32_t)p->key;
-		d->exception.has_error = (uint8_t)p->attr;
-		d->exception.reinjected = (uint8_t)(p->attr >> 8);
-		d->exception.error_code = (uint32_t)(p->attr >> 32);
-		d->exception.address = p->addr;
-		break;
-	case XS_D_PAGE_FAULT:
-		d->page_fault.address = p->addr;
-		d->page_fault.error_code = p->attr;
-		break;
-	case XS_D_INTERNAL:
-		d->internal.suberror = (uint32_t)p->key;
-		d->internal.ndata = (uint32_t)p->attr;
-		break;
-	case XS_D_FAIL_ENTRY:
-		d->fail_entry.hardware_entry_failure_reason = p->key;
-		d->fail_entry.cpu = (uint32_t)p->attr;
-		break;
-	case XS_D_SYSTEM_EVENT:
-		d->system_event.type = (uint32_t)p->key;
-		d->system_event.ndata = (uint32_t)p->attr;
-		break;
-	case XS_D_EMULATE:
-		d->emulate.len = (uint8_t)p->key;
-		d->emulate.failed = (uint8_t)(p->key >> 8);
-		d->emulate.flags = (uint8_t)(p->key >> 16);
-		d->emulate.csbase = p->addr;
-		break;
-	default:
-		break;
-	}
+	struct xs_detail_parts copy = *p;
+	for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++)
+		if (slots[i].kind == kind)
+			slot_set(d, &slots[i], *part_value(&copy, slots[i].part) >> slots[i].shift);
 }
 
 /* ---- whole records ---- */
+
+/* The detail union: key and attributes in the shape, value and address in the row, the rest whole. */
+static void pack_detail(const struct xs_exit_record *r, struct xs_shape *shape, struct xs_row *row,
+			struct xs_row_extra *extra)
+{
+	shape->detail_kind = r->detail_kind;
+	struct xs_detail_parts p;
+	xs_detail_split(r->detail_kind, &r->detail, &p);
+	if (p.has_key) {
+		shape->has |= XS_SHAPE_KEY;
+		shape->detail_key = p.key;
+	}
+	if (p.has_attr) {
+		shape->has |= XS_SHAPE_ATTR;
+		shape->detail_attr = p.attr;
+	}
+	if (p.has_val) {
+		row->has |= XS_ROW_VAL;
+		row->val = p.val;
+	}
+	if (p.has_addr) {
+		row->has |= XS_ROW_ADDR;
+		row->addr = p.addr;
+	}
+	/* Whatever the parts do not carry exactly (arguments, data arrays, reserved bytes) goes whole. */
+	union xs_detail back;
+	xs_detail_join(r->detail_kind, &p, &back);
+	if (memcmp(&back, &r->detail, sizeof(back))) {
+		size_t n = sizeof(r->detail);
+		while (n && r->detail.raw[n - 1] == 0)
+			n--;
+		memcpy(extra->blob, r->detail.raw, n);
+		extra->blob_len = n;
+	}
+}
 
 void xs_row_pack(const struct xs_exit_record *r, bool inline_qual, struct xs_shape *shape, struct xs_row *row,
 		 struct xs_row_extra *extra)
@@ -229,35 +235,7 @@ void xs_row_pack(const struct xs_exit_record *r, bool inline_qual, struct xs_sha
 		extra->guest_linear = r->guest_linear;
 	}
 
-	shape->detail_kind = r->detail_kind;
-	struct xs_detail_parts p;
-	xs_detail_split(r->detail_kind, &r->detail, &p);
-	if (p.has_key) {
-		shape->has |= XS_SHAPE_KEY;
-		shape->detail_key = p.key;
-	}
-	if (p.has_attr) {
-		shape->has |= XS_SHAPE_ATTR;
-		shape->detail_attr = p.attr;
-	}
-	if (p.has_val) {
-		row->has |= XS_ROW_VAL;
-		row->val = p.val;
-	}
-	if (p.has_addr) {
-		row->has |= XS_ROW_ADDR;
-		row->addr = p.addr;
-	}
-	/* Whatever the parts do not carry exactly (arguments, data arrays, reserved bytes) goes whole. */
-	union xs_detail back;
-	xs_detail_join(r->detail_kind, &p, &back);
-	if (memcmp(&back, &r->detail, sizeof(back))) {
-		size_t n = sizeof(r->detail);
-		while (n && r->detail.raw[n - 1] == 0)
-			n--;
-		memcpy(extra->blob, r->detail.raw, n);
-		extra->blob_len = n;
-	}
+	pack_detail(r, shape, row, extra);
 }
 
 void xs_row_unpack(const struct xs_shape *shape, const struct xs_row *row, const struct xs_row_extra *extra,

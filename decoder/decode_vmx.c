@@ -253,6 +253,24 @@ static void nmi_unblocking_only(struct xs_decoded *d, const char *format, uint64
 	xs_put_reserved(d, "reserved_bits", q, (1ull << 12) | extra);
 }
 
+/* Sub-page-permission exits. Bit 11: 0 = SPP misconfiguration, 1 = SPP miss. */
+static void spp(struct xs_decoded *d, uint64_t q)
+{
+	d->format = "spp";
+	xs_put_enum(d, "spp_event", xs_bit(q, 11), xs_bit(q, 11) ? "MISS" : "MISCONFIG");
+	xs_put_int(d, "nmi_unblocking", xs_bit(q, 12));
+	xs_put_reserved(d, "reserved_bits", q, (1ull << 11) | (1ull << 12));
+}
+
+/* NOTIFY (the notify window expired). Bit 0: the VM context is invalid. */
+static void notify(struct xs_decoded *d, uint64_t q)
+{
+	d->format = "notify";
+	xs_put_int(d, "context_invalid", xs_bit(q, 0));
+	xs_put_int(d, "nmi_unblocking", xs_bit(q, 12));
+	xs_put_reserved(d, "reserved_bits", q, 1 | (1ull << 12));
+}
+
 void xs_decode_vmx(const struct xs_decode_input *in, struct xs_decoded *d)
 {
 	uint32_t basic = XS_VMX_BASIC_REASON(in->reason);
@@ -317,17 +335,10 @@ void xs_decode_vmx(const struct xs_decode_input *in, struct xs_decoded *d)
 		nmi_unblocking_only(d, "pml_full", q, 0);
 		break;
 	case F_SPP:
-		/* Bit 11: 0 = SPP misconfiguration, 1 = SPP miss. */
-		d->format = "spp";
-		xs_put_enum(d, "spp_event", xs_bit(q, 11), xs_bit(q, 11) ? "MISS" : "MISCONFIG");
-		xs_put_int(d, "nmi_unblocking", xs_bit(q, 12));
-		xs_put_reserved(d, "reserved_bits", q, (1ull << 11) | (1ull << 12));
+		spp(d, q);
 		break;
 	case F_NOTIFY:
-		d->format = "notify";
-		xs_put_int(d, "context_invalid", xs_bit(q, 0));
-		xs_put_int(d, "nmi_unblocking", xs_bit(q, 12));
-		xs_put_reserved(d, "reserved_bits", q, 1 | (1ull << 12));
+		notify(d, q);
 		break;
 	case F_MSR_INDEX:
 		low_value(d, "msr_index", "msr", q, 32, 1);

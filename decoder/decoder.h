@@ -142,4 +142,11 @@ size_t xs_decoded_fields_text(const struct xs_decoded *d, char *buf, size_t len)
 size_t xs_record_text(const struct xs_exit_record *r, char *buf, size_t len);
 size_t xs_record_json(const struct xs_exit_record *r, char *buf, size_t len);
 
+/*
+ * Every field of the record's detail union as text, in the order and words of the detail table
+ * (decoder/detail_fields.c): "port=0x3f8 OUT size=1 count=1 value=0x41 rep". The dashboard's detail view.
+ * Returns the length needed (0: the kind has no fields), like snprintf.
+ */
+size_t xs_detail_summary(const struct xs_exit_record *r, char *buf, size_t len);
+
 #endif

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The detail union (include/exitscope/record.h) described once: for every detail kind, its fields in order,
- * each with its name, place in union xs_detail, width and how it is printed. The JSON rendering walks it;
- * the store's row packing (db/rowpack.c) is tested against it, so a field added to the union and to this
- * table cannot be forgotten there. Freestanding, like the rest of the decoder core.
+ * each with its name, place in union xs_detail, width and how it is printed. The JSON rendering, the
+ * one-line text rendering (`--print`) and the dashboard's detail summary walk it; the store's row packing
+ * (db/rowpack.c) is tested against it, so a field added to the union and to this table cannot be forgotten
+ * there. Freestanding, like the rest of the decoder core.
  */
 #ifndef EXITSCOPE_DECODER_DETAIL_FIELDS_H
 #define EXITSCOPE_DECODER_DETAIL_FIELDS_H
@@ -22,6 +23,25 @@ enum xs_detail_fmt {
 
 #define XS_DF_NO_COUNT 0xff /* count_at: the array always holds count elements */
 
+/* How a field reads as text. The text renderings put a field's items in text_rank order (1 first; 0: never
+ * shown), each after one space. */
+enum xs_detail_text {
+	XS_DT_HIDE,   /* not shown as text */
+	XS_DT_DEC,    /* label then the value in decimal: "size=1", "cr3" */
+	XS_DT_HEX,    /* label then "0x..." */
+	XS_DT_WORD,   /* label when the value is match (any non-zero value when match is 0), else alt */
+	XS_DT_FLAG,   /* label when the value is non-zero, else nothing */
+	XS_DT_VECTOR, /* as DEC; the full view adds the exception's mnemonic: "vector=14 #PF" */
+	XS_DT_LIST,   /* label then the valid elements as "0x.." joined by ','; nothing when there are none */
+	XS_DT_BYTES,  /* label then the valid bytes as hex digits */
+};
+
+/* text_flags */
+#define XS_DT_BRIEF 0x01 /* part of the one-line record text (xs_record_text); the full view shows every field */
+#define XS_DT_LEAD 0x02	 /* this word stands in the one-line text where the kind's name would ("wrmsr") */
+
+#define XS_DT_ALWAYS 0xff /* text_when: shown whatever other fields hold */
+
 struct xs_detail_field {
 	uint8_t kind;	     /* enum xs_detail_kind */
 	uint8_t fmt;	     /* enum xs_detail_fmt */
@@ -31,6 +51,14 @@ struct xs_detail_field {
 	uint8_t count_at;    /* offset of the field holding how many elements are valid, or XS_DF_NO_COUNT */
 	uint8_t count_width; /* its width */
 	const char *name;    /* the JSON member */
+	/* as text (enum xs_detail_text) */
+	uint8_t text;
+	uint8_t text_rank;  /* order among the kind's items; 0 with XS_DT_HIDE */
+	uint8_t text_flags; /* XS_DT_BRIEF, XS_DT_LEAD */
+	uint8_t text_match; /* XS_DT_WORD: the value that reads as label */
+	uint8_t text_when;  /* offset of a byte that must be non-zero for the field to show, or XS_DT_ALWAYS */
+	const char *label;
+	const char *alt; /* XS_DT_WORD: the word for other values */
 };
 
 /* All fields of all kinds, grouped by kind in XS_D_* order. */

@@ -195,107 +195,93 @@ size_t xs_record_json(const struct xs_exit_record *r, char *buf, size_t len)
 
 /* ---- text ---- */
 
-/* " data=0x1,0x2": the first ndata (at most 6) entries KVM reported. */
-static void text_array(struct xs_writer *w, const uint64_t *data, uint32_t ndata)
+static const struct xs_detail_field *kind_fields(unsigned int kind, unsigned int *n)
 {
-	unsigned int n = ndata < 6 ? ndata : 6;
-	for (unsigned int i = 0; i < n; i++) {
-		xs_w_str(w, i ? "," : " data=");
-		xs_w_hex(w, data[i]);
+	unsigned int i = 0;
+	while (i < xs_detail_nfields && xs_detail_fields[i].kind != kind)
+		i++;
+	unsigned int end = i;
+	while (end < xs_detail_nfields && xs_detail_fields[end].kind == kind)
+		end++;
+	*n = end - i;
+	return xs_detail_fields + i;
+}
+
+/* One field as an item (see enum xs_detail_text) after a space unless it is the first, or nothing. */
+static void field_text(struct xs_writer *w, const union xs_detail *u, const struct xs_detail_field *f, bool full,
+		       bool *first)
+{
+	uint64_t v = xs_detail_get(u, f, 0);
+	unsigned int n = xs_detail_len(u, f);
+	if (f->text_when != XS_DT_ALWAYS && !u->raw[f->text_when])
+		return;
+	if ((f->text == XS_DT_FLAG && !v) || (f->text == XS_DT_LIST && !n))
+		return;
+	if (!*first)
+		xs_w_ch(w, ' ');
+	*first = false;
+	if (f->text == XS_DT_WORD && !(f->text_match ? v == f->text_match : v != 0)) {
+		xs_w_str(w, f->alt);
+		return;
+	}
+	xs_w_str(w, f->label);
+	if (f->text == XS_DT_DEC || f->text == XS_DT_VECTOR)
+		xs_w_u64(w, v);
+	else if (f->text == XS_DT_HEX)
+		xs_w_hex(w, v);
+	if (f->text == XS_DT_VECTOR && full && xs_exception_name((unsigned int)v)) {
+		xs_w_str(w, " #");
+		xs_w_str(w, xs_exception_name((unsigned int)v));
+	}
+	for (unsigned int i = 0; f->text == XS_DT_LIST && i < n; i++) {
+		if (i)
+			xs_w_ch(w, ',');
+		xs_w_hex(w, xs_detail_get(u, f, i));
+	}
+	for (unsigned int i = 0; f->text == XS_DT_BYTES && i < n; i++) {
+		static const char digits[] = "0123456789abcdef";
+		uint64_t byte = xs_detail_get(u, f, i);
+		xs_w_ch(w, digits[(byte >> 4) & 0xf]);
+		xs_w_ch(w, digits[byte & 0xf]);
 	}
 }
 
+/* The detail's fields as items in text_rank order: the one-line text's (XS_DT_BRIEF) or all of them. */
+static void detail_items(struct xs_writer *w, const struct xs_exit_record *r, bool full, bool first)
+{
+	unsigned int n;
+	const struct xs_detail_field *f = kind_fields(r->detail_kind, &n);
+	for (unsigned int rank = 1; rank <= n; rank++)
+		for (unsigned int i = 0; i < n; i++)
+			if (f[i].text_rank == rank && (full || (f[i].text_flags & XS_DT_BRIEF)))
+				field_text(w, &r->detail, &f[i], full, &first);
+}
+
+/* " | io port=0x3f8 OUT size=1 count=1 value=0x41": the kind's name (or the word standing for it), then the
+ * brief fields; a kind with none, or one the table does not know, by its name alone. */
 static void detail_text(struct xs_writer *w, const struct xs_exit_record *r)
 {
-	const union xs_detail *u = &r->detail;
-	switch (r->detail_kind) {
-	case XS_D_IO:
-		xs_w_str(w, " | io port=");
-		xs_w_hex(w, u->io.port);
-		xs_w_str(w, u->io.direction == XS_IO_IN ? " IN size=" : " OUT size=");
-		xs_w_u64(w, u->io.size);
-		xs_w_str(w, " count=");
-		xs_w_u64(w, u->io.count);
-		xs_w_str(w, " value=");
-		xs_w_hex(w, u->io.value);
-		break;
-	case XS_D_MMIO:
-		xs_w_str(w, u->mmio.is_write ? " | mmio write gpa=" : " | mmio read gpa=");
-		xs_w_hex(w, u->mmio.gpa);
-		xs_w_str(w, " len=");
-		xs_w_u64(w, u->mmio.len);
-		xs_w_str(w, " value=");
-		xs_w_hex(w, u->mmio.value);
-		break;
-	case XS_D_MSR:
-		xs_w_str(w, u->msr.is_write ? " | wrmsr index=" : " | rdmsr index=");
-		xs_w_hex(w, u->msr.index);
-		xs_w_str(w, " value=");
-		xs_w_hex(w, u->msr.value);
-		if (u->msr.failed)
-			xs_w_str(w, " failed");
-		break;
-	case XS_D_CR:
-		xs_w_str(w, u->cr.is_write ? " | cr write cr" : " | cr read cr");
-		xs_w_u64(w, u->cr.cr);
-		xs_w_str(w, " value=");
-		xs_w_hex(w, u->cr.value);
-		break;
-	case XS_D_CPUID:
-		xs_w_str(w, " | cpuid leaf=");
-		xs_w_hex(w, u->cpuid.leaf);
-		xs_w_str(w, " subleaf=");
-		xs_w_hex(w, u->cpuid.subleaf);
-		break;
-	case XS_D_HYPERCALL:
-		xs_w_str(w, " | hypercall nr=");
-		xs_w_u64(w, u->hypercall.nr);
-		break;
-	case XS_D_EXCEPTION:
-		xs_w_str(w, " | exception vector=");
-		xs_w_u64(w, u->exception.vector);
-		if (u->exception.has_error) {
-			xs_w_str(w, " error_code=");
-			xs_w_hex(w, u->exception.error_code);
-		}
-		break;
-	case XS_D_PAGE_FAULT:
-		xs_w_str(w, " | page_fault address=");
-		xs_w_hex(w, u->page_fault.address);
-		xs_w_str(w, " error_code=");
-		xs_w_hex(w, u->page_fault.error_code);
-		break;
-	case XS_D_DEBUG:
-		xs_w_str(w, u->debug.exception == 3 ? " | debug #BP pc=" : " | debug #DB pc=");
-		xs_w_hex(w, u->debug.pc);
-		xs_w_str(w, " dr6=");
-		xs_w_hex(w, u->debug.dr6);
-		xs_w_str(w, " dr7=");
-		xs_w_hex(w, u->debug.dr7);
-		break;
-	case XS_D_INTERNAL:
-		xs_w_str(w, " | internal suberror=");
-		xs_w_u64(w, u->internal.suberror);
-		text_array(w, u->internal.data, u->internal.ndata);
-		break;
-	case XS_D_FAIL_ENTRY:
-		xs_w_str(w, " | fail_entry hardware_reason=");
-		xs_w_hex(w, u->fail_entry.hardware_entry_failure_reason);
-		xs_w_str(w, " cpu=");
-		xs_w_u64(w, u->fail_entry.cpu);
-		break;
-	case XS_D_SYSTEM_EVENT:
-		xs_w_str(w, " | system_event type=");
-		xs_w_u64(w, u->system_event.type);
-		text_array(w, u->system_event.data, u->system_event.ndata);
-		break;
-	case XS_D_NONE:
-		break;
-	default:
-		xs_w_str(w, " | ");
+	if (r->detail_kind == XS_D_NONE)
+		return;
+	unsigned int n;
+	const struct xs_detail_field *f = kind_fields(r->detail_kind, &n);
+	bool lead = false;
+	for (unsigned int i = 0; i < n; i++)
+		lead |= (f[i].text_flags & XS_DT_LEAD) != 0;
+	xs_w_str(w, " |");
+	if (!lead) {
+		xs_w_ch(w, ' ');
 		xs_w_str(w, xs_detail_kind_name(r->detail_kind));
-		break;
 	}
+	detail_items(w, r, false, false);
+}
+
+size_t xs_detail_summary(const struct xs_exit_record *r, char *buf, size_t len)
+{
+	struct xs_writer w;
+	xs_w_init(&w, buf, len);
+	detail_items(&w, r, true, true);
+	return xs_w_finish(&w);
 }
 
 size_t xs_record_text(const struct xs_exit_record *r, char *buf, size_t len)

@@ -519,41 +519,48 @@ static void progress(const struct shipper *s, const char *fmt, ...)
 }
 
 /* Ship what run r has beyond what ClickHouse holds. */
-static int ship_run(struct shipper *s, const struct run *r, char *err, size_t errlen)
+/*
+ * A run seen the first time in this session: what ClickHouse already holds of it (the count must equal the
+ * store's own count up to the same exit, or someone else wrote there), remembered as a known run.
+ */
+static struct known_run *first_look(struct shipper *s, const struct run *r, char *err, size_t errlen)
 {
 	const struct xs_ship_opts *o = s->o;
 	uint64_t count, max_id, local;
-	struct known_run *k = known_run(s, r);
-	bool first_look = !k;
-	if (k) {
-		count = k->shipped;
-		max_id = k->after;
-	} else if (remote_state(s->ch, o->table, r, o->timeout_s, &count, &max_id, err, errlen)) {
-		return -1;
-	}
-	if (first_look && count && local_count_upto(s, r, max_id, &local, err, errlen))
-		return -1;
-	if (first_look && count && local != count) {
+	if (remote_state(s->ch, o->table, r, o->timeout_s, &count, &max_id, err, errlen))
+		return NULL;
+	if (count && local_count_upto(s, r, max_id, &local, err, errlen))
+		return NULL;
+	if (count && local != count) {
 		snprintf(
 			err, errlen,
 			"%s holds %llu exits of run %lld (host %s) up to exit %llu, the store %llu: rows were added or "
 			"removed by someone else; refusing to ship into it",
 			o->table, (unsigned long long)count, (long long)r->id, r->host, (unsigned long long)max_id,
 			(unsigned long long)local);
+		return NULL;
+	}
+	s->known = xs_realloc(s->known, (s->nknown + 1) * sizeof(*s->known));
+	struct known_run *k = &s->known[s->nknown++];
+	k->id = r->id;
+	snprintf(k->created, sizeof(k->created), "%s", r->created);
+	k->shipped = count;
+	k->after = max_id;
+	s->res->rows_present += count;
+	if (count)
+		progress(s, "run %lld: ClickHouse already holds %llu exits (up to exit %llu); sending the rest",
+			 (long long)r->id, (unsigned long long)count, (unsigned long long)max_id);
+	return k;
+}
+
+static int ship_run(struct shipper *s, const struct run *r, char *err, size_t errlen)
+{
+	const struct xs_ship_opts *o = s->o;
+	struct known_run *k = known_run(s, r);
+	bool first = !k;
+	if (first && !(k = first_look(s, r, err, errlen)))
 		return -1;
-	}
-	if (first_look) {
-		s->known = xs_realloc(s->known, (s->nknown + 1) * sizeof(*s->known));
-		k = &s->known[s->nknown++];
-		k->id = r->id;
-		snprintf(k->created, sizeof(k->created), "%s", r->created);
-		k->shipped = count;
-		k->after = max_id;
-		s->res->rows_present += count;
-		if (count)
-			progress(s, "run %lld: ClickHouse already holds %llu exits (up to exit %llu); sending the rest",
-				 (long long)r->id, (unsigned long long)count, (unsigned long long)max_id);
-	}
+	uint64_t count = k->shipped, max_id = k->after;
 	uint64_t shipped = count, after = max_id;
 	for (;;) {
 		if (o->stop && atomic_load(o->stop))
@@ -594,7 +601,7 @@ static int ship_run(struct shipper *s, const struct run *r, char *err, size_t er
 		if (sidecar_record(&s->side, s->dest, r, after, shipped, err, errlen))
 			return -1;
 	}
-	if (shipped > count || first_look)
+	if (shipped > count || first)
 		progress(s, "run %lld: %llu exits in ClickHouse (%llu sent now)", (long long)r->id,
 			 (unsigned long long)shipped, (unsigned long long)(shipped - count));
 	if (shipped != count && sidecar_record(&s->side, s->dest, r, after, shipped, err, errlen))
@@ -612,6 +619,34 @@ static bool table_name_ok(const char *t)
 		    !((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_'))
 			return false;
 	return true;
+}
+
+/* The server is ClickHouse and the table fits; the sidecar and the store's statements are ready. */
+static int prepare_shipping(struct shipper *s, char *err, size_t errlen)
+{
+	const struct xs_ship_opts *o = s->o;
+	struct xs_ch_reply rep;
+	if (xs_ch_query(s->ch, "SELECT version() FORMAT TabSeparated", NULL, NULL, 0, 0, o->timeout_s, &rep, err,
+			errlen))
+		return -1;
+	if (rep.len < 2 || rep.body[0] < '0' || rep.body[0] > '9' || !strchr(rep.body, '.')) {
+		char line[200];
+		xs_ch_error_line(rep.body, rep.len, line, sizeof(line));
+		snprintf(err, errlen, "%s does not answer like ClickHouse's HTTP interface (version() gave '%s')",
+			 o->url, line);
+		return -1;
+	}
+	if (check_table(s->ch, o->table, o->timeout_s, err, errlen) || sidecar_open(&s->side, o->store, err, errlen))
+		return -1;
+	if (xs_sql_prepare(s->db,
+			   "SELECT id, seq, ts_ns, pid, tid, vcpu, cpu, isa, reason, source, flags, qualification,"
+			   " info2, rip, guest_phys, latency_ns, run_ns, handler_ns FROM exits"
+			   " WHERE run_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+			   &s->rows, err, errlen) ||
+	    xs_sql_prepare(s->db, "SELECT count(*) FROM exits WHERE run_id = ?1 AND id <= ?2", &s->count_upto, err,
+			   errlen))
+		return -1;
+	return 0;
 }
 
 int xs_ship(const struct xs_ship_opts *o, struct xs_ship_result *res, char *err, size_t errlen)
@@ -633,26 +668,7 @@ int xs_ship(const struct xs_ship_opts *o, struct xs_ship_result *res, char *err,
 	if (!s.db)
 		goto out;
 	snprintf(s.dest, sizeof(s.dest), "%s %s", o->url, o->table);
-	struct xs_ch_reply rep;
-	if (xs_ch_query(s.ch, "SELECT version() FORMAT TabSeparated", NULL, NULL, 0, 0, o->timeout_s, &rep, err,
-			errlen))
-		goto out;
-	if (rep.len < 2 || rep.body[0] < '0' || rep.body[0] > '9' || !strchr(rep.body, '.')) {
-		char line[200];
-		xs_ch_error_line(rep.body, rep.len, line, sizeof(line));
-		snprintf(err, errlen, "%s does not answer like ClickHouse's HTTP interface (version() gave '%s')",
-			 o->url, line);
-		goto out;
-	}
-	if (check_table(s.ch, o->table, o->timeout_s, err, errlen) || sidecar_open(&s.side, o->store, err, errlen))
-		goto out;
-	if (xs_sql_prepare(s.db,
-			   "SELECT id, seq, ts_ns, pid, tid, vcpu, cpu, isa, reason, source, flags, qualification,"
-			   " info2, rip, guest_phys, latency_ns, run_ns, handler_ns FROM exits"
-			   " WHERE run_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
-			   &s.rows, err, errlen) ||
-	    xs_sql_prepare(s.db, "SELECT count(*) FROM exits WHERE run_id = ?1 AND id <= ?2", &s.count_upto, err,
-			   errlen))
+	if (prepare_shipping(&s, err, errlen))
 		goto out;
 	bool first_pass = true;
 	for (;;) {

@@ -15,8 +15,8 @@ KVMX_IMAGE := $(KVMX_BUILD)/vmx-test.img
 KVMX_XSR_CHECK := $(KVMX_BUILD)/xsr-check
 
 # ---- host objects of the core's pure parts (no privileged instructions) ----
-KVMX_HOST_SRCS := $(addprefix kmod-vmx/core/,fmt.c caps.c controls.c ept.c ring.c exit_record.c policy.c vcpu_state.c) \
-	kmod-vmx/bare/runner_decode.c
+KVMX_HOST_SRCS := $(addprefix kmod-vmx/core/,fmt.c caps.c controls.c ept.c ring.c exit_record.c policy.c vcpu_state.c \
+	guest_regs.c) kmod-vmx/bare/runner_decode.c kmod-vmx/bare/runner_entry.c
 KVMX_HOST_LIB := $(BUILD)/libkmodvmx-host.a
 # The launcher's vmx backend checks controls against CPU models with the same code (host objects).
 LIB_SRCS += $(KVMX_HOST_SRCS)
@@ -64,20 +64,17 @@ $(KVMX_BUILD)/obj/%.o: %.S
 	@mkdir -p $(@D)
 	$(KVMX_BARE_CC) -MMD -MP -I. -Iinclude -c $< -o $@
 
-$(KVMX_BUILD)/kernel.elf: $(KVMX_BARE_OBJS) kmod-vmx/bare/kernel.ld
-	ld -m elf_x86_64 -nostdlib -static -z noexecstack --no-warn-rwx-segments -T kmod-vmx/bare/kernel.ld -o $@ $(KVMX_BARE_OBJS)
+# Two images from one link and one disk layout: the test kernel and the runner image the vmx backend boots
+# (launcher/vmx_bochs.c finds it next to the binary's build tree or in EXITSCOPE_VMX_RUNNER).
+$(KVMX_BUILD)/kernel.elf: $(KVMX_BARE_OBJS)
+$(KVMX_BUILD)/runner.elf: $(KVMX_RUNNER_OBJS)
+$(KVMX_BUILD)/kernel.elf $(KVMX_BUILD)/runner.elf: kmod-vmx/bare/kernel.ld
+	ld -m elf_x86_64 -nostdlib -static -z noexecstack --no-warn-rwx-segments -T kmod-vmx/bare/kernel.ld -o $@ \
+		$(filter %.o,$^)
 
 $(KVMX_IMAGE): $(KVMX_BUILD)/kernel.elf
-	objcopy -O binary $< $@.tmp
-	truncate -s $(KVMX_DISK_BYTES) $@.tmp
-	mv $@.tmp $@
-
-# The runner image the vmx backend boots (launcher/vmx_bochs.c finds it next to the binary's build tree or
-# in EXITSCOPE_VMX_RUNNER).
-$(KVMX_BUILD)/runner.elf: $(KVMX_RUNNER_OBJS) kmod-vmx/bare/kernel.ld
-	ld -m elf_x86_64 -nostdlib -static -z noexecstack --no-warn-rwx-segments -T kmod-vmx/bare/kernel.ld -o $@ $(KVMX_RUNNER_OBJS)
-
 $(KVMX_RUNNER): $(KVMX_BUILD)/runner.elf
+$(KVMX_IMAGE) $(KVMX_RUNNER):
 	objcopy -O binary $< $@.tmp
 	truncate -s $(KVMX_DISK_BYTES) $@.tmp
 	mv $@.tmp $@

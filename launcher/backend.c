@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,4 +231,16 @@ int xs_launch_list_controls_host(const char *backend, const char *vmx_host, cons
 	if (be == &xs_backend_vmx_module)
 		return xs_vmx_module_list_controls(each, ctx, err, errlen);
 	return xs_vmx_list_controls(cpu_model, each, ctx, err, errlen);
+}
+
+void xs_launch_report(const struct xs_launch_config *cfg, const char *fmt, ...)
+{
+	if (!cfg->error)
+		return;
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cfg->error(cfg->error_ctx, msg);
 }

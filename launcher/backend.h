@@ -25,6 +25,9 @@ struct xs_launch_backend {
 	void (*destroy)(void *impl);
 };
 
+/* Every backend's channel for problems while running: one line to cfg->error, when it is set. */
+void xs_launch_report(const struct xs_launch_config *cfg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 extern const struct xs_launch_backend xs_backend_kvm;
 extern const struct xs_launch_backend xs_backend_vmx_bochs;
 extern const struct xs_launch_backend xs_backend_vmx_module;

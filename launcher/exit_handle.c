@@ -34,24 +34,14 @@ static const char *vector_name(unsigned int v, char *buf, size_t len)
 /*
  * The built-in guests' 32-bit runtime returns from interrupts without IRET (KVM's emulator cannot emulate a
  * protected-mode IRET; launcher/guests/runtime.S), so an NMI handler there cannot end NMI blocking. The
- * launcher does it when that runtime reports the NMI, as the IRET would have.
+ * launcher does it (inject.c) when that runtime reports the NMI, as the IRET would have.
  */
-static void end_nmi_blocking(struct xs_vcpu_ctx *c)
-{
-	struct kvm_vcpu_events ev;
-	if (ioctl(c->v->fd, KVM_GET_VCPU_EVENTS, &ev) || !ev.nmi.masked)
-		return;
-	ev.nmi.masked = 0;
-	ev.flags = 0;
-	ioctl(c->v->fd, KVM_SET_VCPU_EVENTS, &ev);
-}
-
 /* A stub reported vector | rip << 8: injected by us, raised by the guest on purpose, or a real fault. */
 static enum xs_exit_action vector_report(struct xs_vcpu_ctx *c, uint32_t value, char *msg, size_t msglen)
 {
 	unsigned int vector = value & 0xff;
-	if (vector == 2 && c->l->guest && c->l->cfg.mode == 32)
-		end_nmi_blocking(c);
+	if (vector == 2 && c->l->guest && c->l->cfg.mode == 32 && xs_inject_end_nmi_blocking(c->v, msg, msglen))
+		return XS_ACT_HOST_ERROR;
 	if (c->outstanding[vector]) {
 		c->outstanding[vector]--;
 		atomic_fetch_add_explicit(&c->delivered, 1, memory_order_relaxed);
@@ -118,7 +108,7 @@ static void handle_msr(struct xs_vcpu_ctx *c, bool write)
  * Where it does not (the probe found out), disable the breakpoints, single-step one instruction, and re-arm
  * them at the step's exit (end_step_over): that exit is the launcher's own, counted and not recorded.
  */
-static void step_over_exec_breakpoint(struct xs_vcpu_ctx *c, char *msg, size_t msglen)
+static int step_over_exec_breakpoint(struct xs_vcpu_ctx *c, char *msg, size_t msglen)
 {
 	const struct xs_controls *ctl = &c->l->ctl;
 	const struct kvm_debug_exit_arch *d = &c->v->run->debug.arch;
@@ -126,34 +116,32 @@ static void step_over_exec_breakpoint(struct xs_vcpu_ctx *c, char *msg, size_t m
 	for (unsigned int i = 0; i < ctl->n_hwbp; i++)
 		exec_hit |= (d->dr6 & (1u << i)) && ctl->hwbp[i].type == XS_HWBP_EXEC;
 	if (!exec_hit || d->exception != 1)
-		return;
-	if (!c->l->facts.rf_ignored) {
-		struct kvm_regs regs;
-		if (!ioctl(c->v->fd, KVM_GET_REGS, &regs)) {
-			regs.rflags |= 1u << 16;
-			ioctl(c->v->fd, KVM_SET_REGS, &regs);
-		}
-		return;
-	}
+		return 0;
+	if (!c->l->facts.rf_ignored)
+		return xs_vcpu_set_rf(c->v, msg, msglen);
 	struct xs_controls step = *ctl;
 	step.n_hwbp = 0;
 	step.singlestep = true;
-	if (xs_vcpu_apply_debug(c->v, &step, 0, msg, msglen) == 0)
-		c->stepping_over = true;
+	if (xs_vcpu_apply_debug(c->v, &step, 0, msg, msglen))
+		return -1;
+	c->stepping_over = true;
+	return 0;
 }
 
 /* The single step over a breakpoint ended: re-arm the breakpoints. */
-static void end_step_over(struct xs_vcpu_ctx *c, char *msg, size_t msglen)
+static int end_step_over(struct xs_vcpu_ctx *c, char *msg, size_t msglen)
 {
 	const struct kvm_debug_exit_arch *d = &c->v->run->debug.arch;
 	if (d->exception != 1 || !(d->dr6 & (1u << 14)))
-		return;
+		return 0;
 	c->stepping_over = false;
-	xs_vcpu_apply_debug(c->v, &c->l->ctl, 0, msg, msglen);
+	if (xs_vcpu_apply_debug(c->v, &c->l->ctl, 0, msg, msglen))
+		return -1;
 	if (!c->l->ctl.singlestep) { /* the user's own single-step exits are recorded as usual */
 		c->internal_exit = true;
 		atomic_fetch_add_explicit(&c->stepovers, 1, memory_order_relaxed);
 	}
+	return 0;
 }
 
 /* A #DB or #BP that exited only because debug.intercept asked: give it back to the guest. */
@@ -204,10 +192,8 @@ enum xs_exit_action xs_handle_exit(struct xs_vcpu_ctx *c, uint32_t reason, char 
 		handle_msr(c, reason == KVM_EXIT_X86_WRMSR);
 		return XS_ACT_CONTINUE;
 	case KVM_EXIT_DEBUG:
-		if (c->stepping_over)
-			end_step_over(c, msg, msglen);
-		else
-			step_over_exec_breakpoint(c, msg, msglen);
+		if (c->stepping_over ? end_step_over(c, msg, msglen) : step_over_exec_breakpoint(c, msg, msglen))
+			return XS_ACT_HOST_ERROR;
 		if (!c->internal_exit)
 			maybe_reinject_debug(c);
 		return XS_ACT_CONTINUE;

@@ -21,7 +21,12 @@ static void enqueue(struct xs_vcpu_ctx *c, const struct xs_inject *in)
 		atomic_fetch_add_explicit(&c->inject_overflow, 1, memory_order_relaxed);
 		return;
 	}
-	c->queue[c->queue_n++] = (struct xs_pending_event){in->kind, in->vector, in->has_error, in->error_code};
+	c->queue[c->queue_n++] = xs_pending_of(in);
+}
+
+struct xs_pending_event xs_pending_of(const struct xs_inject *in)
+{
+	return (struct xs_pending_event){in->kind, in->vector, in->has_error, in->error_code};
 }
 
 static bool due(struct xs_vcpu_ctx *c, unsigned int i, uint32_t reason, uint64_t now_ns)
@@ -53,12 +58,12 @@ static void drop_head(struct xs_vcpu_ctx *c, unsigned int i)
 	c->queue_n--;
 }
 
-static int inject_exception(struct xs_vcpu_ctx *c, const struct xs_pending_event *e, bool *done, char *msg,
+static int inject_exception(const struct xs_vcpu *v, const struct xs_pending_event *e, bool *done, char *msg,
 			    size_t msglen)
 {
 	struct kvm_vcpu_events ev;
 	*done = false;
-	if (ioctl(c->v->fd, KVM_GET_VCPU_EVENTS, &ev))
+	if (ioctl(v->fd, KVM_GET_VCPU_EVENTS, &ev))
 		return MSG("inject: KVM_GET_VCPU_EVENTS: %s", strerror(errno)), -1;
 	if (ev.exception.injected || ev.exception.pending)
 		return 0; /* one exception at a time: try again after the next exit */
@@ -67,9 +72,40 @@ static int inject_exception(struct xs_vcpu_ctx *c, const struct xs_pending_event
 	ev.exception.has_error_code = e->has_error;
 	ev.exception.error_code = e->error_code;
 	ev.flags = 0;
-	if (ioctl(c->v->fd, KVM_SET_VCPU_EVENTS, &ev))
+	if (ioctl(v->fd, KVM_SET_VCPU_EVENTS, &ev))
 		return MSG("inject: KVM_SET_VCPU_EVENTS (exception %u): %s", e->vector, strerror(errno)), -1;
 	*done = true;
+	return 0;
+}
+
+int xs_inject_event(const struct xs_vcpu *v, const struct xs_pending_event *e, bool *done, char *msg, size_t msglen)
+{
+	*done = false;
+	if (e->kind == XS_INJ_EXC)
+		return inject_exception(v, e, done, msg, msglen);
+	if (e->kind == XS_INJ_NMI) {
+		if (ioctl(v->fd, KVM_NMI))
+			return MSG("inject: KVM_NMI: %s", strerror(errno)), -1;
+	} else {
+		struct kvm_interrupt irq = {.irq = e->vector};
+		if (ioctl(v->fd, KVM_INTERRUPT, &irq))
+			return MSG("inject: KVM_INTERRUPT (vector 0x%x): %s", e->vector, strerror(errno)), -1;
+	}
+	*done = true;
+	return 0;
+}
+
+int xs_inject_end_nmi_blocking(const struct xs_vcpu *v, char *msg, size_t msglen)
+{
+	struct kvm_vcpu_events ev;
+	if (ioctl(v->fd, KVM_GET_VCPU_EVENTS, &ev))
+		return MSG("vcpu %u: KVM_GET_VCPU_EVENTS: %s", v->id, strerror(errno)), -1;
+	if (!ev.nmi.masked)
+		return 0;
+	ev.nmi.masked = 0;
+	ev.flags = 0;
+	if (ioctl(v->fd, KVM_SET_VCPU_EVENTS, &ev))
+		return MSG("vcpu %u: KVM_SET_VCPU_EVENTS (ending NMI blocking): %s", v->id, strerror(errno)), -1;
 	return 0;
 }
 
@@ -84,22 +120,13 @@ int xs_inject_after_exit(struct xs_vcpu_ctx *c, uint32_t reason, uint64_t now_ns
 	for (unsigned int i = 0; i < c->queue_n;) {
 		struct xs_pending_event *e = &c->queue[i];
 		bool done = false;
-		if (e->kind == XS_INJ_EXC) {
-			if (inject_exception(c, e, &done, msg, msglen))
-				return -1;
-		} else if (e->kind == XS_INJ_NMI) {
-			if (ioctl(c->v->fd, KVM_NMI))
-				return MSG("inject: KVM_NMI: %s", strerror(errno)), -1;
-			done = true;
-		} else if (!irq_waiting && run->ready_for_interrupt_injection) {
-			struct kvm_interrupt irq = {.irq = e->vector};
-			if (ioctl(c->v->fd, KVM_INTERRUPT, &irq))
-				return MSG("inject: KVM_INTERRUPT (vector 0x%x): %s", e->vector, strerror(errno)), -1;
-			done = true;
-			run->ready_for_interrupt_injection = 0; /* one interrupt per entry */
-		} else {
+		bool irq = e->kind == XS_INJ_IRQ;
+		if (irq && (irq_waiting || !run->ready_for_interrupt_injection))
 			irq_waiting = true;
-		}
+		else if (xs_inject_event(c->v, e, &done, msg, msglen))
+			return -1;
+		if (done && irq)
+			run->ready_for_interrupt_injection = 0; /* one interrupt per entry */
 		if (!done) {
 			i++;
 			continue;

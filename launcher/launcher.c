@@ -18,8 +18,8 @@
 
 #define ERR(...) (snprintf(err, errlen, __VA_ARGS__), -1)
 
-static void kvm_stop(struct xs_kvm_launcher *l, const char *why);
-static void kvm_destroy(struct xs_kvm_launcher *l);
+static void kvm_stop(struct xs_launcher_kvm *l, const char *why);
+static void kvm_destroy(struct xs_launcher_kvm *l);
 
 const char *xs_launch_end_name(enum xs_launch_end e)
 {
@@ -89,23 +89,11 @@ int xs_launch_config_setting(struct xs_launch_config *cfg, char kind, const char
 			   : xs_launch_config_param(cfg, name, eq + 1, err, errlen);
 }
 
-void xs_launcher_report(struct xs_kvm_launcher *l, const char *fmt, ...)
-{
-	if (!l->cfg.error)
-		return;
-	char msg[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	l->cfg.error(l->cfg.error_ctx, msg);
-}
-
 /*
  * The caller holds state_lock. A vCPU thread sets `finished` under that lock before it returns, so a thread
  * seen unfinished here is alive and pthread_kill() cannot hit a thread that another caller already joined.
  */
-static void kick_all(struct xs_kvm_launcher *l)
+static void kick_all(struct xs_launcher_kvm *l)
 {
 	for (unsigned int i = 0; i < l->cfg.vcpus; i++) {
 		struct xs_vcpu_ctx *c = &l->vcpus[i];
@@ -117,7 +105,7 @@ static void kick_all(struct xs_kvm_launcher *l)
 
 void xs_launcher_finish(struct xs_vcpu_ctx *c, enum xs_launch_end end, const char *message)
 {
-	struct xs_kvm_launcher *l = c->l;
+	struct xs_launcher_kvm *l = c->l;
 	c->outcome = end;
 	if (end != XS_END_GUEST_ERROR && end != XS_END_HOST_ERROR)
 		return;
@@ -134,7 +122,7 @@ void xs_launcher_finish(struct xs_vcpu_ctx *c, enum xs_launch_end end, const cha
 	 * their final records but add no further lines, so a failed run says one thing once.
 	 */
 	if (first && message)
-		xs_launcher_report(l, "%s", message);
+		xs_launch_report(&l->cfg, "%s", message);
 	if (first) {
 		pthread_mutex_lock(&l->state_lock);
 		kick_all(l);
@@ -144,7 +132,7 @@ void xs_launcher_finish(struct xs_vcpu_ctx *c, enum xs_launch_end end, const cha
 
 /* ---- create ---- */
 
-static int resolve_breakpoints(struct xs_kvm_launcher *l, char *err, size_t errlen)
+static int resolve_breakpoints(struct xs_launcher_kvm *l, char *err, size_t errlen)
 {
 	for (unsigned int i = 0; i < l->ctl.n_hwbp; i++) {
 		struct xs_hwbp *bp = &l->ctl.hwbp[i];
@@ -163,13 +151,13 @@ static int resolve_breakpoints(struct xs_kvm_launcher *l, char *err, size_t errl
 }
 
 struct refusal {
-	struct xs_kvm_launcher *l;
+	struct xs_launcher_kvm *l;
 	char *err;
 	size_t errlen;
 	bool failed;
 };
 
-static void add_unsupported(struct xs_kvm_launcher *l, const char *name, const char *reason)
+static void add_unsupported(struct xs_launcher_kvm *l, const char *name, const char *reason)
 {
 	l->unsupported = xs_realloc(l->unsupported, (l->n_unsupported + 2) * sizeof(char *));
 	l->unsupported[l->n_unsupported++] = xs_asprintf("%s: %s", name, reason);
@@ -188,15 +176,15 @@ static void on_unsupported(void *ctx, enum xs_control_key key, const char *reaso
 		return;
 	}
 	add_unsupported(r->l, xs_control_key_name(key), reason);
-	xs_launcher_report(r->l, "control %s is not honoured here and is left out: %s", xs_control_key_name(key),
-			   reason);
+	xs_launch_report(&r->l->cfg, "control %s is not honoured here and is left out: %s", xs_control_key_name(key),
+			 reason);
 	xs_controls_clear(&r->l->ctl, key);
 }
 
 /* record.guest_state needs KVM_CAP_SYNC_REGS with the register sets it asks for. */
-static int check_sync_regs(struct xs_kvm_launcher *l, char *err, size_t errlen)
+static int check_sync_regs(struct xs_launcher_kvm *l, char *err, size_t errlen)
 {
-	unsigned int have = (unsigned int)xs_kvm_cap(l->kvm.fd, KVM_CAP_SYNC_REGS);
+	unsigned int have = (unsigned int)xs_kvmdev_cap(l->kvm.fd, KVM_CAP_SYNC_REGS);
 	unsigned int need = l->ctl.guest_state == XS_GS_FULL   ? KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS
 			    : l->ctl.guest_state == XS_GS_REGS ? KVM_SYNC_X86_REGS
 							       : 0;
@@ -209,12 +197,12 @@ static int check_sync_regs(struct xs_kvm_launcher *l, char *err, size_t errlen)
 		return -1;
 	}
 	add_unsupported(l, "record.guest_state", "the host lacks KVM_CAP_SYNC_REGS; records carry no guest state");
-	xs_launcher_report(l, "records carry no guest state: the host lacks KVM_CAP_SYNC_REGS");
+	xs_launch_report(&l->cfg, "records carry no guest state: the host lacks KVM_CAP_SYNC_REGS");
 	l->ctl.guest_state = XS_GS_OFF;
 	return 0;
 }
 
-static int setup_vcpu(struct xs_kvm_launcher *l, unsigned int i)
+static int setup_vcpu(struct xs_launcher_kvm *l, unsigned int i)
 {
 	struct xs_vcpu_ctx *c = &l->vcpus[i];
 	c->l = l;
@@ -226,7 +214,8 @@ static int setup_vcpu(struct xs_kvm_launcher *l, unsigned int i)
 				    : cap == XS_GS_REGS ? KVM_SYNC_X86_REGS
 							: 0;
 	char msg[256];
-	if (xs_kvm_cap(l->vm->fd, KVM_CAP_BINARY_STATS_FD) && !xs_kvmstat_open(&c->stats, c->v->fd, msg, sizeof(msg))) {
+	if (xs_kvmdev_cap(l->vm->fd, KVM_CAP_BINARY_STATS_FD) &&
+	    !xs_kvmstat_open(&c->stats, c->v->fd, msg, sizeof(msg))) {
 		c->stat_start = xs_calloc(c->stats.n + 1, sizeof(uint64_t));
 		c->stat_end = xs_calloc(c->stats.n + 1, sizeof(uint64_t));
 		xs_kvmstat_read(&c->stats, c->stat_start);
@@ -251,12 +240,12 @@ static int validate(const struct xs_launch_config *cfg, char *err, size_t errlen
 	return 0;
 }
 
-static int kvm_create(const struct xs_launch_config *cfg, struct xs_sink *sink, struct xs_kvm_launcher **out, char *err,
+static int kvm_create(const struct xs_launch_config *cfg, struct xs_sink *sink, struct xs_launcher_kvm **out, char *err,
 		      size_t errlen)
 {
 	if (validate(cfg, err, errlen))
 		return -1;
-	struct xs_kvm_launcher *l = xs_calloc(1, sizeof(*l));
+	struct xs_launcher_kvm *l = xs_calloc(1, sizeof(*l));
 	l->cfg = *cfg;
 	if (!l->cfg.kvm_path)
 		l->cfg.kvm_path = "/dev/kvm";
@@ -279,7 +268,7 @@ static int kvm_create(const struct xs_launch_config *cfg, struct xs_sink *sink, 
 	l->guest = lg.guest;
 	l->blob = lg.blob;
 	l->own_exceptions = lg.own_exceptions;
-	if (rc || resolve_breakpoints(l, err, errlen) || xs_kvm_open(&l->kvm, l->cfg.kvm_path, err, errlen))
+	if (rc || resolve_breakpoints(l, err, errlen) || xs_kvmdev_open(&l->kvm, l->cfg.kvm_path, err, errlen))
 		goto fail;
 	if ((int)cfg->vcpus > l->kvm.max_vcpus) {
 		(void)ERR("--vcpus %u: this host's KVM allows at most %d", cfg->vcpus, l->kvm.max_vcpus);
@@ -309,7 +298,7 @@ static int kvm_create(const struct xs_launch_config *cfg, struct xs_sink *sink, 
 	for (unsigned int i = 0; i < cfg->vcpus; i++)
 		setup_vcpu(l, i);
 	l->started_ns = xs_now_ns();
-	xs_run_meta_start(l);
+	xs_launcher_meta_start(l);
 	*out = l;
 	return 0;
 fail:
@@ -320,7 +309,7 @@ fail:
 
 /* ---- run ---- */
 
-static int kvm_start(struct xs_kvm_launcher *l, char *err, size_t errlen)
+static int kvm_start(struct xs_launcher_kvm *l, char *err, size_t errlen)
 {
 	for (unsigned int i = 0; i < l->cfg.vcpus; i++) {
 		struct xs_vcpu_ctx *c = &l->vcpus[i];
@@ -340,7 +329,7 @@ static int kvm_start(struct xs_kvm_launcher *l, char *err, size_t errlen)
 	return 0;
 }
 
-static bool kvm_wait(struct xs_kvm_launcher *l, unsigned int timeout_ms)
+static bool kvm_wait(struct xs_launcher_kvm *l, unsigned int timeout_ms)
 {
 	struct timespec deadline;
 	xs_deadline_after_ms(&deadline, timeout_ms);
@@ -352,7 +341,7 @@ static bool kvm_wait(struct xs_kvm_launcher *l, unsigned int timeout_ms)
 	return done;
 }
 
-static void kvm_stop(struct xs_kvm_launcher *l, const char *why)
+static void kvm_stop(struct xs_launcher_kvm *l, const char *why)
 {
 	pthread_mutex_lock(&l->state_lock);
 	if (!l->stop_why)
@@ -361,7 +350,7 @@ static void kvm_stop(struct xs_kvm_launcher *l, const char *why)
 	pthread_mutex_unlock(&l->state_lock);
 }
 
-static int kvm_join(struct xs_kvm_launcher *l)
+static int kvm_join(struct xs_launcher_kvm *l)
 {
 	if (l->joined)
 		return l->end == XS_END_DONE || l->end == XS_END_STOPPED ? 0 : -1;
@@ -377,13 +366,13 @@ static int kvm_join(struct xs_kvm_launcher *l)
 	}
 	l->joined = true;
 	l->end = l->first_error != XS_END_RUNNING ? l->first_error : all_done ? XS_END_DONE : XS_END_STOPPED;
-	xs_run_meta_end(l);
+	xs_launcher_meta_end(l);
 	pthread_mutex_lock(&l->sink_lock);
 	int rc = xs_sink_flush(l->sink);
 	pthread_mutex_unlock(&l->sink_lock);
 	if (rc) {
-		xs_launcher_report(l, "flushing %s failed: %s", l->sink->name ? l->sink->name : "the output",
-				   strerror(-rc));
+		xs_launch_report(&l->cfg, "flushing %s failed: %s", l->sink->name ? l->sink->name : "the output",
+				 strerror(-rc));
 		if (l->end == XS_END_DONE || l->end == XS_END_STOPPED) {
 			l->end = XS_END_HOST_ERROR;
 			snprintf(l->end_message, sizeof(l->end_message), "flushing the output failed: %s",
@@ -393,7 +382,7 @@ static int kvm_join(struct xs_kvm_launcher *l)
 	return l->end == XS_END_DONE || l->end == XS_END_STOPPED ? 0 : -1;
 }
 
-void xs_kvm_counters(const struct xs_kvm_launcher *l, struct xs_launch_counters *out)
+void xs_launcher_kvm_counters(const struct xs_launcher_kvm *l, struct xs_launch_counters *out)
 {
 	memset(out, 0, sizeof(*out));
 	for (unsigned int i = 0; i < l->cfg.vcpus; i++) {
@@ -413,14 +402,14 @@ void xs_kvm_counters(const struct xs_kvm_launcher *l, struct xs_launch_counters 
 	}
 }
 
-static enum xs_launch_end kvm_end(const struct xs_kvm_launcher *l, const char **message)
+static enum xs_launch_end kvm_end(const struct xs_launcher_kvm *l, const char **message)
 {
 	if (message)
 		*message = l->end_message[0] ? l->end_message : NULL;
 	return l->end;
 }
 
-static bool kvm_stat_delta(const struct xs_kvm_launcher *l, const char *name, uint64_t *delta)
+static bool kvm_stat_delta(const struct xs_launcher_kvm *l, const char *name, uint64_t *delta)
 {
 	bool found = false;
 	*delta = 0;
@@ -435,13 +424,13 @@ static bool kvm_stat_delta(const struct xs_kvm_launcher *l, const char *name, ui
 	return found && l->joined;
 }
 
-static const char *const *kvm_unsupported(const struct xs_kvm_launcher *l)
+static const char *const *kvm_unsupported(const struct xs_launcher_kvm *l)
 {
 	static const char *const none[] = {NULL};
 	return l->unsupported ? (const char *const *)l->unsupported : none;
 }
 
-static void kvm_destroy(struct xs_kvm_launcher *l)
+static void kvm_destroy(struct xs_launcher_kvm *l)
 {
 	if (!l)
 		return;
@@ -461,7 +450,7 @@ static void kvm_destroy(struct xs_kvm_launcher *l)
 		free(c->stat_end);
 	}
 	xs_vm_destroy(l->vm);
-	xs_kvm_close(&l->kvm);
+	xs_kvmdev_close(&l->kvm);
 	for (unsigned int i = 0; i < l->n_unsupported; i++)
 		free(l->unsupported[i]);
 	free(l->unsupported);
@@ -476,7 +465,7 @@ static void kvm_destroy(struct xs_kvm_launcher *l)
 
 static int ops_create(const struct xs_launch_config *cfg, struct xs_sink *sink, void **impl, char *err, size_t errlen)
 {
-	struct xs_kvm_launcher *l;
+	struct xs_launcher_kvm *l;
 	if (kvm_create(cfg, sink, &l, err, errlen))
 		return -1;
 	*impl = l;
@@ -505,7 +494,7 @@ static int ops_join(void *impl)
 
 static void ops_counters(const void *impl, struct xs_launch_counters *c)
 {
-	xs_kvm_counters(impl, c);
+	xs_launcher_kvm_counters(impl, c);
 }
 
 static enum xs_launch_end ops_end(const void *impl, const char **message)

@@ -7,9 +7,10 @@
 #include <stdatomic.h>
 #include <time.h>
 
+#include "launcher/backend.h"
 #include "launcher/guests.h"
 #include "launcher/image.h"
-#include "launcher/kvm.h"
+#include "launcher/kvmdev.h"
 #include "launcher/kvmstat.h"
 #include "launcher/launcher.h"
 #include "launcher/probe.h"
@@ -19,7 +20,7 @@
 #define XS_BATCH_MAX_AGE_NS 100000000ull /* hand a batch over at least every 100 ms */
 #define XS_INJECT_QUEUE 64
 
-struct xs_kvm_launcher;
+struct xs_launcher_kvm;
 
 struct xs_pending_event {
 	enum xs_inject_kind kind;
@@ -29,7 +30,7 @@ struct xs_pending_event {
 };
 
 struct xs_vcpu_ctx {
-	struct xs_kvm_launcher *l;
+	struct xs_launcher_kvm *l;
 	struct xs_vcpu *v;
 	pthread_t thread;
 	atomic_bool started; /* read by other vCPU threads when one fails */
@@ -63,14 +64,14 @@ struct xs_vcpu_ctx {
 	uint64_t *stat_start, *stat_end;
 };
 
-struct xs_kvm_launcher {
+struct xs_launcher_kvm {
 	struct xs_launch_config cfg;
 	struct xs_controls ctl;	      /* the controls in effect: refused-but-allowed ones removed */
 	const struct xs_guest *guest; /* NULL for images */
 	const struct xs_guest_blob *blob;
 	uint32_t own_exceptions; /* exception vectors the guest raises on purpose */
 	struct xs_probe_facts facts;
-	struct xs_kvm kvm;
+	struct xs_kvmdev kvm;
 	struct xs_vm *vm;
 	struct xs_sink *sink;
 	pthread_mutex_t sink_lock;
@@ -104,18 +105,36 @@ enum xs_exit_action {
 /* exit_handle.c: answer the exit (IN data, MMIO reads, MSRs) and decide what happens next. */
 enum xs_exit_action xs_handle_exit(struct xs_vcpu_ctx *c, uint32_t reason, char *msg, size_t msglen);
 
-/* inject.c: queue the injections due after this exit, and deliver what the vCPU can take now. */
+/*
+ * inject.c, the one place that injects events into a vCPU (the run's schedule, the probe VMs, the NMI-blocking
+ * fix-up of exit_handle.c). Each returns -1 with a one-line message when an ioctl fails.
+ *
+ * xs_inject_event: deliver one event now: an interrupt through KVM_INTERRUPT (the caller checks that the vCPU
+ * is ready for one), an NMI through KVM_NMI, an exception through KVM_SET_VCPU_EVENTS. *done stays false when
+ * an exception is already pending: try again after the next exit.
+ */
+struct xs_pending_event xs_pending_of(const struct xs_inject *in);
+int xs_inject_event(const struct xs_vcpu *v, const struct xs_pending_event *e, bool *done, char *msg, size_t msglen);
+/* Clear NMI blocking as the guest's IRET would have (KVM_GET/SET_VCPU_EVENTS). */
+int xs_inject_end_nmi_blocking(const struct xs_vcpu *v, char *msg, size_t msglen);
+/* Queue the injections due after this exit, and deliver what the vCPU can take now. */
 int xs_inject_after_exit(struct xs_vcpu_ctx *c, uint32_t reason, uint64_t now_ns, char *msg, size_t msglen);
 /* Start the per-vCPU timer for period injections (called on the vCPU thread). */
 int xs_inject_start_timer(struct xs_vcpu_ctx *c, char *msg, size_t msglen);
 void xs_inject_stop_timer(struct xs_vcpu_ctx *c);
 
 /* run_meta.c: the run's metadata at the start (run.*, control.*, unsupported.*, kvmstat start) and end. */
-void xs_run_meta_start(struct xs_kvm_launcher *l);
-void xs_run_meta_end(struct xs_kvm_launcher *l);
-void xs_kvm_counters(const struct xs_kvm_launcher *l, struct xs_launch_counters *c);
+void xs_launcher_meta_start(struct xs_launcher_kvm *l);
+void xs_launcher_meta_end(struct xs_launcher_kvm *l);
+void xs_launcher_kvm_counters(const struct xs_launcher_kvm *l, struct xs_launch_counters *c);
 
-/* vcpu_loop.c */
+/*
+ * vcpu_loop.c. xs_vcpu_run_once: one KVM_RUN, the one place that calls it (the run's vCPU threads and the
+ * probe VMs). Returns run->exit_reason; KVM_EXIT_INTR when a signal or immediate_exit cut the call short
+ * (EINTR, EAGAIN); KVM_EXIT_UNKNOWN with *err set to errno when KVM_RUN failed (else *err is 0).
+ * immediate_exit is cleared for the next call.
+ */
+uint32_t xs_vcpu_run_once(struct xs_vcpu *v, int *err);
 void *xs_vcpu_thread(void *arg);
 void xs_vcpu_install_kick(int signo);
 void xs_vcpu_set_current_run(struct kvm_run *run);
@@ -126,6 +145,5 @@ void xs_vcpu_flush(struct xs_vcpu_ctx *c);
  * message if it is the first, and stops every other vCPU.
  */
 void xs_launcher_finish(struct xs_vcpu_ctx *c, enum xs_launch_end end, const char *message);
-void xs_launcher_report(struct xs_kvm_launcher *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -24,11 +24,12 @@
 #define SCRATCH_GPA 0x60000 /* free RAM below the stacks for data breakpoints */
 
 struct probe {
-	const struct xs_kvm *k;
+	const struct xs_kvmdev *k;
 	uint64_t mem_bytes;
 	int kick_signal;
 	struct xs_probe_facts *facts;
 	char err[256];
+	bool ran; /* err: the probe VM was built, its run failed */
 };
 
 /* What one probe run saw. */
@@ -75,26 +76,6 @@ static void answer(struct kvm_run *run, size_t run_size, uint32_t reason, struct
 	}
 }
 
-static void inject_now(const struct xs_vcpu *v, const struct xs_inject *in)
-{
-	if (in->kind == XS_INJ_NMI) {
-		ioctl(v->fd, KVM_NMI);
-	} else if (in->kind == XS_INJ_IRQ) {
-		struct kvm_interrupt irq = {.irq = in->vector};
-		ioctl(v->fd, KVM_INTERRUPT, &irq);
-	} else {
-		struct kvm_vcpu_events ev;
-		if (ioctl(v->fd, KVM_GET_VCPU_EVENTS, &ev))
-			return;
-		ev.exception.injected = 1;
-		ev.exception.nr = in->vector;
-		ev.exception.has_error_code = in->has_error;
-		ev.exception.error_code = in->error_code;
-		ev.flags = 0;
-		ioctl(v->fd, KVM_SET_VCPU_EVENTS, &ev);
-	}
-}
-
 static int arm_timeout(struct probe *p, timer_t *t)
 {
 	struct sigevent sev;
@@ -108,7 +89,32 @@ static int arm_timeout(struct probe *p, timer_t *t)
 	return timer_settime(*t, 0, &its, NULL);
 }
 
-static void loop(struct xs_vcpu *v, const struct probe_action *a, struct outcome *o)
+/* At the first HLT, the injection probes' event and interrupt window; RFLAGS.RF after a breakpoint. */
+static int act_on_exit(struct probe *p, struct xs_vcpu *v, const struct probe_action *a, uint32_t reason, bool *acted)
+{
+	if (reason == KVM_EXIT_DEBUG && a->set_rf && xs_vcpu_set_rf(v, p->err, sizeof(p->err)))
+		return -1;
+	if (reason != KVM_EXIT_HLT || *acted) {
+		v->run->request_interrupt_window = 0;
+		return 0;
+	}
+	*acted = true;
+	if (a->inject_at_hlt) {
+		struct xs_pending_event e = xs_pending_of(a->inject_at_hlt);
+		bool done;
+		if (xs_inject_event(v, &e, &done, p->err, sizeof(p->err)))
+			return -1;
+	}
+	if (a->window_at_hlt)
+		v->run->request_interrupt_window = 1;
+	return 0;
+}
+
+/*
+ * Run the probe VM's vCPU until the guest is done, MAX_PROBE_EXITS, a fatal exit or the timeout. -1 with
+ * p->err when KVM_RUN or what the probe does at an exit failed.
+ */
+static int loop(struct probe *p, struct xs_vcpu *v, const struct probe_action *a, struct outcome *o)
 {
 	struct kvm_run *run = v->run;
 	struct xs_fill_ctx fill = {0, 0, 0, XS_GS_REGS};
@@ -116,47 +122,35 @@ static void loop(struct xs_vcpu *v, const struct probe_action *a, struct outcome
 	bool acted = false;
 	uint64_t deadline = xs_now_ns() + PROBE_TIMEOUT_NS;
 	while (o->n < MAX_PROBE_EXITS && !o->done) {
-		int rc = ioctl(v->fd, KVM_RUN, 0);
-		int e = rc < 0 ? errno : 0;
-		run->immediate_exit = 0;
-		if (e && e != EINTR && e != EAGAIN)
-			return;
-		uint32_t reason = e ? KVM_EXIT_INTR : run->exit_reason;
+		int err;
+		uint32_t reason = xs_vcpu_run_once(v, &err);
+		if (err)
+			return snprintf(p->err, sizeof(p->err), "KVM_RUN failed: %s", strerror(err)), -1;
 		if (reason == KVM_EXIT_INTR && xs_now_ns() >= deadline) {
 			o->timed_out = true;
-			return;
+			return 0;
 		}
+		struct xs_exit_record *r = &o->exits[o->n++];
+		xs_fill_begin(r, run, reason, &fill);
 		answer(run, v->run_size, reason, o);
+		xs_fill_detail(r, run, v->run_size, reason);
 		if (getenv("XS_PROBE_DEBUG"))
 			fprintf(stderr, "probe exit %u rip %llx dbg exc %u dr6 %llx ready %u if %u\n", reason,
 				(unsigned long long)run->s.regs.regs.rip, run->debug.arch.exception,
 				(unsigned long long)run->debug.arch.dr6, run->ready_for_interrupt_injection,
 				run->if_flag);
-		struct xs_exit_record *r = &o->exits[o->n++];
-		xs_fill_begin(r, run, reason, &fill);
-		xs_fill_detail(r, run, v->run_size, reason);
 		if (reason == KVM_EXIT_SHUTDOWN || reason == KVM_EXIT_INTERNAL_ERROR || reason == KVM_EXIT_FAIL_ENTRY)
-			return;
-		if (reason == KVM_EXIT_DEBUG && a->set_rf) {
-			struct kvm_regs regs;
-			if (!ioctl(v->fd, KVM_GET_REGS, &regs)) {
-				regs.rflags |= 1u << 16;
-				ioctl(v->fd, KVM_SET_REGS, &regs);
-			}
-		}
-		if (reason == KVM_EXIT_HLT && !acted) {
-			acted = true;
-			if (a->inject_at_hlt)
-				inject_now(v, a->inject_at_hlt);
-			if (a->window_at_hlt)
-				run->request_interrupt_window = 1;
-		} else {
-			run->request_interrupt_window = 0;
-		}
+			return 0;
+		if (act_on_exit(p, v, a, reason, &acted))
+			return -1;
 	}
+	return 0;
 }
 
-/* Run the probe guest once with controls c and the given action. -1 when the VM could not be built. */
+/*
+ * Run the probe guest once with controls c and the given action. -1 with p->err when the VM could not be
+ * built (p->ran false) or its run failed (p->ran true).
+ */
 static int run_probe(struct probe *p, const struct xs_controls *c, const struct probe_action *a, struct outcome *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -174,8 +168,10 @@ static int run_probe(struct probe *p, const struct xs_controls *c, const struct 
 	};
 	memcpy(spec.args, a->args, sizeof(spec.args));
 	struct xs_vm *vm;
+	p->ran = false;
 	if (xs_vm_create(p->k->fd, p->k->run_size, &spec, &vm, p->err, sizeof(p->err)))
 		return -1;
+	p->ran = true;
 	struct xs_kvmstat stats;
 	char serr[128];
 	uint64_t *before = NULL, *after = NULL;
@@ -191,7 +187,7 @@ static int run_probe(struct probe *p, const struct xs_controls *c, const struct 
 	timer_t t;
 	bool timer = !arm_timeout(p, &t);
 	xs_vcpu_set_current_run(vm->vcpus[0].run);
-	loop(&vm->vcpus[0], a, o);
+	int rc = loop(p, &vm->vcpus[0], a, o);
 	xs_vcpu_set_current_run(NULL);
 	if (timer)
 		timer_delete(t);
@@ -203,7 +199,7 @@ static int run_probe(struct probe *p, const struct xs_controls *c, const struct 
 		free(after);
 	}
 	xs_vm_destroy(vm);
-	return 0;
+	return rc;
 }
 
 static const struct xs_exit_record *find_exit(const struct outcome *o, uint32_t reason)
@@ -223,11 +219,12 @@ static const struct xs_guest_blob *probe_blob(void)
 
 typedef const char *(*checker)(struct probe *p, const struct xs_controls *only, char *why, size_t len);
 
-#define PROBE_OR_FAIL(o, c, a)                                                                 \
-	do {                                                                                   \
-		if (run_probe(p, (c), (a), (o)))                                               \
-			return snprintf(why, len, "cannot build a probe VM: %s", p->err), why; \
-	} while (0)
+/* run_probe failed: why, for the checker to return. */
+static const char *probe_failed(const struct probe *p, char *why, size_t len)
+{
+	snprintf(why, len, "cannot %s a probe VM: %s", p->ran ? "run" : "build", p->err);
+	return why;
+}
 
 static const char *check_disable_exits(struct probe *p, const struct xs_controls *only, char *why, size_t len)
 {
@@ -250,8 +247,7 @@ static const char *check_disable_exits(struct probe *p, const struct xs_controls
 	if (only->disable_exits & XS_DISABLE_HLT) {
 		struct probe_action a = {.args = {PROBE_HLT}};
 		if (run_probe(p, only, &a, o)) {
-			snprintf(why, len, "cannot build a probe VM: %s", p->err);
-			res = why;
+			res = probe_failed(p, why, len);
 			goto out;
 		}
 		if (find_exit(o, KVM_EXIT_HLT)) {
@@ -264,8 +260,7 @@ static const char *check_disable_exits(struct probe *p, const struct xs_controls
 		xs_controls_init(&none);
 		struct probe_action a = {.args = {PROBE_PAUSE, 200000}};
 		if (run_probe(p, &none, &a, base) || run_probe(p, only, &a, o)) {
-			snprintf(why, len, "cannot build a probe VM: %s", p->err);
-			res = why;
+			res = probe_failed(p, why, len);
 			goto out;
 		}
 		if (base->stat_exits == UINT64_MAX || base->stat_exits < 100) {
@@ -292,8 +287,7 @@ static const char *expect_msr_exit(struct probe *p, const struct xs_controls *on
 	struct probe_action a = {.args = {action, msr, 0, 0}};
 	const char *res = NULL;
 	if (run_probe(p, only, &a, o)) {
-		snprintf(why, len, "cannot build a probe VM: %s", p->err);
-		res = why;
+		res = probe_failed(p, why, len);
 	} else {
 		const struct xs_exit_record *r = find_exit(o, reason);
 		if (!r || r->detail.msr.index != msr || r->detail.msr.kvm_reason != kvm_reason) {
@@ -334,8 +328,7 @@ static const char *expect_debug(struct probe *p, const struct xs_controls *only,
 	struct outcome *o = xs_malloc(sizeof(*o));
 	const char *res = NULL;
 	if (run_probe(p, only, a, o)) {
-		snprintf(why, len, "cannot build a probe VM: %s", p->err);
-		res = why;
+		res = probe_failed(p, why, len);
 	} else {
 		const struct xs_exit_record *r = find_exit(o, KVM_EXIT_DEBUG);
 		if (!r || r->detail.debug.exception != exception || (dr6_bits && !(r->detail.debug.dr6 & dr6_bits))) {
@@ -381,8 +374,7 @@ static const char *check_exec_breakpoint(struct probe *p, char *why, size_t len)
 	struct outcome *o = xs_malloc(sizeof(*o));
 	const char *res = NULL;
 	if (run_probe(p, &c, &a, o)) {
-		snprintf(why, len, "cannot build a probe VM: %s", p->err);
-		res = why;
+		res = probe_failed(p, why, len);
 	} else if (!count_exits(o, KVM_EXIT_DEBUG)) {
 		res = "an execution breakpoint made no KVM_EXIT_DEBUG although KVM accepted KVM_SET_GUEST_DEBUG";
 	} else if (!o->done) {
@@ -461,8 +453,7 @@ static const char *check_irq_window(struct probe *p, const struct xs_controls *o
 	struct probe_action a = {.args = {PROBE_STI_HLT}, .window_at_hlt = true};
 	const char *res = NULL;
 	if (run_probe(p, only, &a, o)) {
-		snprintf(why, len, "cannot build a probe VM: %s", p->err);
-		res = why;
+		res = probe_failed(p, why, len);
 	} else if (!find_exit(o, KVM_EXIT_IRQ_WINDOW_OPEN)) {
 		res = "requesting an interrupt window with interrupts enabled made no KVM_EXIT_IRQ_WINDOW_OPEN";
 	}
@@ -486,8 +477,7 @@ static const char *check_inject(struct probe *p, const struct xs_controls *only,
 		xs_controls_init(&none);
 		const char *res = NULL;
 		if (run_probe(p, &none, &a, o)) {
-			snprintf(why, len, "cannot build a probe VM: %s", p->err);
-			res = why;
+			res = probe_failed(p, why, len);
 		} else {
 			bool seen = false;
 			for (unsigned int i = 0; i < o->nvectors; i++)
@@ -520,8 +510,7 @@ static const char *check_cpuid(struct probe *p, const struct xs_controls *only, 
 		struct probe_action a = {.args = {PROBE_CPUID, ov->leaf, ov->subleaf}};
 		const char *res = NULL;
 		if (run_probe(p, only, &a, o)) {
-			snprintf(why, len, "cannot build a probe VM: %s", p->err);
-			res = why;
+			res = probe_failed(p, why, len);
 		} else if (o->nresults != 4) {
 			res = "the probe guest did not report its CPUID result";
 		} else if (result_reg(o, ov->reg) != ov->value) {
@@ -546,8 +535,7 @@ static const char *check_readonly(struct probe *p, const struct xs_controls *onl
 	if (gpa > UINT32_MAX) {
 		res = "read-only ranges must lie below 4 GiB";
 	} else if (run_probe(p, only, &a, o)) {
-		snprintf(why, len, "cannot build a probe VM: %s", p->err);
-		res = why;
+		res = probe_failed(p, why, len);
 	} else {
 		const struct xs_exit_record *r = find_exit(o, KVM_EXIT_MMIO);
 		if (!r || !r->detail.mmio.is_write || r->detail.mmio.gpa != gpa) {
@@ -645,7 +633,7 @@ static const checker checkers[XS_CTL_COUNT] = {
 	[XS_CTL_MEMORY_READONLY] = check_readonly,
 };
 
-int xs_probe_controls(const struct xs_kvm *k, const struct xs_controls *c, uint64_t mem_bytes, int kick_signal,
+int xs_probe_controls(const struct xs_kvmdev *k, const struct xs_controls *c, uint64_t mem_bytes, int kick_signal,
 		      void (*unsupported)(void *ctx, enum xs_control_key key, const char *reason), void *ctx,
 		      struct xs_probe_facts *facts, char *err, size_t errlen)
 {

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "launcher/controls.h"
-#include "launcher/kvm.h"
+#include "launcher/kvmdev.h"
 
 /* What the probes learned beyond yes/no: how the launcher must use a control on this host. */
 struct xs_probe_facts {
@@ -25,7 +25,7 @@ struct xs_probe_facts {
  * reason ("the host accepts it but HLT still exits"); the caller decides whether that is fatal. Returns -1
  * with a message only when probing itself failed (no VM could be built). mem_bytes: the run's guest memory.
  */
-int xs_probe_controls(const struct xs_kvm *k, const struct xs_controls *c, uint64_t mem_bytes, int kick_signal,
+int xs_probe_controls(const struct xs_kvmdev *k, const struct xs_controls *c, uint64_t mem_bytes, int kick_signal,
 		      void (*unsupported)(void *ctx, enum xs_control_key key, const char *reason), void *ctx,
 		      struct xs_probe_facts *facts, char *err, size_t errlen);
 

@@ -8,16 +8,16 @@
 #include "common/util.h"
 #include "launcher/launcher_internal.h"
 
-static void meta(struct xs_kvm_launcher *l, const char *key, const char *value)
+static void meta(struct xs_launcher_kvm *l, const char *key, const char *value)
 {
 	int rc = xs_sink_meta(l->sink, key, value);
 	if (rc)
-		xs_launcher_report(l, "storing metadata %s failed: %s", key, strerror(-rc));
+		xs_launch_report(&l->cfg, "storing metadata %s failed: %s", key, strerror(-rc));
 }
 
-static void metaf(struct xs_kvm_launcher *l, const char *key, const char *fmt, ...)
+static void metaf(struct xs_launcher_kvm *l, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-static void metaf(struct xs_kvm_launcher *l, const char *key, const char *fmt, ...)
+static void metaf(struct xs_launcher_kvm *l, const char *key, const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
@@ -34,7 +34,7 @@ static void control_meta(void *ctx, const char *key, const char *value)
 	meta(ctx, name, value);
 }
 
-static void kvmstat_meta(struct xs_kvm_launcher *l, const char *which)
+static void kvmstat_meta(struct xs_launcher_kvm *l, const char *which)
 {
 	for (unsigned int i = 0; i < l->cfg.vcpus; i++) {
 		const struct xs_vcpu_ctx *c = &l->vcpus[i];
@@ -49,7 +49,7 @@ static void kvmstat_meta(struct xs_kvm_launcher *l, const char *which)
 	}
 }
 
-void xs_run_meta_start(struct xs_kvm_launcher *l)
+void xs_launcher_meta_start(struct xs_launcher_kvm *l)
 {
 	const struct xs_launch_config *cfg = &l->cfg;
 	meta(l, "run.source", "launcher");
@@ -57,7 +57,7 @@ void xs_run_meta_start(struct xs_kvm_launcher *l)
 	metaf(l, "run.started_ns", "%llu", (unsigned long long)l->started_ns);
 	int rc = xs_meta_host_facts(l->sink);
 	if (rc)
-		xs_launcher_report(l, "storing the host facts failed: %s", strerror(-rc));
+		xs_launch_report(&l->cfg, "storing the host facts failed: %s", strerror(-rc));
 	if (cfg->cmdline)
 		meta(l, "run.cmdline", cfg->cmdline);
 	if (l->guest) {
@@ -86,7 +86,7 @@ void xs_run_meta_start(struct xs_kvm_launcher *l)
 	kvmstat_meta(l, "start");
 }
 
-void xs_run_meta_end(struct xs_kvm_launcher *l)
+void xs_launcher_meta_end(struct xs_launcher_kvm *l)
 {
 	metaf(l, "run.ended_ns", "%llu", (unsigned long long)xs_now_ns());
 	switch (l->end) {
@@ -102,7 +102,7 @@ void xs_run_meta_end(struct xs_kvm_launcher *l)
 		break;
 	}
 	struct xs_launch_counters c;
-	xs_kvm_counters(l, &c);
+	xs_launcher_kvm_counters(l, &c);
 	metaf(l, "counter.exits", "%llu", (unsigned long long)c.exits);
 	metaf(l, "counter.recorded", "%llu", (unsigned long long)c.recorded);
 	metaf(l, "counter.filtered", "%llu", (unsigned long long)c.filtered);

@@ -50,15 +50,15 @@ void xs_vcpu_flush(struct xs_vcpu_ctx *c)
 {
 	if (!c->batch_n)
 		return;
-	struct xs_kvm_launcher *l = c->l;
+	struct xs_launcher_kvm *l = c->l;
 	pthread_mutex_lock(&l->sink_lock);
 	int rc = xs_sink_write(l->sink, c->batch, c->batch_n);
 	pthread_mutex_unlock(&l->sink_lock);
 	if (rc) {
 		atomic_fetch_add_explicit(&c->sink_errors, 1, memory_order_relaxed);
 		atomic_fetch_add_explicit(&c->lost, c->batch_n, memory_order_relaxed);
-		xs_launcher_report(l, "vcpu %u: writing %u records to %s failed: %s", c->v->id, c->batch_n,
-				   l->sink->name ? l->sink->name : "the output", strerror(-rc));
+		xs_launch_report(&l->cfg, "vcpu %u: writing %u records to %s failed: %s", c->v->id, c->batch_n,
+				 l->sink->name ? l->sink->name : "the output", strerror(-rc));
 	} else {
 		atomic_fetch_add_explicit(&c->recorded, c->batch_n, memory_order_relaxed);
 	}
@@ -89,43 +89,92 @@ static enum xs_launch_end end_of(enum xs_exit_action a)
 	}
 }
 
-/* KVM_RUN failed outright (not EINTR): there is no exit reason, only errno. */
-static enum xs_exit_action run_failed(struct xs_vcpu_ctx *c, int e, char *msg, size_t msglen)
+uint32_t xs_vcpu_run_once(struct xs_vcpu *v, int *err)
 {
-	snprintf(msg, msglen, "vcpu %u: KVM_RUN failed: %s", c->v->id, strerror(e));
-	return XS_ACT_HOST_ERROR;
+	int rc = ioctl(v->fd, KVM_RUN, 0);
+	int e = rc < 0 ? errno : 0;
+	v->run->immediate_exit = 0;
+	*err = e == EINTR || e == EAGAIN ? 0 : e;
+	if (*err)
+		return KVM_EXIT_UNKNOWN; /* KVM_RUN failed outright: there is no exit reason, only errno */
+	return e ? KVM_EXIT_INTR : v->run->exit_reason;
+}
+
+/*
+ * Before KVM_RUN: a pending debug re-injection, a stop request, the latency of the record kept last. Returns
+ * the time KVM_RUN starts.
+ */
+static uint64_t before_run(struct xs_vcpu_ctx *c, struct xs_exit_record **prev)
+{
+	char msg[512];
+	if (c->reinject) {
+		if (xs_vcpu_apply_debug(c->v, &c->l->ctl, c->reinject, msg, sizeof(msg)))
+			xs_launch_report(&c->l->cfg, "vcpu %u: re-injecting a debug exception: %s", c->v->id, msg);
+		c->reinject = 0;
+	}
+	if (atomic_load_explicit(&c->stop, memory_order_relaxed))
+		c->v->run->immediate_exit = 1;
+	uint64_t t0 = xs_now_ns();
+	if (*prev) { /* exit-to-entry latency of the previous exit: up to this KVM_RUN */
+		(*prev)->latency_ns = t0 - (*prev)->ts;
+		(*prev)->flags |= XS_F_LATENCY;
+		*prev = NULL;
+	}
+	return t0;
+}
+
+/* What happens after this exit: answer it, inject what is due, or end the loop (err: KVM_RUN's errno). */
+static enum xs_exit_action decide(struct xs_vcpu_ctx *c, uint32_t reason, int err, uint64_t t1, char *msg,
+				  size_t msglen)
+{
+	if (err) {
+		snprintf(msg, msglen, "vcpu %u: KVM_RUN failed: %s", c->v->id, strerror(err));
+		return XS_ACT_HOST_ERROR;
+	}
+	enum xs_exit_action act = xs_handle_exit(c, reason, msg, msglen);
+	if (act == XS_ACT_CONTINUE && xs_inject_after_exit(c, reason, t1, msg, msglen))
+		act = XS_ACT_HOST_ERROR;
+	if (act == XS_ACT_CONTINUE && atomic_load_explicit(&c->stop, memory_order_relaxed) && reason == KVM_EXIT_INTR)
+		act = XS_ACT_STOP;
+	return act;
+}
+
+/* Finish record r (the batch's next slot) and keep it, or count it filtered. Returns it when kept. */
+static struct xs_exit_record *keep(struct xs_vcpu_ctx *c, struct xs_exit_record *r, uint32_t reason, int err,
+				   enum xs_exit_action act)
+{
+	struct kvm_run *run = c->v->run;
+	if (!err)
+		xs_fill_detail(r, run, c->v->run_size, reason);
+	if (act != XS_ACT_CONTINUE)
+		r->flags |= XS_F_FINAL;
+	if (c->internal_exit && act == XS_ACT_CONTINUE)
+		return NULL; /* the launcher's own step over a breakpoint: counted in stepovers */
+	if (act == XS_ACT_CONTINUE && !wanted(&c->l->ctl, run, reason)) {
+		atomic_fetch_add_explicit(&c->filtered, 1, memory_order_relaxed);
+		return NULL;
+	}
+	r->seq = atomic_fetch_add_explicit(&c->l->seq, 1, memory_order_relaxed);
+	if (!c->batch_n)
+		c->batch_first_ns = r->ts;
+	c->batch_n++;
+	return r;
 }
 
 static void vcpu_loop(struct xs_vcpu_ctx *c)
 {
-	struct xs_kvm_launcher *l = c->l;
+	struct xs_launcher_kvm *l = c->l;
 	struct kvm_run *run = c->v->run;
-	const struct xs_controls *ctl = &l->ctl;
-	struct xs_fill_ctx fill = {l->pid, (uint32_t)c->tid, c->v->id, l->cfg.no_record ? XS_GS_OFF : ctl->guest_state};
+	struct xs_fill_ctx fill = {l->pid, (uint32_t)c->tid, c->v->id,
+				   l->cfg.no_record ? XS_GS_OFF : l->ctl.guest_state};
 	bool record = !l->cfg.no_record;
 	struct xs_exit_record *prev = NULL; /* the last record kept, in the batch until its latency is known */
 	char msg[512];
 	for (;;) {
-		if (c->reinject) {
-			if (xs_vcpu_apply_debug(c->v, ctl, c->reinject, msg, sizeof(msg)))
-				xs_launcher_report(l, "vcpu %u: re-injecting a debug exception: %s", c->v->id, msg);
-			c->reinject = 0;
-		}
-		if (atomic_load_explicit(&c->stop, memory_order_relaxed))
-			run->immediate_exit = 1;
-		uint64_t t0 = xs_now_ns();
-		if (prev) { /* exit-to-entry latency of the previous exit: up to this KVM_RUN */
-			prev->latency_ns = t0 - prev->ts;
-			prev->flags |= XS_F_LATENCY;
-			prev = NULL;
-		}
-		int rc = ioctl(c->v->fd, KVM_RUN, 0);
-		int e = rc < 0 ? errno : 0;
+		uint64_t t0 = before_run(c, &prev);
+		int err;
+		uint32_t reason = xs_vcpu_run_once(c->v, &err);
 		uint64_t t1 = xs_now_ns();
-		run->immediate_exit = 0;
-		bool failed = e && e != EINTR && e != EAGAIN;
-		enum xs_exit_action act;
-		uint32_t reason = failed ? KVM_EXIT_UNKNOWN : e ? KVM_EXIT_INTR : run->exit_reason;
 		c->nexits++;
 		atomic_fetch_add_explicit(&c->exits, 1, memory_order_relaxed);
 		/* hand the batch over here, where no record in it still waits for its latency */
@@ -141,35 +190,13 @@ static void vcpu_loop(struct xs_vcpu_ctx *c)
 			r->run_ns = t1 - t0;
 			r->cpu = (uint32_t)sched_getcpu();
 		}
-		if (failed) {
-			act = run_failed(c, e, msg, sizeof(msg));
-		} else {
-			act = xs_handle_exit(c, reason, msg, sizeof(msg));
-			if (act == XS_ACT_CONTINUE && xs_inject_after_exit(c, reason, t1, msg, sizeof(msg)))
-				act = XS_ACT_HOST_ERROR;
-		}
-		if (act == XS_ACT_CONTINUE && atomic_load_explicit(&c->stop, memory_order_relaxed) &&
-		    reason == KVM_EXIT_INTR)
-			act = XS_ACT_STOP;
+		enum xs_exit_action act = decide(c, reason, err, t1, msg, sizeof(msg));
 		uint64_t t2 = xs_now_ns();
 		atomic_fetch_add_explicit(&c->run_ns, t1 - t0, memory_order_relaxed);
 		atomic_fetch_add_explicit(&c->handler_ns, t2 - t1, memory_order_relaxed);
 		if (r) {
-			if (!failed)
-				xs_fill_detail(r, run, c->v->run_size, reason);
 			r->handler_ns = t2 - t1;
-			if (act != XS_ACT_CONTINUE)
-				r->flags |= XS_F_FINAL;
-			if (c->internal_exit && act == XS_ACT_CONTINUE) {
-				/* the launcher's own step over a breakpoint: counted in stepovers */
-			} else if (act != XS_ACT_CONTINUE || wanted(ctl, run, reason)) {
-				r->seq = atomic_fetch_add_explicit(&l->seq, 1, memory_order_relaxed);
-				if (!c->batch_n)
-					c->batch_first_ns = t1;
-				prev = &c->batch[c->batch_n++];
-			} else {
-				atomic_fetch_add_explicit(&c->filtered, 1, memory_order_relaxed);
-			}
+			prev = keep(c, r, reason, err, act);
 		}
 		if (act != XS_ACT_CONTINUE) {
 			xs_vcpu_flush(c);
@@ -182,7 +209,7 @@ static void vcpu_loop(struct xs_vcpu_ctx *c)
 void *xs_vcpu_thread(void *arg)
 {
 	struct xs_vcpu_ctx *c = arg;
-	struct xs_kvm_launcher *l = c->l;
+	struct xs_launcher_kvm *l = c->l;
 	c->tid = (pid_t)syscall(SYS_gettid);
 	current_run = c->v->run;
 	sigset_t set;

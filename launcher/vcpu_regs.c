@@ -126,3 +126,14 @@ int xs_vcpu_set_entry_regs(const struct xs_vcpu *v, unsigned int mode, uint64_t 
 		return ERR("KVM_SET_REGS: %s", strerror(errno));
 	return 0;
 }
+
+int xs_vcpu_set_rf(const struct xs_vcpu *v, char *err, size_t errlen)
+{
+	struct kvm_regs regs;
+	if (ioctl(v->fd, KVM_GET_REGS, &regs))
+		return ERR("vcpu %u: KVM_GET_REGS: %s", v->id, strerror(errno));
+	regs.rflags |= 1u << 16;
+	if (ioctl(v->fd, KVM_SET_REGS, &regs))
+		return ERR("vcpu %u: KVM_SET_REGS (RFLAGS.RF): %s", v->id, strerror(errno));
+	return 0;
+}

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "common/util.h"
-#include "launcher/kvm.h"
+#include "launcher/kvmdev.h"
 
 #define ERR(...) (snprintf(err, errlen, __VA_ARGS__), -1)
 
@@ -167,7 +167,7 @@ int xs_vm_create(int kvm_fd, int run_size, const struct xs_vm_spec *spec, struct
 		goto fail;
 	}
 	/* VMX without unrestricted guest needs a TSS area to run real mode; harmless elsewhere. */
-	if (xs_kvm_cap(vm->fd, KVM_CAP_SET_TSS_ADDR) && ioctl(vm->fd, KVM_SET_TSS_ADDR, 0xfffbd000ul)) {
+	if (xs_kvmdev_cap(vm->fd, KVM_CAP_SET_TSS_ADDR) && ioctl(vm->fd, KVM_SET_TSS_ADDR, 0xfffbd000ul)) {
 		(void)ERR("KVM_SET_TSS_ADDR: %s", strerror(errno));
 		goto fail;
 	}

@@ -66,6 +66,8 @@ int xs_vcpu_apply_cpuid(int kvm_fd, const struct xs_vcpu *v, const struct xs_con
 /* KVM_SET_GUEST_DEBUG from debug.singlestep / debug.hwbp / debug.intercept; extra adds KVM_GUESTDBG_INJECT_*. */
 int xs_vcpu_apply_debug(const struct xs_vcpu *v, const struct xs_controls *c, uint32_t extra, char *err, size_t errlen);
 int xs_vcpu_set_entry_regs(const struct xs_vcpu *v, unsigned int mode, uint64_t entry, char *err, size_t errlen);
+/* Set RFLAGS.RF so the instruction at an execution breakpoint runs once instead of faulting again. */
+int xs_vcpu_set_rf(const struct xs_vcpu *v, char *err, size_t errlen);
 /* Write the GDT and TSS (protected and long mode) and the identity page tables (long mode) into guest RAM. */
 void xs_vm_write_system_tables(struct xs_vm *vm);
 

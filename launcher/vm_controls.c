@@ -12,7 +12,7 @@
 #include <sys/ioctl.h>
 
 #include "common/util.h"
-#include "launcher/kvm.h"
+#include "launcher/kvmdev.h"
 #include "launcher/vm.h"
 
 #define ERR(...) (snprintf(err, errlen, __VA_ARGS__), -1)
@@ -28,7 +28,7 @@ static int enable_cap(int fd, uint32_t cap, uint64_t arg0)
 
 static int apply_disable_exits(int vm_fd, unsigned int bits, char *err, size_t errlen)
 {
-	int supported = xs_kvm_cap(vm_fd, KVM_CAP_X86_DISABLE_EXITS);
+	int supported = xs_kvmdev_cap(vm_fd, KVM_CAP_X86_DISABLE_EXITS);
 	if ((unsigned int)supported & bits) {
 		if (!enable_cap(vm_fd, KVM_CAP_X86_DISABLE_EXITS, bits & (unsigned int)supported) &&
 		    !(bits & ~(unsigned int)supported))
@@ -67,7 +67,7 @@ static int apply_msr_filter(int kvm_fd, int vm_fd, const struct xs_controls *c, 
 		return 0;
 	const char *name = filter ? (c->msr_read.n ? "msr.exit_read" : "msr.exit_write") : "msr.exit_unknown";
 	/* The capability only says "supported"; KVM checks the reasons asked for when it is enabled. */
-	if (!xs_kvm_cap(kvm_fd, KVM_CAP_X86_USER_SPACE_MSR))
+	if (!xs_kvmdev_cap(kvm_fd, KVM_CAP_X86_USER_SPACE_MSR))
 		return ERR("%s: the host has no MSR exits to user space (KVM_CAP_X86_USER_SPACE_MSR)", name);
 	uint64_t want = (filter ? KVM_MSR_EXIT_REASON_FILTER : 0) | (c->msr_unknown ? KVM_MSR_EXIT_REASON_UNKNOWN : 0);
 	if (enable_cap(vm_fd, KVM_CAP_X86_USER_SPACE_MSR, want))
@@ -75,7 +75,7 @@ static int apply_msr_filter(int kvm_fd, int vm_fd, const struct xs_controls *c, 
 			   (unsigned long long)want, strerror(errno));
 	if (!filter)
 		return 0;
-	if (!xs_kvm_cap(kvm_fd, KVM_CAP_X86_MSR_FILTER))
+	if (!xs_kvmdev_cap(kvm_fd, KVM_CAP_X86_MSR_FILTER))
 		return ERR("%s: the host has no MSR filter (KVM_CAP_X86_MSR_FILTER)", name);
 	struct kvm_msr_filter f;
 	memset(&f, 0, sizeof(f));
@@ -101,7 +101,7 @@ int xs_vm_apply_vm_controls(int kvm_fd, int vm_fd, const struct xs_controls *c, 
 {
 	if (c->disable_exits && apply_disable_exits(vm_fd, c->disable_exits, err, errlen))
 		return -1;
-	if (c->readonly.n && !xs_kvm_cap(vm_fd, KVM_CAP_READONLY_MEM))
+	if (c->readonly.n && !xs_kvmdev_cap(vm_fd, KVM_CAP_READONLY_MEM))
 		return ERR("memory.readonly: the host has no read-only memory slots (KVM_CAP_READONLY_MEM)");
 	return apply_msr_filter(kvm_fd, vm_fd, c, err, errlen);
 }

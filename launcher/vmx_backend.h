@@ -72,6 +72,39 @@ void xs_vmx_meta_run(struct xs_vmx_out *o, const struct xs_guest *guest, const c
 void xs_vmx_meta_end(struct xs_vmx_out *o, enum xs_launch_end end, const char *stop_why, const char *message,
 		     const struct xs_launch_counters *c);
 
+/*
+ * What both vmx hosts (vmx_bochs.c, vmx_module.c) keep of a run, the first member of each host's run: the
+ * lifecycle accessors below are both hosts' backend ops (launcher/backend.h) and take the run as its base.
+ */
+struct xs_vmx_base {
+	struct xs_launch_config cfg;
+	struct xs_controls ctl;
+	struct xs_sink *sink;
+	uint64_t started_ns;
+	pthread_mutex_t lock; /* sink, state */
+	pthread_cond_t cond;  /* worker_done */
+	bool worker_started;  /* the thread that follows the guest: Bochs' stream reader, the module's vCPU */
+	bool worker_done;
+	const char *stop_why; /* the first stop's reason */
+	enum xs_launch_end end;
+	char message[512];
+	struct xs_vmx_out out;
+	atomic_uint_fast64_t injected, delivered, inject_overflow;
+	char *unsupported[1]; /* none: a vmx host refuses what it cannot do */
+};
+void xs_vmx_base_init(struct xs_vmx_base *b, const struct xs_launch_config *cfg, struct xs_sink *sink);
+void xs_vmx_base_destroy(struct xs_vmx_base *b);
+/* The checks both hosts make of cfg's guest: a built-in guest or an image with its mode, one vCPU. */
+int xs_vmx_check_guest(const struct xs_launch_config *cfg, const char *vcpus_why, char *err, size_t errlen);
+/* The end of join: flush the sink (a failing flush turns a good end into a host error). 0 if it ended well. */
+int xs_vmx_base_flush(struct xs_vmx_base *b);
+/* exits, recorded, filtered, lost, injected, delivered, inject_overflow */
+void xs_vmx_base_counters(const struct xs_vmx_base *b, struct xs_launch_counters *c);
+bool xs_vmx_base_wait(void *impl, unsigned int timeout_ms);
+enum xs_launch_end xs_vmx_base_end(const void *impl, const char **message);
+bool xs_vmx_base_stat_delta(const void *impl, const char *name, uint64_t *delta);
+const char *const *xs_vmx_base_unsupported(const void *impl);
+
 /* The Linux module's device: EXITSCOPE_KMOD_VMX when set, else /dev/kmod-vmx. */
 const char *xs_vmx_module_path(void);
 /* The controls of the host's real CPU, read through the module (forced and refused ones named). */

@@ -41,9 +41,7 @@
 extern char **environ;
 
 struct vmx_run {
-	struct xs_launch_config cfg;
-	struct xs_controls ctl;
-	struct xs_sink *sink;
+	struct xs_vmx_base b; /* first: the shared lifecycle accessors take a run as its base */
 	const struct vmx_model *model;
 	struct run_desc desc;
 	char dir[64];
@@ -52,25 +50,14 @@ struct vmx_run {
 	unsigned int cylinders;
 	int fifo;
 	pthread_t reader;
-	bool reader_started;
-	uint64_t started_ns;
 
-	pthread_mutex_t lock; /* sink, state */
-	pthread_cond_t cond;
-	bool reader_done;
 	bool keep_dir;
-	const char *stop_why;
-	enum xs_launch_end end;
-	char message[512];
 	char runner_end[32];
 	int bochs_status;
 
-	struct xs_vmx_out out;
-	atomic_uint_fast64_t injected, delivered, overflow;
 	/* host time of the guest's start and of its latest exit: a --duration stop after a silence is a hang */
 	atomic_uint_fast64_t guest_started_ns, last_exit_ns;
 	double hung_s;
-	char *unsupported[1];
 };
 
 static int check_model(const struct vmx_model *m, const struct kvmx_controls *k, unsigned int mode, char *err,
@@ -244,7 +231,7 @@ static int write_bochsrc(struct vmx_run *r, char *err, size_t errlen)
 {
 	char rc[2048];
 	/* one MiB above the guest's RAM for what the BIOS puts at the top of memory (ACPI tables) */
-	unsigned long long megs = (RUN_GUEST_BASE >> 20) + r->cfg.mem_mb + 1;
+	unsigned long long megs = (RUN_GUEST_BASE >> 20) + r->b.cfg.mem_mb + 1;
 	snprintf(rc, sizeof(rc),
 		 "megs: %llu\n"
 		 "romimage: file=/usr/share/bochs/BIOS-bochs-latest\n"
@@ -284,24 +271,11 @@ static void remove_dir(struct vmx_run *r)
 
 /* ---- the record stream ---- */
 
-static void report(struct vmx_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void report(struct vmx_run *r, const char *fmt, ...)
-{
-	if (!r->cfg.error)
-		return;
-	char msg[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	r->cfg.error(r->cfg.error_ctx, msg);
-}
-
 static void take_record(struct vmx_run *r, struct xs_exit_record *rec)
 {
 	atomic_store(&r->last_exit_ns, xs_now_ns());
 	rec->pid = (uint32_t)getpid();
-	xs_vmx_out_record(&r->out, rec);
+	xs_vmx_out_record(&r->b.out, rec);
 }
 
 static void take_meta(struct vmx_run *r, const char *key, const char *value)
@@ -312,18 +286,18 @@ static void take_meta(struct vmx_run *r, const char *key, const char *value)
 		else if (!strcmp(key, "runner.end"))
 			snprintf(r->runner_end, sizeof(r->runner_end), "%s", value);
 		else if (!strcmp(key, "runner.message"))
-			snprintf(r->message, sizeof(r->message), "%s", value);
+			snprintf(r->b.message, sizeof(r->b.message), "%s", value);
 		else if (!strcmp(key, "runner.injected"))
-			atomic_store(&r->injected, strtoull(value, NULL, 10));
+			atomic_store(&r->b.injected, strtoull(value, NULL, 10));
 		else if (!strcmp(key, "runner.delivered"))
-			atomic_store(&r->delivered, strtoull(value, NULL, 10));
+			atomic_store(&r->b.delivered, strtoull(value, NULL, 10));
 		else if (!strcmp(key, "runner.inject_overflow"))
-			atomic_store(&r->overflow, strtoull(value, NULL, 10));
+			atomic_store(&r->b.inject_overflow, strtoull(value, NULL, 10));
 		return;
 	}
 	if (strncmp(key, "vmx.", 4))
 		return; /* the runner's own run.* keys: the host's metadata says what this run is */
-	xs_vmx_out_meta(&r->out, key, value);
+	xs_vmx_out_meta(&r->b.out, key, value);
 }
 
 /* One complete chunk (with the stream's header in front): parsed by the record-file reader itself. */
@@ -332,7 +306,7 @@ static int take_chunk(struct vmx_run *r, const uint8_t *file, size_t len)
 	char msg[256];
 	struct xsr_reader *x = xsr_open_mem(file, len, msg, sizeof(msg));
 	if (!x) {
-		snprintf(r->message, sizeof(r->message), "the runner's record stream: %s", msg);
+		snprintf(r->b.message, sizeof(r->b.message), "the runner's record stream: %s", msg);
 		return -1;
 	}
 	struct xsr_item it;
@@ -344,7 +318,7 @@ static int take_chunk(struct vmx_run *r, const uint8_t *file, size_t len)
 			take_meta(r, it.key, it.value);
 	}
 	if (rc < 0 || xsr_bad_records(x))
-		snprintf(r->message, sizeof(r->message), "the runner's record stream: %s",
+		snprintf(r->b.message, sizeof(r->b.message), "the runner's record stream: %s",
 			 xsr_error(x) ? xsr_error(x) : "bad records");
 	xsr_close(x);
 	return rc < 0 ? -1 : 0;
@@ -364,7 +338,7 @@ static size_t parse_stream(struct vmx_run *r, uint8_t *buf, size_t *havep, bool 
 		return 0;
 	if (memcmp(buf, XSR_MAGIC, 8)) {
 		*broken = true;
-		snprintf(r->message, sizeof(r->message),
+		snprintf(r->b.message, sizeof(r->b.message),
 			 "the runner's serial stream does not start with a record file");
 		return 0;
 	}
@@ -386,7 +360,7 @@ static size_t parse_stream(struct vmx_run *r, uint8_t *buf, size_t *havep, bool 
 		uint32_t type = get_u32(buf + pos), len = get_u32(buf + pos + 4);
 		if (len > XSR_MAX_CHUNK) {
 			*broken = true;
-			snprintf(r->message, sizeof(r->message),
+			snprintf(r->b.message, sizeof(r->b.message),
 				 "the runner's record stream has a %u-byte chunk [%.40s]", len,
 				 (const char *)buf + pos);
 			return pos - XSR_HEADER_SIZE;
@@ -451,10 +425,10 @@ static void *reader_thread(void *arg)
 		}
 	}
 	free(buf);
-	pthread_mutex_lock(&r->lock);
-	r->reader_done = true;
-	pthread_cond_broadcast(&r->cond);
-	pthread_mutex_unlock(&r->lock);
+	pthread_mutex_lock(&r->b.lock);
+	r->b.worker_done = true;
+	pthread_cond_broadcast(&r->b.cond);
+	pthread_mutex_unlock(&r->b.lock);
 	return NULL;
 }
 
@@ -462,25 +436,78 @@ static void *reader_thread(void *arg)
 
 static void meta_start(struct vmx_run *r, const struct xs_guest *guest)
 {
-	xs_vmx_meta_run(&r->out, guest, "vmx-bochs", r->started_ns);
-	xs_vmx_out_meta(&r->out, "vmx.cpu_model", r->model->name);
-	xs_vmx_out_meta(&r->out, "vmx.emulator", "bochs");
-	xs_vmx_out_meta(&r->out, "vmx.time_unit",
+	xs_vmx_meta_run(&r->b.out, guest, "vmx-bochs", r->b.started_ns);
+	xs_vmx_out_meta(&r->b.out, "vmx.cpu_model", r->model->name);
+	xs_vmx_out_meta(&r->b.out, "vmx.emulator", "bochs");
+	xs_vmx_out_meta(&r->b.out, "vmx.time_unit",
 			"tsc-ticks (emulated by Bochs: ts and latency_ns count the emulated CPU's TSC, "
 			"not host time)");
 }
 
+/* The runner's description of the run: the guest, the core's controls for the model, injections. */
+static int fill_desc(struct vmx_run *r, const struct xs_loaded_guest *lg, char *err, size_t errlen)
+{
+	const struct xs_launch_config *cfg = &r->b.cfg;
+	struct run_desc *d = &r->desc;
+	d->magic = RUN_DESC_MAGIC;
+	d->version = RUN_DESC_VERSION;
+	d->mode = cfg->mode;
+	d->vcpus = 1;
+	d->mem_bytes = cfg->mem_mb << 20;
+	d->entry = lg->entry;
+	d->iterations = cfg->iterations;
+	d->own_exceptions = lg->own_exceptions;
+	d->core_records = r->b.ctl.guest_state == XS_GS_OFF;
+	if (xs_vmx_build_controls(cfg, &r->b.ctl, &d->ctl, err, errlen) ||
+	    check_model(r->model, &d->ctl, cfg->mode, err, errlen) || build_injections(&r->b.ctl, d, err, errlen))
+		return -1;
+	for (unsigned int i = 0; i < r->b.ctl.readonly.n && i < RUN_MAX_READONLY; i++) {
+		d->readonly[i].lo = r->b.ctl.readonly.r[i].lo;
+		d->readonly[i].hi = r->b.ctl.readonly.r[i].hi;
+		d->n_readonly = i + 1;
+	}
+	return 0;
+}
+
+/* The run's directory: the disk with the runner and the guest's memory, bochsrc, the serial FIFO (opened). */
+static int make_run_dir(struct vmx_run *r, const struct xs_loaded_guest *lg, char *err, size_t errlen)
+{
+	const struct xs_launch_config *cfg = &r->b.cfg;
+	const char *tmp = getenv("TMPDIR");
+	snprintf(r->dir, sizeof(r->dir), "%s/exitscope-vmx.XXXXXX", tmp && strlen(tmp) < 30 ? tmp : "/tmp");
+	if (!mkdtemp(r->dir)) {
+		(void)ERR("creating a directory for Bochs (%s): %s", r->dir, strerror(errno));
+		r->dir[0] = 0;
+		return -1;
+	}
+	uint8_t *mem = xs_calloc(1, r->desc.mem_bytes);
+	struct xs_vm_spec spec = {.mode = cfg->mode,
+				  .mem_bytes = r->desc.mem_bytes,
+				  .vcpus = 1,
+				  .image = &lg->img,
+				  .entry = lg->entry,
+				  .iterations = cfg->iterations};
+	memcpy(spec.args, cfg->args, sizeof(spec.args));
+	xs_guest_mem_fill(mem, &spec);
+	int rc = build_disk(r, mem, &lg->img, err, errlen) || write_bochsrc(r, err, errlen) ? -1 : 0;
+	free(mem);
+	if (rc)
+		return -1;
+	char fifo[PATH_MAX];
+	snprintf(fifo, sizeof(fifo), "%s/serial.fifo", r->dir);
+	if (mkfifo(fifo, 0600))
+		return ERR("mkfifo %s: %s", fifo, strerror(errno));
+	/* Read-write: opening never blocks, and the reader never sees EOF before Bochs has written. */
+	r->fifo = open(fifo, O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	if (r->fifo < 0)
+		return ERR("opening %s: %s", fifo, strerror(errno));
+	return 0;
+}
+
 static int vmx_create(const struct xs_launch_config *cfg, struct xs_sink *sink, void **impl, char *err, size_t errlen)
 {
-	if (!cfg->guest == !cfg->image_path)
-		return ERR("give either a built-in guest or --image FILE");
-	if (cfg->image_path && !cfg->mode)
-		return ERR("--image needs --mode real|protected|long");
-	if (cfg->mode != 16 && cfg->mode != 32 && cfg->mode != 64)
-		return ERR("mode must be real, protected or long");
-	if (cfg->vcpus != 1)
-		return ERR("--vcpus %u: the vmx backend runs one vCPU (the runner drives one VMCS on one emulated CPU)",
-			   cfg->vcpus);
+	if (xs_vmx_check_guest(cfg, " (the runner drives one VMCS on one emulated CPU)", err, errlen))
+		return -1;
 	if (cfg->mem_mb < 1 || cfg->mem_mb > VMX_MAX_MEM_MB)
 		return ERR("--mem %llu: the vmx backend gives a guest 1-%d MiB (Bochs' RAM)",
 			   (unsigned long long)cfg->mem_mb, VMX_MAX_MEM_MB);
@@ -489,88 +516,35 @@ static int vmx_create(const struct xs_launch_config *cfg, struct xs_sink *sink, 
 		return xs_vmx_unknown_model(cfg->cpu_model, err, errlen);
 
 	struct vmx_run *r = xs_calloc(1, sizeof(*r));
-	r->cfg = *cfg;
-	r->ctl = cfg->controls;
-	r->ctl.given |= 1u << XS_CTL_RECORD_GUEST_STATE;
-	r->sink = sink;
+	xs_vmx_base_init(&r->b, cfg, sink);
+	r->b.ctl.given |= 1u << XS_CTL_RECORD_GUEST_STATE;
 	r->model = model;
 	r->fifo = -1;
-	pthread_mutex_init(&r->lock, NULL);
-	pthread_cond_init(&r->cond, NULL);
-	xs_vmx_out_init(&r->out, sink, &r->cfg, &r->ctl);
 	*impl = r;
 
 	struct xs_loaded_guest lg;
-	uint8_t *mem = NULL;
 	if (xs_guest_load(cfg, &lg, err, errlen))
 		goto fail;
-	struct run_desc *d = &r->desc;
-	d->magic = RUN_DESC_MAGIC;
-	d->version = RUN_DESC_VERSION;
-	d->mode = cfg->mode;
-	d->vcpus = 1;
-	d->mem_bytes = cfg->mem_mb << 20;
-	d->entry = lg.entry;
-	d->iterations = cfg->iterations;
-	d->own_exceptions = lg.own_exceptions;
-	d->core_records = r->ctl.guest_state == XS_GS_OFF;
-	if (xs_vmx_build_controls(cfg, &r->ctl, &d->ctl, err, errlen) ||
-	    check_model(model, &d->ctl, cfg->mode, err, errlen) || build_injections(&r->ctl, d, err, errlen))
+	if (fill_desc(r, &lg, err, errlen))
 		goto fail_loaded;
-	for (unsigned int i = 0; i < r->ctl.readonly.n && i < RUN_MAX_READONLY; i++) {
-		d->readonly[i].lo = r->ctl.readonly.r[i].lo;
-		d->readonly[i].hi = r->ctl.readonly.r[i].hi;
-		d->n_readonly = i + 1;
-	}
 	if (!bochs_installed()) {
 		(void)ERR("the vmx backend needs Bochs: bochs-bin is not on PATH (install bochs bochs-sdl bochsbios "
 			  "vgabios, scripts/deps/vmx.txt; or --backend kvm)");
 		goto fail_loaded;
 	}
-	if (find_runner(r, err, errlen))
+	if (find_runner(r, err, errlen) || make_run_dir(r, &lg, err, errlen))
 		goto fail_loaded;
-	mem = xs_calloc(1, d->mem_bytes);
-	struct xs_vm_spec spec = {.mode = cfg->mode,
-				  .mem_bytes = d->mem_bytes,
-				  .vcpus = 1,
-				  .image = &lg.img,
-				  .entry = lg.entry,
-				  .iterations = cfg->iterations};
-	memcpy(spec.args, cfg->args, sizeof(spec.args));
-	xs_guest_mem_fill(mem, &spec);
-	const char *tmp = getenv("TMPDIR");
-	snprintf(r->dir, sizeof(r->dir), "%s/exitscope-vmx.XXXXXX", tmp && strlen(tmp) < 30 ? tmp : "/tmp");
-	if (!mkdtemp(r->dir)) {
-		(void)ERR("creating a directory for Bochs (%s): %s", r->dir, strerror(errno));
-		r->dir[0] = 0;
-		goto fail_loaded;
-	}
-	char fifo[PATH_MAX];
-	snprintf(fifo, sizeof(fifo), "%s/serial.fifo", r->dir);
-	if (build_disk(r, mem, &lg.img, err, errlen) || write_bochsrc(r, err, errlen))
-		goto fail_loaded;
-	if (mkfifo(fifo, 0600)) {
-		(void)ERR("mkfifo %s: %s", fifo, strerror(errno));
-		goto fail_loaded;
-	}
-	/* Read-write: opening never blocks, and the reader never sees EOF before Bochs has written. */
-	r->fifo = open(fifo, O_RDWR | O_CLOEXEC | O_NONBLOCK);
-	if (r->fifo < 0) {
-		(void)ERR("opening %s: %s", fifo, strerror(errno));
-		goto fail_loaded;
-	}
-	free(mem);
-	r->started_ns = xs_now_ns();
+	r->b.started_ns = xs_now_ns();
 	meta_start(r, lg.guest);
 	xs_guest_loaded_free(&lg);
 	return 0;
 fail_loaded:
 	xs_guest_loaded_free(&lg);
 fail:
-	free(mem);
 	remove_dir(r);
 	if (r->fifo >= 0)
 		close(r->fifo);
+	xs_vmx_base_destroy(&r->b);
 	free(r);
 	*impl = NULL;
 	return -1;
@@ -618,41 +592,27 @@ static int vmx_start(void *impl, char *err, size_t errlen)
 		r->bochs = 0;
 		return ERR("cannot start the record reader: %s", strerror(rc));
 	}
-	r->reader_started = true;
+	r->b.worker_started = true;
 	return 0;
-}
-
-static bool vmx_wait(void *impl, unsigned int timeout_ms)
-{
-	struct vmx_run *r = impl;
-	struct timespec deadline;
-	xs_deadline_after_ms(&deadline, timeout_ms);
-	pthread_mutex_lock(&r->lock);
-	while (r->reader_started && !r->reader_done &&
-	       pthread_cond_timedwait(&r->cond, &r->lock, &deadline) != ETIMEDOUT)
-		;
-	bool done = !r->reader_started || r->reader_done;
-	pthread_mutex_unlock(&r->lock);
-	return done;
 }
 
 static void vmx_stop(void *impl, const char *why)
 {
 	struct vmx_run *r = impl;
-	pthread_mutex_lock(&r->lock);
-	if (!r->stop_why) {
-		r->stop_why = why ? why : "interrupted";
+	pthread_mutex_lock(&r->b.lock);
+	if (!r->b.stop_why) {
+		r->b.stop_why = why ? why : "interrupted";
 		/*
 		 * --duration ending a guest that has made no exit for a while: it hangs (or runs without exiting),
 		 * which the run reports instead of passing it off as a planned end.
 		 */
 		uint64_t started = atomic_load(&r->guest_started_ns), last = atomic_load(&r->last_exit_ns);
 		uint64_t since = last > started ? last : started, now = xs_now_ns();
-		if (!strcmp(r->stop_why, "duration") && started && now - since >= VMX_HANG_NS)
+		if (!strcmp(r->b.stop_why, "duration") && started && now - since >= VMX_HANG_NS)
 			r->hung_s = (double)(now - since) / 1e9;
 	}
-	pid_t pid = r->reader_done ? 0 : r->bochs;
-	pthread_mutex_unlock(&r->lock);
+	pid_t pid = r->b.worker_done ? 0 : r->bochs;
+	pthread_mutex_unlock(&r->b.lock);
 	/* The records already out of the emulator are in the sink; Bochs has nothing more to say. */
 	if (pid > 0)
 		kill(pid, SIGKILL);
@@ -661,40 +621,40 @@ static void vmx_stop(void *impl, const char *why)
 static void decide_end(struct vmx_run *r)
 {
 	if (!strcmp(r->runner_end, "ok")) {
-		r->end = XS_END_DONE;
+		r->b.end = XS_END_DONE;
 		return;
 	}
 	if (!strcmp(r->runner_end, "guest-error")) {
-		r->end = XS_END_GUEST_ERROR;
+		r->b.end = XS_END_GUEST_ERROR;
 		return;
 	}
 	if (r->runner_end[0]) { /* refused, host-error, exit-limit */
-		r->end = !strcmp(r->runner_end, "exit-limit") ? XS_END_DONE : XS_END_HOST_ERROR;
-		if (!r->message[0])
-			snprintf(r->message, sizeof(r->message), "the runner ended with %s", r->runner_end);
+		r->b.end = !strcmp(r->runner_end, "exit-limit") ? XS_END_DONE : XS_END_HOST_ERROR;
+		if (!r->b.message[0])
+			snprintf(r->b.message, sizeof(r->b.message), "the runner ended with %s", r->runner_end);
 		return;
 	}
-	if (r->stop_why && r->hung_s > 0) {
-		r->end = XS_END_GUEST_ERROR;
-		snprintf(r->message, sizeof(r->message),
+	if (r->b.stop_why && r->hung_s > 0) {
+		r->b.end = XS_END_GUEST_ERROR;
+		snprintf(r->b.message, sizeof(r->b.message),
 			 "vcpu 0: the guest made no VM exit in the last %.1f s before --duration ended the run: it "
 			 "hangs or runs without exiting",
 			 r->hung_s);
 		return;
 	}
-	if (r->stop_why) {
-		r->end = XS_END_STOPPED;
+	if (r->b.stop_why) {
+		r->b.end = XS_END_STOPPED;
 		return;
 	}
-	r->end = XS_END_HOST_ERROR;
+	r->b.end = XS_END_HOST_ERROR;
 	r->keep_dir = true;
 	char why[128];
 	if (WIFEXITED(r->bochs_status))
 		snprintf(why, sizeof(why), "exited with status %d", WEXITSTATUS(r->bochs_status));
 	else
 		snprintf(why, sizeof(why), "was killed by signal %d", WTERMSIG(r->bochs_status));
-	if (!r->message[0])
-		snprintf(r->message, sizeof(r->message),
+	if (!r->b.message[0])
+		snprintf(r->b.message, sizeof(r->b.message),
 			 "Bochs %s before the run ended (the guest hung, triple-faulted in a way Bochs could not "
 			 "report, or Bochs failed: see %s/bochs.log)",
 			 why, r->dir);
@@ -703,66 +663,35 @@ static void decide_end(struct vmx_run *r)
 static int vmx_join(void *impl)
 {
 	struct vmx_run *r = impl;
-	if (r->reader_started) {
+	if (r->b.worker_started) {
 		pthread_join(r->reader, NULL);
-		r->reader_started = false;
+		r->b.worker_started = false;
 	}
 	if (r->bochs > 0) {
 		kill(r->bochs, SIGKILL);
 		waitpid(r->bochs, &r->bochs_status, 0);
 		r->bochs = 0;
 	}
-	if (r->end == XS_END_RUNNING) {
+	if (r->b.end == XS_END_RUNNING) {
 		decide_end(r);
-		if (r->end == XS_END_GUEST_ERROR || r->end == XS_END_HOST_ERROR)
-			report(r, "%s", r->message);
+		if (r->b.end == XS_END_GUEST_ERROR || r->b.end == XS_END_HOST_ERROR)
+			xs_launch_report(&r->b.cfg, "%s", r->b.message);
 	}
 	struct xs_launch_counters c;
 	xs_backend_vmx_bochs.counters(r, &c);
-	xs_vmx_meta_end(&r->out, r->end, r->stop_why, r->message, &c);
-	if (r->out.first_record_ns)
-		xs_sink_metaf(r->sink, "vmx.first_record_ns", "%llu",
-			      (unsigned long long)(r->out.first_record_ns - r->started_ns));
-	int rc = xs_sink_flush(r->sink);
-	if (rc && (r->end == XS_END_DONE || r->end == XS_END_STOPPED)) {
-		r->end = XS_END_HOST_ERROR;
-		snprintf(r->message, sizeof(r->message), "flushing the output failed: %s", strerror(-rc));
-		report(r, "%s", r->message);
-	}
+	xs_vmx_meta_end(&r->b.out, r->b.end, r->b.stop_why, r->b.message, &c);
+	if (r->b.out.first_record_ns)
+		xs_sink_metaf(r->b.sink, "vmx.first_record_ns", "%llu",
+			      (unsigned long long)(r->b.out.first_record_ns - r->b.started_ns));
+	int rc = xs_vmx_base_flush(&r->b);
 	if (!r->keep_dir && !getenv("EXITSCOPE_VMX_KEEP"))
 		remove_dir(r);
-	return r->end == XS_END_DONE || r->end == XS_END_STOPPED ? 0 : -1;
+	return rc;
 }
 
 static void vmx_counters(const void *impl, struct xs_launch_counters *c)
 {
-	const struct vmx_run *r = impl;
-	xs_vmx_out_counters(&r->out, c);
-	c->injected = atomic_load(&r->injected);
-	c->delivered = atomic_load(&r->delivered);
-	c->inject_overflow = atomic_load(&r->overflow);
-}
-
-static enum xs_launch_end vmx_end(const void *impl, const char **message)
-{
-	const struct vmx_run *r = impl;
-	if (message)
-		*message = r->message[0] && r->end != XS_END_DONE && r->end != XS_END_STOPPED ? r->message : NULL;
-	return r->end;
-}
-
-static bool vmx_stat_delta(const void *impl, const char *name, uint64_t *delta)
-{
-	(void)impl;
-	(void)name;
-	*delta = 0;
-	return false; /* no KVM statistics: the runner's exits are all in the records */
-}
-
-static const char *const *vmx_unsupported(const void *impl)
-{
-	const struct vmx_run *r = impl;
-	return (const char *const *)r->unsupported;
+	xs_vmx_base_counters(impl, c);
 }
 
 static void vmx_destroy(void *impl)
@@ -770,9 +699,9 @@ static void vmx_destroy(void *impl)
 	struct vmx_run *r = impl;
 	if (!r)
 		return;
-	if (r->reader_started || r->bochs > 0) {
+	if (r->b.worker_started || r->bochs > 0) {
 		vmx_stop(r, "interrupted");
-		if (r->reader_started)
+		if (r->b.worker_started)
 			pthread_join(r->reader, NULL);
 		if (r->bochs > 0)
 			waitpid(r->bochs, NULL, 0);
@@ -781,9 +710,7 @@ static void vmx_destroy(void *impl)
 		close(r->fifo);
 	if (!r->keep_dir && !getenv("EXITSCOPE_VMX_KEEP"))
 		remove_dir(r);
-	xs_vmx_out_destroy(&r->out);
-	pthread_mutex_destroy(&r->lock);
-	pthread_cond_destroy(&r->cond);
+	xs_vmx_base_destroy(&r->b);
 	free(r);
 }
 
@@ -791,12 +718,12 @@ const struct xs_launch_backend xs_backend_vmx_bochs = {
 	.name = "vmx-bochs",
 	.create = vmx_create,
 	.start = vmx_start,
-	.wait = vmx_wait,
+	.wait = xs_vmx_base_wait,
 	.stop = vmx_stop,
 	.join = vmx_join,
 	.counters = vmx_counters,
-	.end = vmx_end,
-	.stat_delta = vmx_stat_delta,
-	.unsupported = vmx_unsupported,
+	.end = xs_vmx_base_end,
+	.stat_delta = xs_vmx_base_stat_delta,
+	.unsupported = xs_vmx_base_unsupported,
 	.destroy = vmx_destroy,
 };

@@ -157,11 +157,87 @@ int xs_vmx_add_msrs(struct kvmx_controls *k, const struct xs_range_list *l, bool
 }
 
 /* Parse value for field f into k; canonical text into canon. */
+static int apply_io_bitmap(struct kvmx_controls *k, const char *v, char *canon, size_t canonlen, char *err,
+			   size_t errlen)
+{
+	struct xs_range_list rl;
+	if (xs_cv_range_list(v, 0xffff, false, KVMX_MAX_IO_RANGES, &rl, err, errlen))
+		return -1;
+	k->io_bitmaps = rl.n > 0;
+	k->n_io = rl.n;
+	for (unsigned int i = 0; i < rl.n; i++)
+		k->io[i] = (struct kvmx_io_range){(u16)rl.r[i].lo, (u32)(rl.r[i].hi - rl.r[i].lo + 1)};
+	xs_cv_range_list_format(&rl, canon, canonlen);
+	return 0;
+}
+
+static int apply_msrs(struct kvmx_controls *k, bool write, const char *v, char *canon, size_t canonlen, char *err,
+		      size_t errlen)
+{
+	struct xs_range_list rl;
+	if (xs_cv_range_list(v, UINT32_MAX, false, XS_CTL_MAX_RANGES, &rl, err, errlen))
+		return -1;
+	for (unsigned int i = 0; i < rl.n; i++)
+		if (rl.r[i].hi - rl.r[i].lo >= KVMX_MAX_MSR_INTERCEPTS)
+			return ERR("more than %d MSRs listed (the core's limit)", KVMX_MAX_MSR_INTERCEPTS);
+	for (unsigned int i = 0; i < k->n_msr; i++) /* the key replaces its direction's earlier value */
+		if (write)
+			k->msr[i].write = false;
+		else
+			k->msr[i].read = false;
+	if (xs_vmx_add_msrs(k, &rl, write, err, errlen))
+		return -1;
+	xs_cv_range_list_format(&rl, canon, canonlen);
+	return 0;
+}
+
+static int apply_cr3_targets(struct kvmx_controls *k, const char *v, char *canon, size_t canonlen, char *err,
+			     size_t errlen)
+{
+	k->cr3_target_count = 0;
+	if (!strcmp(v, "none")) {
+		snprintf(canon, canonlen, "none");
+		return 0;
+	}
+	char buf[XS_CTL_VMX_VALUE_MAX], *items[8];
+	snprintf(buf, sizeof(buf), "%s", v);
+	int n = xs_cv_split(buf, items, 8);
+	if (n <= 0 || n > KVMX_MAX_CR3_TARGETS)
+		return ERR("'%s': give 1-%d CR3 values", v, KVMX_MAX_CR3_TARGETS);
+	size_t used = 0;
+	canon[0] = 0;
+	for (int i = 0; i < n; i++) {
+		uint64_t num;
+		if (!xs_parse_range(items[i], 0, UINT64_MAX >> 12 << 12, &num) || (num & 0xfff))
+			return ERR("'%s' is not a page-aligned CR3 value", items[i]);
+		k->cr3_targets[k->cr3_target_count++] = num;
+		used += (size_t)snprintf(canon + used, used < canonlen ? canonlen - used : 0, "%s0x%llx", i ? "," : "",
+					 (unsigned long long)num);
+	}
+	return 0;
+}
+
+static int apply_preemption_timer(struct kvmx_controls *k, const char *v, char *canon, size_t canonlen, char *err,
+				  size_t errlen)
+{
+	uint64_t num;
+	if (!strcmp(v, "off")) {
+		k->preemption_timer = false;
+		snprintf(canon, canonlen, "off");
+		return 0;
+	}
+	if (parse_u32(v, UINT32_MAX, &num, err, errlen))
+		return -1;
+	k->preemption_timer = true;
+	k->preemption_timer_value = (u32)num;
+	snprintf(canon, canonlen, "%llu", (unsigned long long)num);
+	return 0;
+}
+
 static int apply_one(struct kvmx_controls *k, enum field f, enum kvmx_ctl ctl, const char *v, char *canon,
 		     size_t canonlen, char *err, size_t errlen)
 {
 	uint64_t num;
-	struct xs_range_list rl;
 	switch (f) {
 	case F_SWITCH: {
 		bool on;
@@ -172,30 +248,10 @@ static int apply_one(struct kvmx_controls *k, enum field f, enum kvmx_ctl ctl, c
 		return 0;
 	}
 	case F_IO_BITMAP:
-		if (xs_cv_range_list(v, 0xffff, false, KVMX_MAX_IO_RANGES, &rl, err, errlen))
-			return -1;
-		k->io_bitmaps = rl.n > 0;
-		k->n_io = rl.n;
-		for (unsigned int i = 0; i < rl.n; i++)
-			k->io[i] = (struct kvmx_io_range){(u16)rl.r[i].lo, (u32)(rl.r[i].hi - rl.r[i].lo + 1)};
-		xs_cv_range_list_format(&rl, canon, canonlen);
-		return 0;
+		return apply_io_bitmap(k, v, canon, canonlen, err, errlen);
 	case F_MSR_READ:
 	case F_MSR_WRITE:
-		if (xs_cv_range_list(v, UINT32_MAX, false, XS_CTL_MAX_RANGES, &rl, err, errlen))
-			return -1;
-		for (unsigned int i = 0; i < rl.n; i++)
-			if (rl.r[i].hi - rl.r[i].lo >= KVMX_MAX_MSR_INTERCEPTS)
-				return ERR("more than %d MSRs listed (the core's limit)", KVMX_MAX_MSR_INTERCEPTS);
-		for (unsigned int i = 0; i < k->n_msr; i++) /* the key replaces its direction's earlier value */
-			if (f == F_MSR_WRITE)
-				k->msr[i].write = false;
-			else
-				k->msr[i].read = false;
-		if (xs_vmx_add_msrs(k, &rl, f == F_MSR_WRITE, err, errlen))
-			return -1;
-		xs_cv_range_list_format(&rl, canon, canonlen);
-		return 0;
+		return apply_msrs(k, f == F_MSR_WRITE, v, canon, canonlen, err, errlen);
 	case F_EXCEPTIONS: {
 		uint32_t mask;
 		if (parse_vectors(v, &mask, err, errlen))
@@ -216,40 +272,10 @@ static int apply_one(struct kvmx_controls *k, enum field f, enum kvmx_ctl ctl, c
 				      : &k->cr4_shadow) = num;
 		snprintf(canon, canonlen, "0x%llx", (unsigned long long)num);
 		return 0;
-	case F_CR3_TARGETS: {
-		k->cr3_target_count = 0;
-		if (!strcmp(v, "none")) {
-			snprintf(canon, canonlen, "none");
-			return 0;
-		}
-		char buf[XS_CTL_VMX_VALUE_MAX], *items[8];
-		snprintf(buf, sizeof(buf), "%s", v);
-		int n = xs_cv_split(buf, items, 8);
-		if (n <= 0 || n > KVMX_MAX_CR3_TARGETS)
-			return ERR("'%s': give 1-%d CR3 values", v, KVMX_MAX_CR3_TARGETS);
-		size_t used = 0;
-		canon[0] = 0;
-		for (int i = 0; i < n; i++) {
-			if (!xs_parse_range(items[i], 0, UINT64_MAX >> 12 << 12, &num) || (num & 0xfff))
-				return ERR("'%s' is not a page-aligned CR3 value", items[i]);
-			k->cr3_targets[k->cr3_target_count++] = num;
-			used += (size_t)snprintf(canon + used, used < canonlen ? canonlen - used : 0, "%s0x%llx",
-						 i ? "," : "", (unsigned long long)num);
-		}
-		return 0;
-	}
+	case F_CR3_TARGETS:
+		return apply_cr3_targets(k, v, canon, canonlen, err, errlen);
 	case F_PREEMPTION_TIMER:
-		if (!strcmp(v, "off")) {
-			k->preemption_timer = false;
-			snprintf(canon, canonlen, "off");
-			return 0;
-		}
-		if (parse_u32(v, UINT32_MAX, &num, err, errlen))
-			return -1;
-		k->preemption_timer = true;
-		k->preemption_timer_value = (u32)num;
-		snprintf(canon, canonlen, "%llu", (unsigned long long)num);
-		return 0;
+		return apply_preemption_timer(k, v, canon, canonlen, err, errlen);
 	case F_COUNT:
 		break;
 	}

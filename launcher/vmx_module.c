@@ -28,6 +28,7 @@
 #include "common/util.h"
 #include "exitscope/kmod_vmx.h"
 #include "kmod-vmx/bare/runner_decode.h"
+#include "kmod-vmx/bare/runner_entry.h"
 #include "kmod-vmx/core/ring.h"
 #include "launcher/backend.h"
 #include "launcher/guest_load.h"
@@ -39,46 +40,22 @@
 #define MOD_RING_SLOTS 4096u /* records per run at most: a run's budget never overflows the ring */
 #define MOD_MAX_MEM_MB 1024
 
-#define AR_CODE64 0xa09bu
-#define AR_CODE32 0xc09bu
-#define AR_DATA32 0xc093u
-#define AR_CODE16 0x9bu
-#define AR_DATA16 0x93u
-#define AR_TSS_BUSY 0x8bu
-#define AR_UNUSABLE 0x10000u
-#define CR0_PE 1ull
-#define CR0_ET (1ull << 4)
-#define CR0_NE (1ull << 5)
-#define CR0_PG (1ull << 31)
-#define CR4_PAE (1ull << 5)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
 #define RFLAGS_DF (1ull << 10)
 #define EXIT_REASON_EXTERNAL_INTERRUPT 1
 #define EXIT_REASON_HLT 12
 #define EXIT_REASON_IO 30
 
 struct mod_run {
-	struct xs_launch_config cfg;
-	struct xs_controls ctl;
-	struct xs_sink *sink;
+	struct xs_vmx_base b; /* first: the shared lifecycle accessors take a run as its base */
 	int fd, vcpu;
 	uint8_t *mem;
 	uint64_t mem_bytes;
 	struct kvmx_ring_header *ring;
 	size_t ring_bytes;
 	uint32_t own_exceptions;
-	uint64_t started_ns;
 	pthread_t thread;
-	bool thread_started;
 
-	pthread_mutex_t lock; /* sink, done */
-	pthread_cond_t cond;
-	bool done;
 	atomic_bool stopping;
-	const char *stop_why;
-	enum xs_launch_end end;
-	char message[512];
 	uint64_t flags_next; /* KVMX_RUN_* for the next run */
 	uint64_t rip_next;   /* with KVMX_RUN_SET_RIP */
 	bool guest_done;
@@ -91,11 +68,8 @@ struct mod_run {
 	unsigned int queue_n;
 	bool held; /* the module holds one until the guest can take it */
 	uint16_t outstanding[256];
-	atomic_uint_fast64_t injected, delivered, inject_overflow;
 
-	struct xs_vmx_out out;
 	atomic_uint_fast64_t ring_bad, ring_dropped;
-	char *unsupported[1];
 };
 
 const char *xs_vmx_module_path(void)
@@ -252,52 +226,6 @@ static int build_request(const struct xs_launch_config *cfg, const struct xs_con
 	return 0;
 }
 
-static void set_seg(struct kvmx_regs *r, int i, uint16_t sel, uint64_t base, uint32_t limit, uint32_t ar)
-{
-	r->seg[i] = (struct kvmx_segment_regs){.base = base, .limit = limit, .ar = ar, .sel = sel};
-}
-
-/* The entry state of guest_abi.h for each mode, as the runner sets it (kmod-vmx/bare/runner.c). */
-static void entry_regs(struct kvmx_regs *r, unsigned int mode, uint64_t entry)
-{
-	memset(r, 0, sizeof(*r));
-	r->rflags = 2;
-	r->dr7 = 0x400;
-	r->pat = 0x0007040600070406ull; /* the reset value */
-	r->gpr[XS_RDI] = XS_GPA_PARAMS;
-	r->idtr_base = XS_GPA_IDT;
-	if (mode == 16) {
-		uint16_t cs = entry > 0xffff ? (uint16_t)(entry >> 4) : 0;
-		r->rip = entry - ((uint64_t)cs << 4);
-		r->gpr[XS_RSP] = XS_STACK_SIZE;
-		r->cr0 = CR0_NE | CR0_ET;
-		for (int i = 0; i < XS_SEG_COUNT; i++)
-			set_seg(r, i, 0, 0, 0xffff, AR_DATA16);
-		set_seg(r, XS_SEG_CS, cs, (uint64_t)cs << 4, 0xffff, AR_CODE16);
-		set_seg(r, XS_SEG_SS, (uint16_t)(XS_GPA_STACKS >> 4), XS_GPA_STACKS, 0xffff, AR_DATA16);
-		set_seg(r, XS_SEG_TR, 0, 0, 0xffff, AR_TSS_BUSY);
-		r->idtr_limit = 0x3ff;
-	} else {
-		r->rip = entry;
-		r->gpr[XS_RSP] = XS_GPA_STACKS + XS_STACK_SIZE;
-		r->cr0 = CR0_PE | CR0_NE | CR0_ET;
-		for (int i = 0; i < XS_SEG_COUNT; i++)
-			set_seg(r, i, XS_SEL_DATA, 0, 0xffffffff, AR_DATA32);
-		set_seg(r, XS_SEG_CS, XS_SEL_CODE, 0, 0xffffffff, mode == 64 ? AR_CODE64 : AR_CODE32);
-		set_seg(r, XS_SEG_TR, XS_SEL_TSS, XS_GPA_TSS, 0x67, AR_TSS_BUSY);
-		r->gdtr_base = XS_GPA_GDT;
-		r->gdtr_limit = 0x7ff;
-		if (mode == 64) {
-			r->flags = KVMX_REGS_IA32E;
-			r->cr0 |= CR0_PG;
-			r->cr3 = XS_GPA_PAGE_TABLES;
-			r->cr4 = CR4_PAE;
-			r->efer = EFER_LME | EFER_LMA;
-		}
-	}
-	set_seg(r, XS_SEG_LDTR, 0, 0, 0, AR_UNUSABLE);
-}
-
 /* ---- the guests' protocol ---- */
 
 static void guest_error(struct mod_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -305,9 +233,9 @@ static void guest_error(struct mod_run *r, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(r->message, sizeof(r->message), fmt, ap);
+	vsnprintf(r->b.message, sizeof(r->b.message), fmt, ap);
 	va_end(ap);
-	r->end = XS_END_GUEST_ERROR;
+	r->b.end = XS_END_GUEST_ERROR;
 }
 
 static void host_error(struct mod_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -315,9 +243,9 @@ static void host_error(struct mod_run *r, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(r->message, sizeof(r->message), fmt, ap);
+	vsnprintf(r->b.message, sizeof(r->b.message), fmt, ap);
 	va_end(ap);
-	r->end = XS_END_HOST_ERROR;
+	r->b.end = XS_END_HOST_ERROR;
 }
 
 static uint64_t size_mask(unsigned int size)
@@ -395,7 +323,7 @@ static void handle_io(struct mod_run *r, struct xs_exit_record *rec)
 			unsigned int vector = (unsigned int)io->value & 0xff;
 			if (r->outstanding[vector]) {
 				r->outstanding[vector]--;
-				atomic_fetch_add(&r->delivered, 1);
+				atomic_fetch_add(&r->b.delivered, 1);
 			} else if (!(vector < 32 && (r->own_exceptions & (1u << vector))))
 				guest_error(r, "vcpu 0: unexpected vector %u in the guest at rip 0x%x", vector,
 					    (unsigned int)(io->value >> 8));
@@ -403,14 +331,14 @@ static void handle_io(struct mod_run *r, struct xs_exit_record *rec)
 			guest_error(r, "vcpu 0: the guest's self-check %u failed", (unsigned int)io->value);
 		}
 	}
-	if (need_gprs && r->end == XS_END_RUNNING && ioctl(r->vcpu, KVMX_SET_GPRS, &g))
+	if (need_gprs && r->b.end == XS_END_RUNNING && ioctl(r->vcpu, KVMX_SET_GPRS, &g))
 		host_error(r, "KVMX_SET_GPRS: %s", strerror(errno));
 }
 
 static bool readonly_gpa(const struct mod_run *r, uint64_t gpa)
 {
-	for (unsigned int i = 0; i < r->ctl.readonly.n; i++)
-		if (gpa >= r->ctl.readonly.r[i].lo && gpa <= r->ctl.readonly.r[i].hi)
+	for (unsigned int i = 0; i < r->b.ctl.readonly.n; i++)
+		if (gpa >= r->b.ctl.readonly.r[i].lo && gpa <= r->b.ctl.readonly.r[i].hi)
 			return true;
 	return false;
 }
@@ -441,7 +369,7 @@ static void handle_mmio(struct mod_run *r, struct xs_exit_record *rec)
 			    (unsigned long long)gpa, (unsigned long long)rip);
 		return;
 	}
-	if (mmio_decode(code, (unsigned int)avail, r->cfg.mode, &mi, why, sizeof(why))) {
+	if (mmio_decode(code, (unsigned int)avail, r->b.cfg.mode, &mi, why, sizeof(why))) {
 		guest_error(r, "vcpu 0: MMIO at 0x%llx (rip 0x%llx): %s", (unsigned long long)gpa,
 			    (unsigned long long)rip, why);
 		return;
@@ -451,21 +379,10 @@ static void handle_mmio(struct mod_run *r, struct xs_exit_record *rec)
 		host_error(r, "KVMX_GET_GPRS: %s", strerror(errno));
 		return;
 	}
-	struct xs_detail_mmio *m = &rec->detail.mmio;
-	m->len = mi.size;
-	m->is_write = mi.write;
-	uint64_t reg = g.gpr[mi.reg];
-	if (mi.write) {
-		m->value = (mi.high_byte ? reg >> 8 : reg) & size_mask(mi.size);
-	} else {
-		uint64_t mask = size_mask(mi.size) << (mi.high_byte ? 8 : 0);
-		/* all-ones; a 32-bit load zero-extends into the 64-bit register */
-		g.gpr[mi.reg] = mi.size == 4 ? 0xffffffffull : (reg & ~mask) | mask;
-		m->value = size_mask(mi.size);
-		if (ioctl(r->vcpu, KVMX_SET_GPRS, &g)) {
-			host_error(r, "KVMX_SET_GPRS: %s", strerror(errno));
-			return;
-		}
+	g.gpr[mi.reg] = mmio_answer(&mi, g.gpr[mi.reg], &rec->detail.mmio);
+	if (!mi.write && ioctl(r->vcpu, KVMX_SET_GPRS, &g)) {
+		host_error(r, "KVMX_SET_GPRS: %s", strerror(errno));
+		return;
 	}
 	rec->insn_len = mi.len;
 	r->flags_next |= KVMX_RUN_SET_RIP;
@@ -482,8 +399,8 @@ static uint32_t event_info(enum xs_inject_kind kind, unsigned int vector, bool h
 static void schedule_injections(struct mod_run *r, const struct xs_exit_record *rec)
 {
 	unsigned int basic = XS_VMX_BASIC_REASON(rec->reason);
-	for (unsigned int i = 0; i < r->ctl.n_inject; i++) {
-		const struct xs_inject *in = &r->ctl.inject[i];
+	for (unsigned int i = 0; i < r->b.ctl.n_inject; i++) {
+		const struct xs_inject *in = &r->b.ctl.inject[i];
 		bool due = false;
 		switch (in->when) {
 		case XS_WHEN_HLT:
@@ -504,7 +421,7 @@ static void schedule_injections(struct mod_run *r, const struct xs_exit_record *
 		if (!due)
 			continue;
 		if (r->queue_n == XS_ARRAY_SIZE(r->queue)) {
-			atomic_fetch_add(&r->inject_overflow, 1);
+			atomic_fetch_add(&r->b.inject_overflow, 1);
 			continue;
 		}
 		r->queue[r->queue_n] = event_info(in->kind, in->vector, in->has_error);
@@ -516,8 +433,8 @@ static void schedule_injections(struct mod_run *r, const struct xs_exit_record *
 static uint64_t run_budget(const struct mod_run *r)
 {
 	uint64_t budget = MOD_RING_SLOTS;
-	for (unsigned int i = 0; i < r->ctl.n_inject; i++) {
-		const struct xs_inject *in = &r->ctl.inject[i];
+	for (unsigned int i = 0; i < r->b.ctl.n_inject; i++) {
+		const struct xs_inject *in = &r->b.ctl.inject[i];
 		uint64_t left = 0;
 		if (in->when == XS_WHEN_AT && in->n > r->nexits)
 			left = in->n - r->nexits;
@@ -550,7 +467,7 @@ static void drain(struct mod_run *r, uint32_t stop)
 		if (got == 0)
 			break;
 		if (have)
-			xs_vmx_out_record(&r->out, &cur);
+			xs_vmx_out_record(&r->b.out, &cur);
 		cur = next;
 		have = true;
 		if (!r->extint_forced || XS_VMX_BASIC_REASON(cur.reason) != EXIT_REASON_EXTERNAL_INTERRUPT) {
@@ -566,9 +483,9 @@ static void drain(struct mod_run *r, uint32_t stop)
 		handle_io(r, &cur);
 	else if (stop == KVMX_RUN_STOP_MMIO && cur.detail_kind == XS_D_MMIO)
 		handle_mmio(r, &cur);
-	if (r->end != XS_END_RUNNING && r->end != XS_END_DONE)
+	if (r->b.end != XS_END_RUNNING && r->b.end != XS_END_DONE)
 		cur.flags |= XS_F_FINAL;
-	xs_vmx_out_record(&r->out, &cur);
+	xs_vmx_out_record(&r->b.out, &cur);
 }
 
 static void end_by_stop(struct mod_run *r, const struct kvmx_run *run)
@@ -620,9 +537,9 @@ static void *vcpu_thread(void *arg)
 	struct mod_run *r = arg;
 	sigset_t kick;
 	sigemptyset(&kick);
-	sigaddset(&kick, r->cfg.kick_signal ? r->cfg.kick_signal : SIGUSR1);
+	sigaddset(&kick, r->b.cfg.kick_signal ? r->b.cfg.kick_signal : SIGUSR1);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
-	while (r->end == XS_END_RUNNING && !atomic_load(&r->stopping)) {
+	while (r->b.end == XS_END_RUNNING && !atomic_load(&r->stopping)) {
 		struct kvmx_run run;
 		memset(&run, 0, sizeof(run));
 		run.flags = (uint32_t)r->flags_next;
@@ -634,7 +551,7 @@ static void *vcpu_thread(void *arg)
 			run.inject_info = r->queue[0];
 			run.inject_error = r->queue_err[0];
 			r->outstanding[r->queue[0] & 0xff]++;
-			atomic_fetch_add(&r->injected, 1);
+			atomic_fetch_add(&r->b.injected, 1);
 			memmove(r->queue, r->queue + 1, --r->queue_n * sizeof(r->queue[0]));
 			memmove(r->queue_err, r->queue_err + 1, r->queue_n * sizeof(r->queue_err[0]));
 		}
@@ -647,17 +564,17 @@ static void *vcpu_thread(void *arg)
 		atomic_store(&r->ring_dropped, run.ring_dropped);
 		r->held = run.event_held;
 		drain(r, run.stop);
-		if (r->end == XS_END_RUNNING)
+		if (r->b.end == XS_END_RUNNING)
 			end_by_stop(r, &run);
-		if (r->guest_done && r->end == XS_END_RUNNING)
-			r->end = XS_END_DONE;
+		if (r->guest_done && r->b.end == XS_END_RUNNING)
+			r->b.end = XS_END_DONE;
 	}
-	pthread_mutex_lock(&r->lock);
-	if (r->end == XS_END_RUNNING)
-		r->end = XS_END_STOPPED;
-	r->done = true;
-	pthread_cond_broadcast(&r->cond);
-	pthread_mutex_unlock(&r->lock);
+	pthread_mutex_lock(&r->b.lock);
+	if (r->b.end == XS_END_RUNNING)
+		r->b.end = XS_END_STOPPED;
+	r->b.worker_done = true;
+	pthread_cond_broadcast(&r->b.cond);
+	pthread_mutex_unlock(&r->b.lock);
 	return NULL;
 }
 
@@ -668,30 +585,24 @@ static void kick_noop(int signo)
 
 /* ---- ops ---- */
 
-static void report(struct mod_run *r, const char *msg)
-{
-	if (r->cfg.error)
-		r->cfg.error(r->cfg.error_ctx, msg);
-}
-
 static void meta_start(struct mod_run *r, const struct xs_guest *guest, const struct kvmx_control_req *req,
 		       const struct kvmx_caps_info *ci)
 {
-	xs_vmx_meta_run(&r->out, guest, "vmx-module", r->started_ns);
-	xs_vmx_out_meta(&r->out, "vmx.host", "module");
-	xs_vmx_out_meta(&r->out, "vmx.device", xs_vmx_module_path());
-	xs_sink_metaf(r->sink, "vmx.basic", "0x%llx", (unsigned long long)ci->basic);
-	xs_vmx_out_meta(&r->out, "vmx.time_unit", "tsc-ticks (the host CPU's TSC)");
+	xs_vmx_meta_run(&r->b.out, guest, "vmx-module", r->b.started_ns);
+	xs_vmx_out_meta(&r->b.out, "vmx.host", "module");
+	xs_vmx_out_meta(&r->b.out, "vmx.device", xs_vmx_module_path());
+	xs_sink_metaf(r->b.sink, "vmx.basic", "0x%llx", (unsigned long long)ci->basic);
+	xs_vmx_out_meta(&r->b.out, "vmx.time_unit", "tsc-ticks (the host CPU's TSC)");
 	char forced[256] = "";
 	for (unsigned int i = 0; i < KVMX_CTL_COUNT; i++)
 		if (req->forced_on & (1ull << i))
 			snprintf(forced + strlen(forced), sizeof(forced) - strlen(forced), "%s%s", forced[0] ? "," : "",
 				 kvmx_control_info((enum kvmx_ctl)i)->key);
-	xs_vmx_out_meta(&r->out, "vmx.module.forced_on", forced[0] ? forced : "none");
-	xs_vmx_out_meta(&r->out, "vmx.module.msr_exits",
+	xs_vmx_out_meta(&r->b.out, "vmx.module.forced_on", forced[0] ? forced : "none");
+	xs_vmx_out_meta(&r->b.out, "vmx.module.msr_exits",
 			"every RDMSR and WRMSR exits (the module refuses MSR bitmaps)");
-	xs_sink_metaf(r->sink, "vmx.module.words", "pin 0x%x proc 0x%x proc2 0x%x exit 0x%x entry 0x%x", req->words[0],
-		      req->words[1], req->words[2], req->words[3], req->words[4]);
+	xs_sink_metaf(r->b.sink, "vmx.module.words", "pin 0x%x proc 0x%x proc2 0x%x exit 0x%x entry 0x%x",
+		      req->words[0], req->words[1], req->words[2], req->words[3], req->words[4]);
 }
 
 static void mod_destroy(void *impl);
@@ -736,8 +647,8 @@ static int map_ranges(struct mod_run *r, char *err, size_t errlen)
 		hole.size = r->mem_bytes > XS_GPA_HOLE ? r->mem_bytes - XS_GPA_HOLE : 0;
 	if (hole.size && ioctl(r->vcpu, KVMX_SET_EPT_RANGE, &hole))
 		return ERR("unmapping guest-physical 0x%x-0x%x: %s", XS_GPA_HOLE, XS_GPA_HOLE_END - 1, strerror(errno));
-	for (unsigned int i = 0; i < r->ctl.readonly.n; i++) {
-		uint64_t lo = r->ctl.readonly.r[i].lo & ~0xfffull, hi = (r->ctl.readonly.r[i].hi | 0xfff) + 1;
+	for (unsigned int i = 0; i < r->b.ctl.readonly.n; i++) {
+		uint64_t lo = r->b.ctl.readonly.r[i].lo & ~0xfffull, hi = (r->b.ctl.readonly.r[i].hi | 0xfff) + 1;
 		if (hi > r->mem_bytes)
 			hi = r->mem_bytes;
 		if (lo >= hi)
@@ -750,16 +661,10 @@ static int map_ranges(struct mod_run *r, char *err, size_t errlen)
 	return 0;
 }
 
-static int mod_create(const struct xs_launch_config *cfg, struct xs_sink *sink, void **impl, char *err, size_t errlen)
+static int check_config(const struct xs_launch_config *cfg, char *err, size_t errlen)
 {
-	if (!cfg->guest == !cfg->image_path)
-		return ERR("give either a built-in guest or --image FILE");
-	if (cfg->image_path && !cfg->mode)
-		return ERR("--image needs --mode real|protected|long");
-	if (cfg->mode != 16 && cfg->mode != 32 && cfg->mode != 64)
-		return ERR("mode must be real, protected or long");
-	if (cfg->vcpus != 1)
-		return ERR("--vcpus %u: the vmx backend runs one vCPU", cfg->vcpus);
+	if (xs_vmx_check_guest(cfg, "", err, errlen))
+		return -1;
 	if (cfg->mem_mb < 1 || cfg->mem_mb > MOD_MAX_MEM_MB)
 		return ERR("--mem %llu: the module gives a guest 1-%d MiB", (unsigned long long)cfg->mem_mb,
 			   MOD_MAX_MEM_MB);
@@ -767,46 +672,31 @@ static int mod_create(const struct xs_launch_config *cfg, struct xs_sink *sink, 
 		return ERR("--cpu-model %s: the module runs guests on this host's CPU (--vmx-host bochs emulates "
 			   "models)",
 			   cfg->cpu_model);
-	if (check_schedules(&cfg->controls, err, errlen))
-		return -1;
+	return check_schedules(&cfg->controls, err, errlen);
+}
 
-	struct mod_run *r = xs_calloc(1, sizeof(*r));
-	r->cfg = *cfg;
-	r->ctl = cfg->controls;
-	r->sink = sink;
-	r->fd = r->vcpu = -1;
-	r->mem = MAP_FAILED;
-	r->ring = MAP_FAILED;
-	pthread_mutex_init(&r->lock, NULL);
-	pthread_cond_init(&r->cond, NULL);
-	xs_vmx_out_init(&r->out, sink, &r->cfg, &r->ctl);
-	*impl = r;
-
-	struct kvmx_control_req req;
-	struct kvmx_caps_info ci;
-	struct xs_loaded_guest lg;
-	if (build_request(cfg, &r->ctl, &req, err, errlen))
-		goto fail;
-	r->fd = open_module(err, errlen);
-	if (r->fd < 0 || read_caps(r->fd, &ci, err, errlen))
-		goto fail;
-	r->features = ci.features;
-	if (check_features(cfg, &r->ctl, r->features, err, errlen))
-		goto fail;
-	r->mem_bytes = cfg->mem_mb << 20;
-	struct kvmx_vm_config vc = {
+/* The module's VM and its guest memory, mapped here; vc->ring_bytes says how large the vCPU's ring is. */
+static int create_vm(struct mod_run *r, struct kvmx_vm_config *vc, char *err, size_t errlen)
+{
+	r->mem_bytes = r->b.cfg.mem_mb << 20;
+	*vc = (struct kvmx_vm_config){
 		.version = KVMX_ABI_VERSION, .ring_slots = MOD_RING_SLOTS, .mem_size = r->mem_bytes};
-	if (ioctl(r->fd, KVMX_CREATE_VM, &vc)) {
-		(void)ERR("the module refused the VM: %s", vc.msg[0] ? vc.msg : strerror(errno));
-		goto fail;
-	}
+	if (ioctl(r->fd, KVMX_CREATE_VM, vc))
+		return ERR("the module refused the VM: %s", vc->msg[0] ? vc->msg : strerror(errno));
 	r->mem = mmap(NULL, r->mem_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
-	if (r->mem == MAP_FAILED) {
-		(void)ERR("mapping the guest's memory from the module: %s", strerror(errno));
-		goto fail;
-	}
+	if (r->mem == MAP_FAILED)
+		return ERR("mapping the guest's memory from the module: %s", strerror(errno));
+	return 0;
+}
+
+/* The guest into the module's memory, laid out as every backend's guest sees it; its entry registers. */
+static int load_guest(struct mod_run *r, struct kvmx_regs *regs, const struct xs_guest **guest, char *err,
+		      size_t errlen)
+{
+	const struct xs_launch_config *cfg = &r->b.cfg;
+	struct xs_loaded_guest lg;
 	if (xs_guest_load(cfg, &lg, err, errlen))
-		goto fail;
+		return -1;
 	r->own_exceptions = lg.own_exceptions;
 	struct xs_vm_spec spec = {.mode = cfg->mode,
 				  .mem_bytes = r->mem_bytes,
@@ -816,47 +706,80 @@ static int mod_create(const struct xs_launch_config *cfg, struct xs_sink *sink, 
 				  .iterations = cfg->iterations};
 	memcpy(spec.args, cfg->args, sizeof(spec.args));
 	xs_guest_mem_fill(r->mem, &spec);
-	struct kvmx_regs regs;
-	entry_regs(&regs, cfg->mode, lg.entry);
-	const struct xs_guest *guest = lg.guest;
+	kvmx_entry_regs(regs, cfg->mode, lg.entry);
+	*guest = lg.guest;
 	xs_guest_loaded_free(&lg);
+	return 0;
+}
+
+/* The vCPU with its record ring, read-only and MMIO ranges, entry state and controls. */
+static int create_vcpu(struct mod_run *r, size_t ring_bytes, const struct kvmx_regs *regs, struct kvmx_control_req *req,
+		       char *err, size_t errlen)
+{
 	r->vcpu = ioctl(r->fd, KVMX_CREATE_VCPU, 0);
-	if (r->vcpu < 0) {
-		(void)ERR("the module refused a vCPU: %s", strerror(errno));
-		goto fail;
-	}
-	r->ring_bytes = vc.ring_bytes;
+	if (r->vcpu < 0)
+		return ERR("the module refused a vCPU: %s", strerror(errno));
+	r->ring_bytes = ring_bytes;
 	r->ring = mmap(NULL, r->ring_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, r->vcpu, 0);
-	if (r->ring == MAP_FAILED) {
-		(void)ERR("mapping the record ring: %s", strerror(errno));
-		goto fail;
-	}
+	if (r->ring == MAP_FAILED)
+		return ERR("mapping the record ring: %s", strerror(errno));
 	if (map_ranges(r, err, errlen))
-		goto fail;
-	if (ioctl(r->vcpu, KVMX_SET_REGS, &regs)) {
-		(void)ERR("the module refused the guest's entry state: %s", strerror(errno));
-		goto fail;
-	}
-	if (ioctl(r->vcpu, KVMX_SET_CONTROLS, &req)) {
-		(void)ERR("the module refused the controls: %s", req.msg[0] ? req.msg : strerror(errno));
-		goto fail;
-	}
-	r->extint_forced = req.forced_on & (1ull << KVMX_CTL_BIT_EXTINT_EXITING);
-	r->started_ns = xs_now_ns();
-	meta_start(r, guest, &req, &ci);
-	if (req.forced_on) {
+		return -1;
+	if (ioctl(r->vcpu, KVMX_SET_REGS, regs))
+		return ERR("the module refused the guest's entry state: %s", strerror(errno));
+	if (ioctl(r->vcpu, KVMX_SET_CONTROLS, req))
+		return ERR("the module refused the controls: %s", req->msg[0] ? req->msg : strerror(errno));
+	r->extint_forced = req->forced_on & (1ull << KVMX_CTL_BIT_EXTINT_EXITING);
+	return 0;
+}
+
+/* What the module does differently from what was asked, said once at the start. */
+static void report_host_notes(struct mod_run *r, const struct kvmx_control_req *req)
+{
+	if (req->forced_on) {
 		char note[320] = "note: the module forces on";
 		for (unsigned int i = 0; i < KVMX_CTL_COUNT; i++)
-			if (req.forced_on & (1ull << i))
+			if (req->forced_on & (1ull << i))
 				snprintf(note + strlen(note), sizeof(note) - strlen(note), " vmx.%s",
 					 kvmx_control_info((enum kvmx_ctl)i)->key);
 		snprintf(note + strlen(note), sizeof(note) - strlen(note),
 			 " for the host's safety (vmx.module.forced_on; host interrupts are EXTERNAL_INTERRUPT exits)");
-		report(r, note);
+		xs_launch_report(&r->b.cfg, "%s", note);
 	}
-	if ((r->ctl.given & (1u << XS_CTL_MSR_EXIT_READ | 1u << XS_CTL_MSR_EXIT_WRITE)) && !req.n_msr)
-		report(r, "note: the module makes every RDMSR and WRMSR exit (it refuses MSR bitmaps): msr.exit_read "
-			  "and msr.exit_write are a subset of the MSR exits here");
+	if ((r->b.ctl.given & (1u << XS_CTL_MSR_EXIT_READ | 1u << XS_CTL_MSR_EXIT_WRITE)) && !req->n_msr)
+		xs_launch_report(&r->b.cfg, "%s",
+				 "note: the module makes every RDMSR and WRMSR exit (it refuses MSR bitmaps): "
+				 "msr.exit_read and msr.exit_write are a subset of the MSR exits here");
+}
+
+static int mod_create(const struct xs_launch_config *cfg, struct xs_sink *sink, void **impl, char *err, size_t errlen)
+{
+	if (check_config(cfg, err, errlen))
+		return -1;
+	struct mod_run *r = xs_calloc(1, sizeof(*r));
+	xs_vmx_base_init(&r->b, cfg, sink);
+	r->fd = r->vcpu = -1;
+	r->mem = MAP_FAILED;
+	r->ring = MAP_FAILED;
+	*impl = r;
+
+	struct kvmx_control_req req;
+	struct kvmx_caps_info ci;
+	struct kvmx_vm_config vc;
+	struct kvmx_regs regs;
+	const struct xs_guest *guest;
+	if (build_request(cfg, &r->b.ctl, &req, err, errlen))
+		goto fail;
+	r->fd = open_module(err, errlen);
+	if (r->fd < 0 || read_caps(r->fd, &ci, err, errlen))
+		goto fail;
+	r->features = ci.features;
+	if (check_features(cfg, &r->b.ctl, r->features, err, errlen) || create_vm(r, &vc, err, errlen) ||
+	    load_guest(r, &regs, &guest, err, errlen) || create_vcpu(r, vc.ring_bytes, &regs, &req, err, errlen))
+		goto fail;
+	r->b.started_ns = xs_now_ns();
+	meta_start(r, guest, &req, &ci);
+	report_host_notes(r, &req);
 	return 0;
 fail:
 	mod_destroy(r);
@@ -871,93 +794,49 @@ static int mod_start(void *impl, char *err, size_t errlen)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = kick_noop;
 	sigemptyset(&sa.sa_mask);
-	sigaction(r->cfg.kick_signal ? r->cfg.kick_signal : SIGUSR1, &sa, NULL);
+	sigaction(r->b.cfg.kick_signal ? r->b.cfg.kick_signal : SIGUSR1, &sa, NULL);
 	int rc = pthread_create(&r->thread, NULL, vcpu_thread, r);
 	if (rc)
 		return ERR("cannot start the vCPU thread: %s", strerror(rc));
-	r->thread_started = true;
+	r->b.worker_started = true;
 	return 0;
-}
-
-static bool mod_wait(void *impl, unsigned int timeout_ms)
-{
-	struct mod_run *r = impl;
-	struct timespec deadline;
-	xs_deadline_after_ms(&deadline, timeout_ms);
-	pthread_mutex_lock(&r->lock);
-	while (r->thread_started && !r->done && pthread_cond_timedwait(&r->cond, &r->lock, &deadline) != ETIMEDOUT)
-		;
-	bool done = !r->thread_started || r->done;
-	pthread_mutex_unlock(&r->lock);
-	return done;
 }
 
 static void mod_stop(void *impl, const char *why)
 {
 	struct mod_run *r = impl;
-	pthread_mutex_lock(&r->lock);
-	if (!r->stop_why)
-		r->stop_why = why ? why : "interrupted";
+	pthread_mutex_lock(&r->b.lock);
+	if (!r->b.stop_why)
+		r->b.stop_why = why ? why : "interrupted";
 	atomic_store(&r->stopping, true);
-	bool kick = r->thread_started && !r->done;
-	pthread_mutex_unlock(&r->lock);
+	bool kick = r->b.worker_started && !r->b.worker_done;
+	pthread_mutex_unlock(&r->b.lock);
 	if (kick)
-		pthread_kill(r->thread, r->cfg.kick_signal ? r->cfg.kick_signal : SIGUSR1);
+		pthread_kill(r->thread, r->b.cfg.kick_signal ? r->b.cfg.kick_signal : SIGUSR1);
 }
 
 static void mod_counters(const void *impl, struct xs_launch_counters *c)
 {
 	const struct mod_run *r = impl;
-	xs_vmx_out_counters(&r->out, c);
+	xs_vmx_base_counters(&r->b, c);
 	c->lost += atomic_load(&r->ring_dropped) + atomic_load(&r->ring_bad);
-	c->injected = atomic_load(&r->injected);
-	c->delivered = atomic_load(&r->delivered);
-	c->inject_overflow = atomic_load(&r->inject_overflow);
 }
 
 static int mod_join(void *impl)
 {
 	struct mod_run *r = impl;
-	if (r->thread_started) {
+	if (r->b.worker_started) {
 		pthread_join(r->thread, NULL);
-		r->thread_started = false;
+		r->b.worker_started = false;
 	}
-	if (r->end == XS_END_GUEST_ERROR || r->end == XS_END_HOST_ERROR)
-		report(r, r->message);
+	if (r->b.end == XS_END_GUEST_ERROR || r->b.end == XS_END_HOST_ERROR)
+		xs_launch_report(&r->b.cfg, "%s", r->b.message);
 	struct xs_launch_counters c;
 	mod_counters(r, &c);
-	xs_vmx_meta_end(&r->out, r->end, r->stop_why, r->message, &c);
-	xs_sink_metaf(r->sink, "counter.lost.ring", "%llu", (unsigned long long)atomic_load(&r->ring_dropped));
-	xs_sink_metaf(r->sink, "counter.lost.ring_bad", "%llu", (unsigned long long)atomic_load(&r->ring_bad));
-	int rc = xs_sink_flush(r->sink);
-	if (rc && (r->end == XS_END_DONE || r->end == XS_END_STOPPED)) {
-		r->end = XS_END_HOST_ERROR;
-		snprintf(r->message, sizeof(r->message), "flushing the output failed: %s", strerror(-rc));
-		report(r, r->message);
-	}
-	return r->end == XS_END_DONE || r->end == XS_END_STOPPED ? 0 : -1;
-}
-
-static enum xs_launch_end mod_end(const void *impl, const char **message)
-{
-	const struct mod_run *r = impl;
-	if (message)
-		*message = r->message[0] && r->end != XS_END_DONE && r->end != XS_END_STOPPED ? r->message : NULL;
-	return r->end;
-}
-
-static bool mod_stat_delta(const void *impl, const char *name, uint64_t *delta)
-{
-	(void)impl;
-	(void)name;
-	*delta = 0;
-	return false; /* no KVM statistics: every exit is in the records */
-}
-
-static const char *const *mod_unsupported(const void *impl)
-{
-	const struct mod_run *r = impl;
-	return (const char *const *)r->unsupported;
+	xs_vmx_meta_end(&r->b.out, r->b.end, r->b.stop_why, r->b.message, &c);
+	xs_sink_metaf(r->b.sink, "counter.lost.ring", "%llu", (unsigned long long)atomic_load(&r->ring_dropped));
+	xs_sink_metaf(r->b.sink, "counter.lost.ring_bad", "%llu", (unsigned long long)atomic_load(&r->ring_bad));
+	return xs_vmx_base_flush(&r->b);
 }
 
 static void mod_destroy(void *impl)
@@ -965,7 +844,7 @@ static void mod_destroy(void *impl)
 	struct mod_run *r = impl;
 	if (!r)
 		return;
-	if (r->thread_started) {
+	if (r->b.worker_started) {
 		mod_stop(r, "interrupted");
 		pthread_join(r->thread, NULL);
 	}
@@ -977,9 +856,7 @@ static void mod_destroy(void *impl)
 		close(r->vcpu);
 	if (r->fd >= 0)
 		close(r->fd);
-	xs_vmx_out_destroy(&r->out);
-	pthread_mutex_destroy(&r->lock);
-	pthread_cond_destroy(&r->cond);
+	xs_vmx_base_destroy(&r->b);
 	free(r);
 }
 
@@ -987,12 +864,12 @@ const struct xs_launch_backend xs_backend_vmx_module = {
 	.name = "vmx-module",
 	.create = mod_create,
 	.start = mod_start,
-	.wait = mod_wait,
+	.wait = xs_vmx_base_wait,
 	.stop = mod_stop,
 	.join = mod_join,
 	.counters = mod_counters,
-	.end = mod_end,
-	.stat_delta = mod_stat_delta,
-	.unsupported = mod_unsupported,
+	.end = xs_vmx_base_end,
+	.stat_delta = xs_vmx_base_stat_delta,
+	.unsupported = xs_vmx_base_unsupported,
 	.destroy = mod_destroy,
 };

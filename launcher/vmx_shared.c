@@ -4,6 +4,7 @@
  * launcher/vmx_module.c): the emulated CPU models, the translation of a control spec into the core's
  * struct kvmx_controls, and the list of controls a CPU's capability MSRs allow.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,6 +12,7 @@
 
 #include "common/util.h"
 #include "launcher/guest_abi.h"
+#include "launcher/backend.h"
 #include "launcher/guests.h"
 #include "launcher/vmx_backend.h"
 #include "launcher/vmx_controls.h"
@@ -341,4 +343,91 @@ void xs_vmx_meta_end(struct xs_vmx_out *o, enum xs_launch_end end, const char *s
 	xs_sink_metaf(o->sink, "counter.inject.injected", "%llu", (unsigned long long)c->injected);
 	xs_sink_metaf(o->sink, "counter.inject.delivered", "%llu", (unsigned long long)c->delivered);
 	xs_sink_metaf(o->sink, "counter.inject.overflow", "%llu", (unsigned long long)c->inject_overflow);
+}
+
+/* ---- the run's lifecycle, the same on both hosts ---- */
+
+void xs_vmx_base_init(struct xs_vmx_base *b, const struct xs_launch_config *cfg, struct xs_sink *sink)
+{
+	b->cfg = *cfg;
+	b->ctl = cfg->controls;
+	b->sink = sink;
+	pthread_mutex_init(&b->lock, NULL);
+	pthread_cond_init(&b->cond, NULL);
+	xs_vmx_out_init(&b->out, sink, &b->cfg, &b->ctl);
+}
+
+void xs_vmx_base_destroy(struct xs_vmx_base *b)
+{
+	xs_vmx_out_destroy(&b->out);
+	pthread_mutex_destroy(&b->lock);
+	pthread_cond_destroy(&b->cond);
+}
+
+int xs_vmx_check_guest(const struct xs_launch_config *cfg, const char *vcpus_why, char *err, size_t errlen)
+{
+	if (!cfg->guest == !cfg->image_path)
+		return snprintf(err, errlen, "give either a built-in guest or --image FILE"), -1;
+	if (cfg->image_path && !cfg->mode)
+		return snprintf(err, errlen, "--image needs --mode real|protected|long"), -1;
+	if (cfg->mode != 16 && cfg->mode != 32 && cfg->mode != 64)
+		return snprintf(err, errlen, "mode must be real, protected or long"), -1;
+	if (cfg->vcpus != 1)
+		return snprintf(err, errlen, "--vcpus %u: the vmx backend runs one vCPU%s", cfg->vcpus, vcpus_why), -1;
+	return 0;
+}
+
+int xs_vmx_base_flush(struct xs_vmx_base *b)
+{
+	int rc = xs_sink_flush(b->sink);
+	if (rc && (b->end == XS_END_DONE || b->end == XS_END_STOPPED)) {
+		b->end = XS_END_HOST_ERROR;
+		snprintf(b->message, sizeof(b->message), "flushing the output failed: %s", strerror(-rc));
+		xs_launch_report(&b->cfg, "%s", b->message);
+	}
+	return b->end == XS_END_DONE || b->end == XS_END_STOPPED ? 0 : -1;
+}
+
+void xs_vmx_base_counters(const struct xs_vmx_base *b, struct xs_launch_counters *c)
+{
+	xs_vmx_out_counters(&b->out, c);
+	c->injected = atomic_load(&b->injected);
+	c->delivered = atomic_load(&b->delivered);
+	c->inject_overflow = atomic_load(&b->inject_overflow);
+}
+
+bool xs_vmx_base_wait(void *impl, unsigned int timeout_ms)
+{
+	struct xs_vmx_base *b = impl;
+	struct timespec deadline;
+	xs_deadline_after_ms(&deadline, timeout_ms);
+	pthread_mutex_lock(&b->lock);
+	while (b->worker_started && !b->worker_done &&
+	       pthread_cond_timedwait(&b->cond, &b->lock, &deadline) != ETIMEDOUT)
+		;
+	bool done = !b->worker_started || b->worker_done;
+	pthread_mutex_unlock(&b->lock);
+	return done;
+}
+
+enum xs_launch_end xs_vmx_base_end(const void *impl, const char **message)
+{
+	const struct xs_vmx_base *b = impl;
+	if (message)
+		*message = b->message[0] && b->end != XS_END_DONE && b->end != XS_END_STOPPED ? b->message : NULL;
+	return b->end;
+}
+
+bool xs_vmx_base_stat_delta(const void *impl, const char *name, uint64_t *delta)
+{
+	(void)impl;
+	(void)name;
+	*delta = 0;
+	return false; /* no KVM statistics: every exit of a vmx host is in the records */
+}
+
+const char *const *xs_vmx_base_unsupported(const void *impl)
+{
+	const struct xs_vmx_base *b = impl;
+	return (const char *const *)b->unsupported;
 }

@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
 # Install every Debian package exitscope needs to build and test, and nothing twice.
 # Package lists live in scripts/deps/*.txt, one file per area, one package per line ('#' starts a comment).
-# Usage: scripts/deps.sh [AREA ...]   (no argument: every area)
+# Usage: scripts/deps.sh [--check] [AREA ...]   (no area: every area)
+#   --check  install nothing: exit 1 with one line naming the missing packages (plain `make` runs this;
+#            `make deps`, `make demo` and `make test` run the installing form)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
+check=0
+if [ "${1-}" = --check ]; then
+	check=1
+	shift
+fi
 lists=()
 if [ $# -eq 0 ]; then
 	lists=("$here"/deps/*.txt)
@@ -13,13 +20,19 @@ else
 fi
 
 wanted=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "${lists[@]}" | tr -s ' \t' '\n' | sort -u)
+# One dpkg-query for all (plain `make` runs this check on every invocation); unknown names print nothing.
+installed=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' $wanted 2>/dev/null | awk '$2 == "installed" { print $1 }' |
+	sort -u || true)
 missing=()
 for pkg in $wanted; do
-	status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
-	[ "$status" = installed ] || missing+=("$pkg")
+	grep -qxF "$pkg" <<<"$installed" || missing+=("$pkg")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
+if [ $check -eq 1 ]; then
+	echo "exitscope: missing Debian packages: ${missing[*]}; run 'make deps' (as root) to install them" >&2
+	exit 1
+fi
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps: missing packages (${missing[*]}); run as root or install them" >&2
 	exit 1

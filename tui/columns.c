@@ -157,7 +157,7 @@ void tui_latest_line(const struct xs_exit_record *r, uint64_t base_ts, enum tui_
 	/* Then what the producer saw (port and data, MSR value, ...): reasons without a qualification (HLT, CPUID,
 	 * MSR on VMX, KVM's userspace exits) still say something. */
 	char detail[256];
-	if (tui_detail_summary(r, detail, sizeof(detail))) {
+	if (xs_detail_summary(r, detail, sizeof(detail))) {
 		size_t used = strlen(fields);
 		if (strstr(detail, fields)) /* the detail says all the decoded fields say (KVM's MMIO gpa=...) */
 			used = 0;

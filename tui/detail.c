@@ -96,93 +96,13 @@ static void add_raw(struct tui_lines *o, const struct xs_exit_record *r)
 			      tui_fmt_ns(c, sizeof(c), (double)r->handler_ns, r->flags & XS_F_RUN_TIMES));
 }
 
-size_t tui_detail_summary(const struct xs_exit_record *r, char *buf, size_t len)
-{
-	const union xs_detail *d = &r->detail;
-	int n = 0;
-	buf[0] = 0;
-	switch (r->detail_kind) {
-	case XS_D_IO:
-		n = snprintf(buf, len, "port=0x%x %s size=%u count=%u value=0x%llx%s%s", d->io.port,
-			     d->io.direction == XS_IO_IN ? "IN" : "OUT", d->io.size, d->io.count,
-			     (unsigned long long)d->io.value, d->io.string ? " string" : "", d->io.rep ? " rep" : "");
-		break;
-	case XS_D_MMIO:
-		n = snprintf(buf, len, "gpa=0x%llx %s len=%u value=0x%llx", (unsigned long long)d->mmio.gpa,
-			     d->mmio.is_write ? "write" : "read", d->mmio.len, (unsigned long long)d->mmio.value);
-		break;
-	case XS_D_MSR:
-		n = snprintf(buf, len, "msr=0x%x %s value=0x%llx%s kvm_reason=%u", d->msr.index,
-			     d->msr.is_write ? "WRMSR" : "RDMSR", (unsigned long long)d->msr.value,
-			     d->msr.failed ? " #GP" : "", d->msr.kvm_reason);
-		break;
-	case XS_D_CR:
-		n = snprintf(buf, len, "cr%u %s value=0x%llx", d->cr.cr, d->cr.is_write ? "write" : "read",
-			     (unsigned long long)d->cr.value);
-		break;
-	case XS_D_CPUID:
-		n = snprintf(buf, len, "leaf=0x%x subleaf=0x%x eax=0x%x ebx=0x%x ecx=0x%x edx=0x%x", d->cpuid.leaf,
-			     d->cpuid.subleaf, d->cpuid.eax, d->cpuid.ebx, d->cpuid.ecx, d->cpuid.edx);
-		break;
-	case XS_D_HYPERCALL:
-		n = snprintf(buf, len, "nr=0x%llx args=0x%llx,0x%llx,0x%llx,0x%llx ret=0x%llx %s",
-			     (unsigned long long)d->hypercall.nr, (unsigned long long)d->hypercall.args[0],
-			     (unsigned long long)d->hypercall.args[1], (unsigned long long)d->hypercall.args[2],
-			     (unsigned long long)d->hypercall.args[3], (unsigned long long)d->hypercall.ret,
-			     d->hypercall.longmode ? "64-bit" : "32-bit");
-		break;
-	case XS_D_DEBUG:
-		n = snprintf(buf, len, "exception=%u pc=0x%llx dr6=0x%llx dr7=0x%llx", d->debug.exception,
-			     (unsigned long long)d->debug.pc, (unsigned long long)d->debug.dr6,
-			     (unsigned long long)d->debug.dr7);
-		break;
-	case XS_D_EXCEPTION:
-		n = snprintf(buf, len, "vector=%u%s%s error_code=%s0x%x address=0x%llx%s", d->exception.vector,
-			     xs_exception_name(d->exception.vector) ? " #" : "",
-			     xs_exception_name(d->exception.vector) ? xs_exception_name(d->exception.vector) : "",
-			     d->exception.has_error ? "" : "(none)", d->exception.error_code,
-			     (unsigned long long)d->exception.address, d->exception.reinjected ? " reinjected" : "");
-		break;
-	case XS_D_PAGE_FAULT:
-		n = snprintf(buf, len, "address=0x%llx error_code=0x%llx", (unsigned long long)d->page_fault.address,
-			     (unsigned long long)d->page_fault.error_code);
-		break;
-	case XS_D_INTERNAL:
-	case XS_D_SYSTEM_EVENT: {
-		bool internal = r->detail_kind == XS_D_INTERNAL;
-		uint32_t nd = internal ? d->internal.ndata : d->system_event.ndata;
-		const uint64_t *data = internal ? d->internal.data : d->system_event.data;
-		n = snprintf(buf, len, "%s=%u ndata=%u", internal ? "suberror" : "type",
-			     internal ? d->internal.suberror : d->system_event.type, nd);
-		for (uint32_t i = 0; i < nd && i < 6 && n >= 0 && (size_t)n < len; i++)
-			n += snprintf(buf + n, len - (size_t)n, "%s0x%llx",
-				      i ? "," : " data=", (unsigned long long)data[i]);
-		break;
-	}
-	case XS_D_FAIL_ENTRY:
-		n = snprintf(buf, len, "hardware_entry_failure_reason=0x%llx cpu=%u",
-			     (unsigned long long)d->fail_entry.hardware_entry_failure_reason, d->fail_entry.cpu);
-		break;
-	case XS_D_EMULATE:
-		n = snprintf(buf, len, "csbase=0x%llx len=%u%s insn=", (unsigned long long)d->emulate.csbase,
-			     d->emulate.len, d->emulate.failed ? " FAILED" : "");
-		for (unsigned int i = 0; i < d->emulate.len && i < sizeof(d->emulate.insn) && n >= 0 && (size_t)n < len;
-		     i++)
-			n += snprintf(buf + n, len - (size_t)n, "%02x", d->emulate.insn[i]);
-		break;
-	default:
-		break;
-	}
-	return n > 0 ? (size_t)n : 0;
-}
-
 static void add_detail_union(struct tui_lines *o, const struct xs_exit_record *r)
 {
 	char text[256];
 	if (r->detail_kind == XS_D_NONE)
 		return;
 	tui_lines_add(o, TUI_LINE_HEADING, "Detail (%s)", xs_detail_kind_name(r->detail_kind));
-	if (tui_detail_summary(r, text, sizeof(text)))
+	if (xs_detail_summary(r, text, sizeof(text)))
 		add_wrapped(o, text);
 	else
 		tui_lines_add(o, TUI_LINE_DIM, "  (unknown detail kind %u)", r->detail_kind);

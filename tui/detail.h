@@ -39,11 +39,4 @@ void tui_lines_add(struct tui_lines *o, enum tui_line_style style, const char *f
 size_t tui_detail_build(const struct xs_exit_record *r, uint64_t base_ts, const char *vm, struct tui_line *lines,
 			size_t max);
 
-/*
- * The record's detail union (port, MMIO, MSR, CR, CPUID, ... as the producer saw them) on one line of
- * key=value words: "port=0x3f8 OUT size=1 count=1 value=0x41". Empty when the record has none. Returns the
- * length written (cut to len like snprintf).
- */
-size_t tui_detail_summary(const struct xs_exit_record *r, char *buf, size_t len);
-
 #endif

@@ -7,17 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/record_ring.h"
 #include "common/text.h"
 #include "common/util.h"
-
-/*
- * Ring positions are byte offsets that only grow; pos % cap is where they are in the buffer. Every record size
- * is a multiple of 64 and cap is a power of two (at least 64 full records), so a record that does not fit before the
- * end of the buffer leaves a gap of at least 64 bytes: a zero `version` there tells the consumer to skip to the
- * buffer's start.
- */
-#define SLOT 64u
-_Static_assert(XS_RECORD_CORE_SIZE % SLOT == 0 && XS_RECORD_FULL_SIZE % SLOT == 0, "record sizes are 64-aligned");
 
 struct meta_entry {
 	char *key, *value;
@@ -26,10 +18,7 @@ struct meta_entry {
 struct tui_queue {
 	pthread_mutex_t lock;
 	pthread_cond_t room;
-	unsigned char *buf;
-	size_t cap;
-	uint64_t head, tail;
-	uint64_t accepted, dropped;
+	struct xs_record_ring ring;
 	bool shut;
 	struct meta_entry *meta;
 	size_t nmeta;
@@ -42,15 +31,10 @@ struct tui_queue *tui_queue_new(size_t bytes)
 	size_t min = 64 * XS_RECORD_FULL_SIZE;
 	if (bytes < min)
 		bytes = min;
-	/* A power of two: ring offsets are a mask, not a division, on every record. */
-	q->cap = 1;
-	while (q->cap < bytes)
-		q->cap <<= 1;
-	/* 64-byte aligned so records can be read in place; slack after the end so a 192-byte record at the very end
-	 * can be viewed as a whole struct without reading past the allocation. */
-	if (posix_memalign((void **)&q->buf, SLOT, q->cap + XS_RECORD_FULL_SIZE))
-		xs_die("out of memory for a %zu-byte record queue", q->cap);
-	memset(q->buf + q->cap, 0, XS_RECORD_FULL_SIZE);
+	size_t cap = 1;
+	while (cap < bytes)
+		cap <<= 1;
+	xs_record_ring_init(&q->ring, cap);
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->room, NULL);
 	return q;
@@ -67,7 +51,7 @@ void tui_queue_free(struct tui_queue *q)
 	free(q->meta);
 	pthread_cond_destroy(&q->room);
 	pthread_mutex_destroy(&q->lock);
-	free(q->buf);
+	xs_record_ring_free(&q->ring);
 	free(q);
 }
 
@@ -77,29 +61,6 @@ void tui_queue_shutdown(struct tui_queue *q)
 	q->shut = true;
 	pthread_cond_broadcast(&q->room);
 	pthread_mutex_unlock(&q->lock);
-}
-
-/* Bytes a record of `size` needs at head, counting the gap it leaves when it does not fit before the end. */
-static size_t needed(const struct tui_queue *q, size_t size)
-{
-	size_t off = (size_t)(q->head & (q->cap - 1)), to_end = q->cap - off;
-	return to_end < size ? to_end + size : size;
-}
-
-static void put(struct tui_queue *q, const struct xs_exit_record *r, size_t size)
-{
-	size_t off = (size_t)(q->head & (q->cap - 1)), to_end = q->cap - off;
-	if (to_end < size) {
-		memset(q->buf + off, 0, sizeof(uint16_t)); /* version 0: skip to the start */
-		q->head += to_end;
-		off = 0;
-	}
-	unsigned char *p = q->buf + off;
-	memcpy(p, r, size);
-	uint16_t size16 = (uint16_t)size; /* keep `size` consistent with the flags, whatever the producer set */
-	memcpy(p + 2, &size16, sizeof(size16));
-	q->head += size;
-	q->accepted++;
 }
 
 struct queue_sink {
@@ -116,24 +77,24 @@ static int queue_sink_write(struct xs_sink *s, const struct xs_exit_record *recs
 	pthread_mutex_lock(&q->lock);
 	for (size_t i = 0; i < n; i++) {
 		size_t size = xs_record_wire_size(&recs[i]);
-		bool fits = q->cap - (size_t)(q->head - q->tail) >= needed(q, size);
+		bool fits = xs_record_ring_fits(&q->ring, size);
 		while (qs->lossless && !fits && !q->shut) {
 			pthread_cond_wait(&q->room, &q->lock);
-			fits = q->cap - (size_t)(q->head - q->tail) >= needed(q, size);
+			fits = xs_record_ring_fits(&q->ring, size);
 		}
 		if (q->shut) {
-			q->dropped += n - i;
+			xs_record_ring_drop(&q->ring, n - i);
 			s->dropped += n - i;
 			rc = -EPIPE;
 			break;
 		}
 		if (!fits) {
 			/* A live producer never waits: count the loss; a smaller record after it may still fit. */
-			q->dropped++;
+			xs_record_ring_drop(&q->ring, 1);
 			s->dropped++;
 			continue;
 		}
-		put(q, &recs[i], size);
+		xs_record_ring_put(&q->ring, &recs[i], size);
 	}
 	pthread_mutex_unlock(&q->lock);
 	s->written += n;
@@ -188,39 +149,26 @@ struct xs_sink *tui_queue_sink(struct tui_queue *q, bool lossless)
 bool tui_queue_acquire(struct tui_queue *q, struct tui_queue_span *span)
 {
 	pthread_mutex_lock(&q->lock);
-	span->base = q->buf;
-	span->cap = q->cap;
-	span->pos = q->tail;
-	span->end = q->head;
+	span->ring = &q->ring;
+	xs_record_ring_cursor(&q->ring, &span->cur, 0);
 	span->count = 0;
 	pthread_mutex_unlock(&q->lock);
-	return span->pos != span->end;
+	return span->cur.pos != span->cur.end;
 }
 
 const struct xs_exit_record *tui_queue_span_next(struct tui_queue_span *span)
 {
-	while (span->pos < span->end) {
-		size_t off = (size_t)(span->pos & (span->cap - 1));
-		const unsigned char *p = span->base + off;
-		uint16_t version;
-		memcpy(&version, p, sizeof(version));
-		if (!version) {
-			span->pos += span->cap - off;
-			continue;
-		}
-		const struct xs_exit_record *r = (const struct xs_exit_record *)(const void *)p;
-		span->pos += xs_record_wire_size(r);
+	const struct xs_exit_record *r = xs_record_ring_next(span->ring, &span->cur);
+	if (r)
 		span->count++;
-		return r;
-	}
-	return NULL;
+	return r;
 }
 
 void tui_queue_release(struct tui_queue *q, const struct tui_queue_span *span)
 {
 	pthread_mutex_lock(&q->lock);
 	/* Release only what was read: records the caller did not reach stay for the next acquire. */
-	q->tail = span->pos;
+	xs_record_ring_release(&q->ring, &span->cur);
 	pthread_cond_broadcast(&q->room);
 	pthread_mutex_unlock(&q->lock);
 }
@@ -228,10 +176,10 @@ void tui_queue_release(struct tui_queue *q, const struct tui_queue_span *span)
 void tui_queue_counts(struct tui_queue *q, struct tui_queue_counts *out)
 {
 	pthread_mutex_lock(&q->lock);
-	out->accepted = q->accepted;
-	out->dropped = q->dropped;
-	out->used_bytes = (size_t)(q->head - q->tail);
-	out->cap_bytes = q->cap;
+	out->accepted = q->ring.accepted;
+	out->dropped = q->ring.dropped;
+	out->used_bytes = xs_record_ring_used(&q->ring);
+	out->cap_bytes = q->ring.cap;
 	pthread_mutex_unlock(&q->lock);
 }
 

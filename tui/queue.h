@@ -4,9 +4,10 @@
  * collector's ring reader) and the dashboard thread that aggregates them.
  *
  * Producers only see an xs_sink (tui_queue_sink). Records are stored back to back at their wire size (192 or
- * 576 bytes) in one byte ring; the consumer reads them in place, so a record costs one copy on the way in and
- * none on the way out. When the ring is full a live producer's records are dropped and counted (the sink's
- * `dropped`, shown in the header); a lossless producer (a replay, which can wait) blocks until there is room.
+ * 576 bytes) in one byte ring (common/record_ring.h); the consumer reads them in place, so a record costs one
+ * copy on the way in and none on the way out. When the ring is full a live producer's records are dropped and counted
+ * (the sink's `dropped`, shown in the header); a lossless producer (a replay, which can wait) blocks until there is
+ * room.
  *
  * Run metadata written through the sink (host facts, drop counters of the source) is kept in the queue for the
  * dashboard to read (tui_queue_meta_*). Every function is thread-safe; there is one consumer.
@@ -18,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/record_ring.h"
 #include "common/sink.h"
 #include "exitscope/record.h"
 
@@ -41,9 +43,8 @@ void tui_queue_shutdown(struct tui_queue *q);
 
 /* Records the consumer took out of the ring and reads in place until tui_queue_release(). */
 struct tui_queue_span {
-	const unsigned char *base;
-	uint64_t pos, end; /* ring positions */
-	size_t cap;
+	const struct xs_record_ring *ring;
+	struct xs_record_ring_cursor cur;
 	size_t count; /* records handed out by tui_queue_span_next so far */
 };
 

@@ -116,6 +116,10 @@ static void *replay_main(void *arg)
 		}
 		if (item != TUI_REPLAY_RECORD) {
 			flush(r, batch, &n);
+			/* Ended before the state says so: whoever sees the end then reads the final clock. */
+			pthread_mutex_lock(&r->lock);
+			r->ended = true;
+			pthread_mutex_unlock(&r->lock);
 			if (item == TUI_REPLAY_ERROR)
 				tui_source_end(&r->base, TUI_SOURCE_FAILED, "replay ended after %llu records: %s",
 					       (unsigned long long)records, err);

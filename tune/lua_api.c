@@ -329,6 +329,55 @@ static void push_cell(lua_State *L, const struct xs_rundiff_side *side, const st
 
 static const char *dim_table[XS_RD_DIMS] = {"reasons", "ports", "msrs", "crs", "vectors"};
 
+/* result.refusals (the controls the backend refused) and result.controls (name -> value as applied) */
+static void push_refusals_controls(lua_State *L, const struct xs_tune_result *res)
+{
+	lua_newtable(L);
+	for (size_t i = 0; res->refusals && res->refusals[i]; i++) {
+		lua_pushstring(L, res->refusals[i]);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	lua_setfield(L, -2, "refusals");
+	lua_newtable(L);
+	for (const char *line = res->controls; line && *line;) {
+		const char *nl = strchr(line, '\n'), *eq = strstr(line, " = ");
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		if (eq && eq < line + len) {
+			lua_pushlstring(L, eq + 3, (size_t)(line + len - eq - 3));
+			lua_pushlstring(L, line, (size_t)(eq - line));
+			lua_insert(L, -2);
+			lua_settable(L, -3);
+		}
+		line += len + (nl ? 1 : 0);
+	}
+	lua_setfield(L, -2, "controls");
+}
+
+/* result.<dimension>[key] per cell: reasons by name, the decoded keys by number ("cr0 write" for CRs) */
+static void push_cells(lua_State *L, const struct xs_rundiff_side *side, uint64_t exits)
+{
+	for (int d = 0; d < XS_RD_DIMS; d++)
+		lua_newtable(L), lua_setfield(L, -2, dim_table[d]);
+	for (size_t i = 0; i < side->ncells; i++) {
+		const struct xs_rundiff_cell *c = &side->cells[i];
+		lua_getfield(L, -1, dim_table[c->dim]);
+		if (c->dim == XS_RD_REASON) {
+			const char *name = xs_reason_name((unsigned int)c->k1, (uint32_t)c->k2);
+			if (name)
+				lua_pushstring(L, name);
+			else
+				lua_pushfstring(L, "0x%I", (lua_Integer)c->k2);
+		} else if (c->dim == XS_RD_CR) {
+			lua_pushfstring(L, "cr%I %s", (lua_Integer)c->k1, c->k2 ? "write" : "read");
+		} else {
+			lua_pushinteger(L, (lua_Integer)c->k1);
+		}
+		push_cell(L, side, c, exits);
+		lua_settable(L, -3);
+		lua_pop(L, 1);
+	}
+}
+
 static void push_result(lua_State *L, const struct xs_tune_request *req, const struct xs_tune_result *res)
 {
 	const struct xs_rundiff_side *side = &res->side;
@@ -385,47 +434,8 @@ static void push_result(lua_State *L, const struct xs_tune_request *req, const s
 	set_str(L, "time", side->handler_time ? "handler" : "latency");
 	/* the vmx backend's latencies are emulated TSC ticks: no time unit (handler time is always ns) */
 	set_str(L, "time_unit", side->tsc_ticks && !side->handler_time ? "tsc_ticks" : "ns");
-	/* refusals and controls */
-	lua_newtable(L);
-	for (size_t i = 0; res->refusals && res->refusals[i]; i++) {
-		lua_pushstring(L, res->refusals[i]);
-		lua_rawseti(L, -2, (lua_Integer)i + 1);
-	}
-	lua_setfield(L, -2, "refusals");
-	lua_newtable(L);
-	for (const char *line = res->controls; line && *line;) {
-		const char *nl = strchr(line, '\n'), *eq = strstr(line, " = ");
-		size_t len = nl ? (size_t)(nl - line) : strlen(line);
-		if (eq && eq < line + len) {
-			lua_pushlstring(L, eq + 3, (size_t)(line + len - eq - 3));
-			lua_pushlstring(L, line, (size_t)(eq - line));
-			lua_insert(L, -2);
-			lua_settable(L, -3);
-		}
-		line += len + (nl ? 1 : 0);
-	}
-	lua_setfield(L, -2, "controls");
-	/* per key: reasons by name, the decoded keys by number ("cr0 write" for CRs) */
-	for (int d = 0; d < XS_RD_DIMS; d++)
-		lua_newtable(L), lua_setfield(L, -2, dim_table[d]);
-	for (size_t i = 0; i < side->ncells; i++) {
-		const struct xs_rundiff_cell *c = &side->cells[i];
-		lua_getfield(L, -1, dim_table[c->dim]);
-		if (c->dim == XS_RD_REASON) {
-			const char *name = xs_reason_name((unsigned int)c->k1, (uint32_t)c->k2);
-			if (name)
-				lua_pushstring(L, name);
-			else
-				lua_pushfstring(L, "0x%I", (lua_Integer)c->k2);
-		} else if (c->dim == XS_RD_CR) {
-			lua_pushfstring(L, "cr%I %s", (lua_Integer)c->k1, c->k2 ? "write" : "read");
-		} else {
-			lua_pushinteger(L, (lua_Integer)c->k1);
-		}
-		push_cell(L, side, c, exits);
-		lua_settable(L, -3);
-		lua_pop(L, 1);
-	}
+	push_refusals_controls(L, res);
+	push_cells(L, side, exits);
 }
 
 static int l_run(lua_State *L)

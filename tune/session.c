@@ -13,7 +13,7 @@
 #include "db/runs.h"
 #include "db/sqlutil.h"
 #include "db/store.h"
-#include "db/writer.h"
+#include "db/store_sink.h"
 #include "launcher/guests.h"
 #include "launcher/launcher.h"
 
@@ -216,6 +216,29 @@ static void keep_refusals(struct xs_tune_result *res, struct xs_launcher *l)
 }
 
 /* One repeat: launch, record into the store, describe it in tune_runs. */
+/* How one run ended, in words for the script and the tune_runs row ("ok" when it completed). */
+static void set_status(struct xs_tune_repeat *rep, struct xs_launcher *l, const struct xs_tune_request *req,
+		       const struct xs_launch_config *cfg, bool timed_out, const struct run_errors *errors)
+{
+	const char *why;
+	enum xs_launch_end end = xs_launcher_end(l, &why);
+	/* stopped at its duration: complete only when it was meant to run until then (iterations = 0) */
+	bool planned_stop = end == XS_END_STOPPED && !timed_out && cfg->iterations == 0;
+	rep->completed = end == XS_END_DONE || planned_stop;
+	if (rep->completed)
+		snprintf(rep->status, sizeof(rep->status), "ok");
+	else if (timed_out)
+		snprintf(rep->status, sizeof(rep->status), "timeout");
+	else if (end == XS_END_STOPPED)
+		snprintf(rep->status, sizeof(rep->status), "stopped after %gs before finishing %u iterations",
+			 req->duration, cfg->iterations);
+	else
+		snprintf(rep->status, sizeof(rep->status), "%s: %s", xs_launch_end_name(end),
+			 why		    ? why
+			 : errors->first[0] ? errors->first
+					    : "no message");
+}
+
 static int run_once(struct xs_tune_session *s, const struct xs_tune_request *req, struct xs_launch_config *cfg,
 		    struct xs_tune_result *res, size_t index, char *err, size_t errlen)
 {
@@ -256,23 +279,7 @@ static int run_once(struct xs_tune_session *s, const struct xs_tune_request *req
 	rep->cpu_s = (double)c.cpu_ns / 1e9;
 	rep->exits = c.exits;
 	rep->recorded = c.recorded;
-	const char *why;
-	enum xs_launch_end end = xs_launcher_end(l, &why);
-	/* stopped at its duration: complete only when it was meant to run until then (iterations = 0) */
-	bool planned_stop = end == XS_END_STOPPED && !res->timed_out && cfg->iterations == 0;
-	rep->completed = end == XS_END_DONE || planned_stop;
-	if (rep->completed)
-		snprintf(rep->status, sizeof(rep->status), "ok");
-	else if (res->timed_out)
-		snprintf(rep->status, sizeof(rep->status), "timeout");
-	else if (end == XS_END_STOPPED)
-		snprintf(rep->status, sizeof(rep->status), "stopped after %gs before finishing %u iterations",
-			 req->duration, cfg->iterations);
-	else
-		snprintf(rep->status, sizeof(rep->status), "%s: %s", xs_launch_end_name(end),
-			 why		   ? why
-			 : errors.first[0] ? errors.first
-					   : "no message");
+	set_status(rep, l, req, cfg, res->timed_out, &errors);
 	keep_refusals(res, l);
 	snprintf(res->backend, sizeof(res->backend), "%s", xs_launcher_backend_name(l));
 	xs_launcher_destroy(l);

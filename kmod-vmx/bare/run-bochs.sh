@@ -10,6 +10,7 @@
 set -euo pipefail
 [ $# -eq 3 ] || { echo "usage: $0 MODEL IMAGE OUTDIR" >&2; exit 2; }
 model=$1 image=$(realpath "$2") out=$3
+source "$(dirname "$0")/bochs.bash"
 command -v bochs-bin >/dev/null || { echo "bochs-bin not installed (scripts/deps.sh vmx)" >&2; exit 2; }
 [ -f "$image" ] || { echo "no image $image (make vmx-image)" >&2; exit 2; }
 mkdir -p "$out"
@@ -18,27 +19,10 @@ rm -f debug.txt serial.xsr bochs.log disk.img.lock
 # A private copy: Bochs locks its disk image, and runs on several models may go at once.
 cp "$image" disk.img
 
-cat >bochsrc <<RC
-megs: 64
-romimage: file=/usr/share/bochs/BIOS-bochs-latest
-vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
-cpu: model=$model, count=1, ips=4000000, reset_on_triple_fault=0
-clock: sync=none, time0=1
-ata0-master: type=disk, path=disk.img, mode=flat, cylinders=2, heads=16, spt=63, translation=none
-boot: disk
-display_library: sdl2
-port_e9_hack: enabled=1
-com1: enabled=1, mode=file, dev=serial.xsr
-log: bochs.log
-panic: action=fatal
-sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy
-speaker: enabled=0
-mouse: enabled=0
-magic_break: enabled=1
-RC
-printf 'continue\nquit\n' >dbg.rc
+bochs_config . "$model" 64 4000000 serial.xsr \
+	'ata0-master: type=disk, path=disk.img, mode=flat, cylinders=2, heads=16, spt=63, translation=none' \
+	'boot: disk' 'port_e9_hack: enabled=1' 'magic_break: enabled=1'
 
 # Bochs writes the 0xe9 port to stdout, mixed with its own banner lines; keep both, the TAP lines are whole.
 # On a hang SIGINT drops Bochs into its debugger, which prints where the CPU is and quits (stdin is empty).
-SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy timeout -k 10 -s INT "${BOCHS_TIMEOUT:-120}" \
-	bochs-bin -q -f bochsrc -rc dbg.rc </dev/null >debug.txt 2>bochs.stderr
+timeout -k 10 -s INT "${BOCHS_TIMEOUT:-120}" "${bochs_cmd[@]}" </dev/null >debug.txt 2>bochs.stderr

@@ -14,8 +14,10 @@
 #include "kmod-vmx/bare/machine.h"
 #include "kmod-vmx/bare/run_desc.h"
 #include "kmod-vmx/bare/runner_decode.h"
+#include "kmod-vmx/bare/runner_entry.h"
 #include "kmod-vmx/bare/xsr_stream.h"
 #include "kmod-vmx/core/fmt.h"
+#include "kmod-vmx/core/guest_regs.h"
 #include "kmod-vmx/core/policy.h"
 #include "kmod-vmx/core/vmx_arch.h"
 #include "launcher/guest_abi.h"
@@ -25,13 +27,6 @@
 
 /* Records leave in chunks this small so that a reader sees them while the guest runs. */
 #define LIVE_BATCH 8
-
-#define AR_CODE64 0xa09bu
-#define AR_CODE32 0xc09bu
-#define AR_DATA32 0xc093u
-#define AR_CODE16 0x9bu
-#define AR_DATA16 0x93u
-#define AR_TSS_BUSY 0x8bu
 
 enum run_end { END_RUNNING, END_DONE, END_GUEST_ERROR, END_LIMIT };
 
@@ -290,18 +285,7 @@ static void handle_mmio(struct xs_exit_record *rec)
 			    why);
 		return;
 	}
-	struct xs_detail_mmio *m = &rec->detail.mmio;
-	m->len = mi.size;
-	m->is_write = mi.write;
-	u64 reg = R.v.gprs.r[mi.reg];
-	if (mi.write) {
-		m->value = (mi.high_byte ? reg >> 8 : reg) & size_mask(mi.size);
-	} else {
-		u64 mask = size_mask(mi.size) << (mi.high_byte ? 8 : 0);
-		/* all-ones; a 32-bit load zero-extends into the 64-bit register */
-		R.v.gprs.r[mi.reg] = mi.size == 4 ? 0xffffffffull : (reg & ~mask) | mask;
-		m->value = size_mask(mi.size);
-	}
+	R.v.gprs.r[mi.reg] = mmio_answer(&mi, R.v.gprs.r[mi.reg], &rec->detail.mmio);
 	rec->insn_len = mi.len;
 	kvmx_vmwrite(VMCS_GUEST_RIP, rip + mi.len);
 }
@@ -407,53 +391,13 @@ static int load_guest_ram(void)
 	return 0;
 }
 
-static void seg(struct kvmx_guest_state *gs, int i, u16 sel, u64 base, u32 limit, u32 ar)
-{
-	gs->seg[i] = (struct kvmx_segment){sel, base, limit, ar};
-}
-
+/* The guests' entry state, the one the launcher's module host sets too (runner_entry.h); PAT is the host's. */
 static void entry_state(struct kvmx_guest_state *gs, unsigned int mode, u64 entry)
 {
-	kvmx_memset(gs, 0, sizeof(*gs));
-	u64 stack_lo = XS_GPA_STACKS;
-	gs->rflags = 2;
-	gs->dr7 = 0x400;
-	gs->link_pointer = ~0ull;
-	gs->pat = rdmsr(MSR_IA32_PAT);
-	gs->gprs.r[XS_RDI] = XS_GPA_PARAMS;
-	gs->idtr_base = XS_GPA_IDT;
-	if (mode == 16) {
-		u16 cs = entry > 0xffff ? (u16)(entry >> 4) : 0;
-		gs->rip = entry - ((u64)cs << 4);
-		gs->rsp = XS_STACK_SIZE;
-		gs->cr0 = X86_CR0_NE | (1ull << 4);
-		seg(gs, XS_SEG_CS, cs, (u64)cs << 4, 0xffff, AR_CODE16);
-		for (int i = 0; i < XS_SEG_COUNT; i++)
-			if (i != XS_SEG_CS && i != XS_SEG_LDTR && i != XS_SEG_TR)
-				seg(gs, i, 0, 0, 0xffff, AR_DATA16);
-		seg(gs, XS_SEG_SS, (u16)(stack_lo >> 4), stack_lo, 0xffff, AR_DATA16);
-		seg(gs, XS_SEG_TR, 0, 0, 0xffff, AR_TSS_BUSY);
-		gs->idtr_limit = 0x3ff;
-	} else {
-		gs->rip = entry;
-		gs->rsp = stack_lo + XS_STACK_SIZE;
-		gs->cr0 = X86_CR0_PE | X86_CR0_NE | (1ull << 4);
-		seg(gs, XS_SEG_CS, XS_SEL_CODE, 0, 0xffffffff, mode == 64 ? AR_CODE64 : AR_CODE32);
-		for (int i = 0; i < XS_SEG_COUNT; i++)
-			if (i != XS_SEG_CS && i != XS_SEG_LDTR && i != XS_SEG_TR)
-				seg(gs, i, XS_SEL_DATA, 0, 0xffffffff, AR_DATA32);
-		seg(gs, XS_SEG_TR, XS_SEL_TSS, XS_GPA_TSS, 0x67, AR_TSS_BUSY);
-		gs->gdtr_base = XS_GPA_GDT;
-		gs->gdtr_limit = 0x7ff;
-		if (mode == 64) {
-			gs->ia32e = true;
-			gs->cr0 |= X86_CR0_PG;
-			gs->cr3 = XS_GPA_PAGE_TABLES;
-			gs->cr4 = X86_CR4_PAE;
-			gs->efer = X86_EFER_LME | X86_EFER_LMA;
-		}
-	}
-	seg(gs, XS_SEG_LDTR, 0, 0, 0, AR_UNUSABLE);
+	struct kvmx_regs r;
+	kvmx_entry_regs(&r, mode, entry);
+	r.pat = rdmsr(MSR_IA32_PAT);
+	kvmx_state_from_regs(&r, gs);
 }
 
 static int map_guest(struct kvmx_err *err)

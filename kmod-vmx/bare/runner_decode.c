@@ -108,3 +108,17 @@ int mmio_decode(const u8 *code, unsigned int avail, unsigned int mode, struct mm
 	}
 	return 0;
 }
+
+u64 mmio_answer(const struct mmio_insn *mi, u64 reg, struct xs_detail_mmio *m)
+{
+	u64 size_mask = mi->size >= 8 ? ~0ull : (1ull << (8 * mi->size)) - 1;
+	m->len = mi->size;
+	m->is_write = mi->write;
+	if (mi->write) {
+		m->value = (mi->high_byte ? reg >> 8 : reg) & size_mask;
+		return reg;
+	}
+	u64 mask = size_mask << (mi->high_byte ? 8 : 0);
+	m->value = size_mask;
+	return mi->size == 4 ? 0xffffffffull : (reg & ~mask) | mask;
+}

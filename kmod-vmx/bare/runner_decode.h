@@ -8,6 +8,7 @@
 #ifndef KVMX_BARE_RUNNER_DECODE_H
 #define KVMX_BARE_RUNNER_DECODE_H
 
+#include "exitscope/record.h"
 #include "kmod-vmx/core/types.h"
 
 struct mmio_insn {
@@ -24,5 +25,12 @@ struct mmio_insn {
  */
 int mmio_decode(const u8 *code, unsigned int avail, unsigned int mode, struct mmio_insn *out, char *why,
 		unsigned int whylen);
+
+/*
+ * Answer a decoded MMIO access as the runner does: a write is dropped, a read returns all-ones. Fills *m
+ * (size, direction, value) and returns what the register `reg` (the value of register mi->reg) holds afterwards:
+ * unchanged for a write; for a read all-ones in the accessed bytes (a 32-bit load zero-extends to 64 bits).
+ */
+u64 mmio_answer(const struct mmio_insn *mi, u64 reg, struct xs_detail_mmio *m);
 
 #endif

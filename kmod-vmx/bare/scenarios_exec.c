@@ -15,35 +15,7 @@ static void simple_exit(struct scn *s, enum kvmx_ctl ctl, const void *guest, con
 	if (!SCN_REQUIRE(s, ctl))
 		return;
 	scn_begin(s, guest);
-	switch (ctl) {
-	case KVMX_CTL_HLT_EXITING:
-		s->c.hlt_exiting = true;
-		break;
-	case KVMX_CTL_INVLPG_EXITING:
-		s->c.invlpg_exiting = true;
-		break;
-	case KVMX_CTL_MWAIT_EXITING:
-		s->c.mwait_exiting = true;
-		break;
-	case KVMX_CTL_RDPMC_EXITING:
-		s->c.rdpmc_exiting = true;
-		break;
-	case KVMX_CTL_RDTSC_EXITING:
-		s->c.rdtsc_exiting = true;
-		break;
-	case KVMX_CTL_MONITOR_EXITING:
-		s->c.monitor_exiting = true;
-		break;
-	case KVMX_CTL_PAUSE_EXITING:
-		s->c.pause_exiting = true;
-		break;
-	case KVMX_CTL_WBINVD_EXITING:
-		s->c.wbinvd_exiting = true;
-		break;
-	default:
-		CHECK(s, 0, "simple_exit cannot set control %d", ctl);
-		return;
-	}
+	kvmx_control_set(&s->c, ctl, true);
 	if (scn_go(s)) {
 		const struct xs_exit_record *r = scn_expect(s, reason, 1, at);
 		CHECK_REASON(s, r, reason_name);

@@ -177,6 +177,27 @@ static void want_if_allowed(const struct kvmx_caps *caps, struct kvmx_words *o, 
 		o->word[w] |= bit;
 }
 
+/* What the core itself needs or uses when it can: a 64-bit host, EFER and PAT switching, IA-32e guests. */
+static int core_needs(const struct kvmx_caps *caps, const struct kvmx_guest_mode *mode, struct kvmx_words *out,
+		      struct kvmx_err *err)
+{
+	out->word[KVMX_WORD_EXIT] |= EXIT_HOST_ADDR64;
+	if (!(kvmx_allowed1(caps->exit) & EXIT_HOST_ADDR64))
+		return kvmx_fail(err, "VM-exit control 'host address-space size' is not supported: no 64-bit host");
+	want_if_allowed(caps, out, KVMX_WORD_EXIT, EXIT_SAVE_EFER | EXIT_LOAD_EFER);
+	want_if_allowed(caps, out, KVMX_WORD_EXIT, EXIT_SAVE_PAT | EXIT_LOAD_PAT);
+	if (out->word[KVMX_WORD_EXIT] & EXIT_LOAD_EFER)
+		want_if_allowed(caps, out, KVMX_WORD_ENTRY, ENTRY_LOAD_EFER);
+	if (out->word[KVMX_WORD_EXIT] & EXIT_LOAD_PAT)
+		want_if_allowed(caps, out, KVMX_WORD_ENTRY, ENTRY_LOAD_PAT);
+	if (mode && mode->ia32e) {
+		if (!(kvmx_allowed1(caps->entry) & ENTRY_IA32E_GUEST))
+			return kvmx_fail(err, "VM-entry control 'IA-32e mode guest' is not supported");
+		out->word[KVMX_WORD_ENTRY] |= ENTRY_IA32E_GUEST;
+	}
+	return 0;
+}
+
 int kvmx_controls_compute(const struct kvmx_caps *caps, const struct kvmx_controls *want,
 			  const struct kvmx_guest_mode *mode, struct kvmx_words *out, struct kvmx_err *err)
 {
@@ -216,21 +237,9 @@ int kvmx_controls_compute(const struct kvmx_caps *caps, const struct kvmx_contro
 				 "(IA32_VMX_EPT_VPID_CAP=0x%llx)",
 				 (unsigned long long)caps->ept_vpid);
 
-	/* 2. What the core itself needs or uses when it can: a 64-bit host, EFER and PAT switching. */
-	out->word[KVMX_WORD_EXIT] |= EXIT_HOST_ADDR64;
-	if (!(kvmx_allowed1(caps->exit) & EXIT_HOST_ADDR64))
-		return kvmx_fail(err, "VM-exit control 'host address-space size' is not supported: no 64-bit host");
-	want_if_allowed(caps, out, KVMX_WORD_EXIT, EXIT_SAVE_EFER | EXIT_LOAD_EFER);
-	want_if_allowed(caps, out, KVMX_WORD_EXIT, EXIT_SAVE_PAT | EXIT_LOAD_PAT);
-	if (out->word[KVMX_WORD_EXIT] & EXIT_LOAD_EFER)
-		want_if_allowed(caps, out, KVMX_WORD_ENTRY, ENTRY_LOAD_EFER);
-	if (out->word[KVMX_WORD_EXIT] & EXIT_LOAD_PAT)
-		want_if_allowed(caps, out, KVMX_WORD_ENTRY, ENTRY_LOAD_PAT);
-	if (mode && mode->ia32e) {
-		if (!(kvmx_allowed1(caps->entry) & ENTRY_IA32E_GUEST))
-			return kvmx_fail(err, "VM-entry control 'IA-32e mode guest' is not supported");
-		out->word[KVMX_WORD_ENTRY] |= ENTRY_IA32E_GUEST;
-	}
+	/* 2. What the core itself needs or uses when it can. */
+	if (core_needs(caps, mode, out, err))
+		return -1;
 
 	/* 3. Add what must be 1; a control of the table forced on without a request is reported or refused. */
 	for (unsigned int w = 0; w < KVMX_WORD_COUNT; w++) {

@@ -9,6 +9,7 @@
 #include <linux/kernel.h>
 #include <linux/string.h>
 
+#include "kmod-vmx/core/guest_regs.h"
 #include "kmod-vmx/linux/kvmx_linux.h"
 
 /* The ABI's control bits are the core's table order. */
@@ -68,15 +69,9 @@ static u64 safety_controls(const struct kvmx_control_req *req)
 	return forced & ~req->on;
 }
 
-int kvmx_controls_from_req(struct kvmx_control_req *req, bool ia32e, struct kvmx_controls *c)
+/* The request's own shape: known bits and flags, list sizes, and no bitmap that would hand the guest the host. */
+static int check_req_shape(struct kvmx_control_req *req)
 {
-	struct kvmx_guest_mode mode = { .ia32e = ia32e };
-	struct kvmx_words words;
-	struct kvmx_err err;
-	unsigned int i;
-	u64 on;
-
-	memset(c, 0, sizeof(*c));
 	if (req->on >> KVMX_CTL_BIT_COUNT) {
 		snprintf(req->msg, KVMX_MSG_LEN, "control bits 0x%llx are not controls of ABI version %d",
 			 (unsigned long long)(req->on & ~(BIT_ULL(KVMX_CTL_BIT_COUNT) - 1)), KVMX_ABI_VERSION);
@@ -109,6 +104,14 @@ int kvmx_controls_from_req(struct kvmx_control_req *req, bool ia32e, struct kvmx
 			 "list: kmod-vmx makes every RDMSR and WRMSR exit");
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/* The I/O ranges and MSR intercepts, each checked, into the core's lists. */
+static int copy_intercepts(struct kvmx_control_req *req, struct kvmx_controls *c)
+{
+	unsigned int i;
+
 	for (i = 0; i < req->n_io; i++) {
 		const struct kvmx_io_range_req *r = &req->io[i];
 
@@ -134,6 +137,20 @@ int kvmx_controls_from_req(struct kvmx_control_req *req, bool ia32e, struct kvmx
 	}
 	c->n_io = req->n_io;
 	c->n_msr = req->n_msr;
+	return 0;
+}
+
+int kvmx_controls_from_req(struct kvmx_control_req *req, bool ia32e, struct kvmx_controls *c)
+{
+	struct kvmx_guest_mode mode = { .ia32e = ia32e };
+	struct kvmx_words words;
+	struct kvmx_err err;
+	unsigned int i;
+	u64 on;
+
+	memset(c, 0, sizeof(*c));
+	if (check_req_shape(req) || copy_intercepts(req, c))
+		return -EINVAL;
 	c->exception_bitmap = req->exception_bitmap;
 	c->preemption_timer_value = req->preemption_timer_value;
 	c->cr0_mask = req->cr0_mask;
@@ -178,30 +195,6 @@ int kvmx_regs_from_req(const struct kvmx_regs *req, struct kvmx_guest_state *gs,
 	 * Everything else is guest state: the CPU's VM-entry checks judge it (a failed entry is an exit
 	 * record, reason 33), and under EPT no value of it reaches the host.
 	 */
-	memset(gs, 0, sizeof(*gs));
-	gs->ia32e = req->flags & KVMX_REGS_IA32E;
-	gs->rip = req->rip;
-	gs->rsp = req->gpr[XS_RSP];
-	gs->rflags = req->rflags;
-	gs->cr0 = req->cr0;
-	gs->cr3 = req->cr3;
-	gs->cr4 = req->cr4;
-	gs->dr7 = req->dr7;
-	gs->efer = req->efer;
-	gs->pat = req->pat;
-	for (i = 0; i < KVMX_NSEGS; i++) {
-		gs->seg[i].sel = req->seg[i].sel;
-		gs->seg[i].base = req->seg[i].base;
-		gs->seg[i].limit = req->seg[i].limit;
-		gs->seg[i].ar = req->seg[i].ar;
-	}
-	gs->gdtr_base = req->gdtr_base;
-	gs->gdtr_limit = req->gdtr_limit;
-	gs->idtr_base = req->idtr_base;
-	gs->idtr_limit = req->idtr_limit;
-	gs->interruptibility = req->interruptibility;
-	gs->activity = req->activity;
-	gs->link_pointer = ~0ull;
-	memcpy(gs->gprs.r, req->gpr, sizeof(gs->gprs.r));
+	kvmx_state_from_regs(req, gs);
 	return 0;
 }

@@ -148,6 +148,42 @@ static void drain(struct kvmx_dev *d, struct tally *t, uint64_t code)
 	}
 }
 
+/* One run's tally against what the guest does: n rounds of CPUID, RDTSC (when exiting), OUT and HLT, one VMCALL. */
+static void check_tally(const char *label, unsigned int n, int rdtsc_exiting, const struct tally *t, uint64_t total,
+			uint64_t dropped)
+{
+	static const struct {
+		unsigned int reason;
+		const char *name;
+	} expect[] = {{10, "CPUID"}, {16, "RDTSC"}, {30, "IO_INSTRUCTION"}, {12, "HLT"}, {18, "VMCALL"}};
+	for (unsigned int i = 0; i < sizeof(expect) / sizeof(expect[0]); i++) {
+		uint64_t want = expect[i].reason == 18 ? 1 : expect[i].reason == 16 && !rdtsc_exiting ? 0 : n;
+		check(t->by_reason[expect[i].reason] == want, "%s: %s exits %llu (want %llu)", label, expect[i].name,
+		      (unsigned long long)t->by_reason[expect[i].reason], (unsigned long long)want);
+	}
+	uint64_t other = 0;
+	for (unsigned int r = 0; r < 128; r++) {
+		if (t->by_reason[r])
+			printf("count %s %s %llu\n", label, xs_reason_name(XS_ISA_VMX, r),
+			       (unsigned long long)t->by_reason[r]);
+		if (r != 1 && r != 10 && r != 12 && r != 16 && r != 18 && r != 30)
+			other += t->by_reason[r];
+	}
+	check(other == 0, "%s: no exits of other reasons than these and host interrupts (%llu)", label,
+	      (unsigned long long)other);
+	check(t->records == total && dropped == 0 && t->bad == 0,
+	      "%s: ring holds every exit (%llu records, %llu exits, %llu dropped, %llu malformed)", label,
+	      (unsigned long long)t->records, (unsigned long long)total, (unsigned long long)dropped,
+	      (unsigned long long)t->bad);
+	check(t->out_of_order == 0 && t->wrong_source == 0 && t->wrong_thread == 0,
+	      "%s: sequence numbers run 0..%llu, source kmod-vmx, this thread (%llu, %llu, %llu off)", label,
+	      (unsigned long long)t->records - 1, (unsigned long long)t->out_of_order,
+	      (unsigned long long)t->wrong_source, (unsigned long long)t->wrong_thread);
+	check(t->cpuid_rip_wrong == 0 && t->io_wrong == 0,
+	      "%s: CPUID at its RIP, OUT port 0x80 size 1 with the counter as value (%llu, %llu off)", label,
+	      (unsigned long long)t->cpuid_rip_wrong, (unsigned long long)t->io_wrong);
+}
+
 static void run_guest(unsigned int n, int rdtsc_exiting)
 {
 	struct kvmx_control_req req;
@@ -198,36 +234,7 @@ static void run_guest(unsigned int n, int rdtsc_exiting)
 		      label, run.stop, run.exit_reason, run.msg[0] ? ": " : "", run.msg);
 		break;
 	}
-	static const struct {
-		unsigned int reason;
-		const char *name;
-	} expect[] = {{10, "CPUID"}, {16, "RDTSC"}, {30, "IO_INSTRUCTION"}, {12, "HLT"}, {18, "VMCALL"}};
-	for (unsigned int i = 0; i < sizeof(expect) / sizeof(expect[0]); i++) {
-		uint64_t want = expect[i].reason == 18 ? 1 : expect[i].reason == 16 && !rdtsc_exiting ? 0 : n;
-		check(t.by_reason[expect[i].reason] == want, "%s: %s exits %llu (want %llu)", label, expect[i].name,
-		      (unsigned long long)t.by_reason[expect[i].reason], (unsigned long long)want);
-	}
-	uint64_t other = 0;
-	for (unsigned int r = 0; r < 128; r++) {
-		if (t.by_reason[r])
-			printf("count %s %s %llu\n", label, xs_reason_name(XS_ISA_VMX, r),
-			       (unsigned long long)t.by_reason[r]);
-		if (r != 1 && r != 10 && r != 12 && r != 16 && r != 18 && r != 30)
-			other += t.by_reason[r];
-	}
-	check(other == 0, "%s: no exits of other reasons than these and host interrupts (%llu)", label,
-	      (unsigned long long)other);
-	check(t.records == total && dropped == 0 && t.bad == 0,
-	      "%s: ring holds every exit (%llu records, %llu exits, %llu dropped, %llu malformed)", label,
-	      (unsigned long long)t.records, (unsigned long long)total, (unsigned long long)dropped,
-	      (unsigned long long)t.bad);
-	check(t.out_of_order == 0 && t.wrong_source == 0 && t.wrong_thread == 0,
-	      "%s: sequence numbers run 0..%llu, source kmod-vmx, this thread (%llu, %llu, %llu off)", label,
-	      (unsigned long long)t.records - 1, (unsigned long long)t.out_of_order, (unsigned long long)t.wrong_source,
-	      (unsigned long long)t.wrong_thread);
-	check(t.cpuid_rip_wrong == 0 && t.io_wrong == 0,
-	      "%s: CPUID at its RIP, OUT port 0x80 size 1 with the counter as value (%llu, %llu off)", label,
-	      (unsigned long long)t.cpuid_rip_wrong, (unsigned long long)t.io_wrong);
+	check_tally(label, n, rdtsc_exiting, &t, total, dropped);
 	printf("stops %s io=%llu hlt=%llu signal=%llu vmcall=%llu\n", label,
 	       (unsigned long long)stops[KVMX_RUN_STOP_IO], (unsigned long long)stops[KVMX_RUN_STOP_HLT],
 	       (unsigned long long)stops[KVMX_RUN_STOP_SIGNAL], (unsigned long long)stops[KVMX_RUN_STOP_VMCALL]);

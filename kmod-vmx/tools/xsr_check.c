@@ -16,6 +16,20 @@
 #include "common/util.h"
 #include "common/xsr.h"
 
+/* Record number `records` of the bare kernel's file: VMX from bare-vmx, with guest state and TSC, in order. */
+static void check_record(const char *path, const struct xs_exit_record *x, uint64_t records, uint64_t last_seq)
+{
+	if (x->isa != XS_ISA_VMX || x->source != XS_SRC_BARE_VMX)
+		xs_die("%s: record %llu has isa %u source %u, want vmx / bare-vmx", path, (unsigned long long)records,
+		       x->isa, x->source);
+	if (!(x->flags & XS_F_GUEST_STATE) || !(x->flags & XS_F_TS_TSC))
+		xs_die("%s: record %llu lacks the guest state or the TSC flag (flags 0x%x)", path,
+		       (unsigned long long)records, x->flags);
+	if (records && x->seq <= last_seq)
+		xs_die("%s: record %llu: sequence %llu after %llu", path, (unsigned long long)records,
+		       (unsigned long long)x->seq, (unsigned long long)last_seq);
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = NULL;
@@ -61,19 +75,10 @@ int main(int argc, char **argv)
 			end_records = it.end_records;
 			end_dropped = it.end_dropped;
 		} else {
-			const struct xs_exit_record *x = &it.rec;
-			if (x->isa != XS_ISA_VMX || x->source != XS_SRC_BARE_VMX)
-				xs_die("%s: record %llu has isa %u source %u, want vmx / bare-vmx", path,
-				       (unsigned long long)records, x->isa, x->source);
-			if (!(x->flags & XS_F_GUEST_STATE) || !(x->flags & XS_F_TS_TSC))
-				xs_die("%s: record %llu lacks the guest state or the TSC flag (flags 0x%x)", path,
-				       (unsigned long long)records, x->flags);
-			if (records && x->seq <= last_seq)
-				xs_die("%s: record %llu: sequence %llu after %llu", path, (unsigned long long)records,
-				       (unsigned long long)x->seq, (unsigned long long)last_seq);
+			check_record(path, &it.rec, records, last_seq);
 			if (records)
-				gaps += x->seq - last_seq - 1;
-			last_seq = x->seq;
+				gaps += it.rec.seq - last_seq - 1;
+			last_seq = it.rec.seq;
 			records++;
 		}
 	}

@@ -24,6 +24,18 @@
 	mov sp, reg;                                                                                          \
 	and $~(XS_STACK_SIZE - 1), reg;                                                                       \
 	incl XS_STACK_IRQ_COUNT(reg)
+/*
+ * Count the interrupt and report "vector | CS << 8" on XS_PORT_VECTOR; the interrupted CS sits at cs_off from
+ * the stack pointer (past the error code, where the vector has one). Clobbers eax/edx (saved by the caller).
+ */
+#define REPORT_VECTOR(sp, scratch, vec_off, cs_off)                                                           \
+	COUNT_INTERRUPT(sp, scratch);                                                                         \
+	movzbl vec_off(sp), %eax;                                                                             \
+	mov cs_off(sp), %edx;                                                                                 \
+	shl $8, %edx;                                                                                         \
+	or %edx, %eax;                                                                                        \
+	mov $XS_PORT_VECTOR, %dx;                                                                             \
+	out %eax, %dx
 #define NR_VECTORS 256
 
 	.section .text.entry, "ax"
@@ -165,26 +177,14 @@ isr_common:
 isr_with_error:
 	push %eax
 	push %edx
-	COUNT_INTERRUPT(%esp, %edx)
-	movzbl 8(%esp), %eax
-	mov 16(%esp), %edx
-	shl $8, %edx
-	or %edx, %eax
-	mov $XS_PORT_VECTOR, %dx
-	out %eax, %dx
+	REPORT_VECTOR(%esp, %edx, 8, 16)
 	pop %edx
 	pop %eax
 	RETURN_FROM_INTERRUPT(8)
 isr_common:
 	push %eax
 	push %edx
-	COUNT_INTERRUPT(%esp, %edx)
-	movzbl 8(%esp), %eax
-	mov 12(%esp), %edx
-	shl $8, %edx
-	or %edx, %eax
-	mov $XS_PORT_VECTOR, %dx
-	out %eax, %dx
+	REPORT_VECTOR(%esp, %edx, 8, 12)
 	pop %edx
 	pop %eax
 	RETURN_FROM_INTERRUPT(4)
@@ -193,13 +193,7 @@ isr_common:
 isr_with_error:
 	push %rax
 	push %rdx
-	COUNT_INTERRUPT(%rsp, %rdx)
-	movzbl 16(%rsp), %eax
-	mov 32(%rsp), %edx
-	shl $8, %edx
-	or %edx, %eax
-	mov $XS_PORT_VECTOR, %dx
-	out %eax, %dx
+	REPORT_VECTOR(%rsp, %rdx, 16, 32)
 	pop %rdx
 	pop %rax
 	add $16, %rsp
@@ -207,13 +201,7 @@ isr_with_error:
 isr_common:
 	push %rax
 	push %rdx
-	COUNT_INTERRUPT(%rsp, %rdx)
-	movzbl 16(%rsp), %eax
-	mov 24(%rsp), %edx
-	shl $8, %edx
-	or %edx, %eax
-	mov $XS_PORT_VECTOR, %dx
-	out %eax, %dx
+	REPORT_VECTOR(%rsp, %rdx, 16, 24)
 	pop %rdx
 	pop %rax
 	add $8, %rsp

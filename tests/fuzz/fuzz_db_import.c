@@ -13,7 +13,7 @@
 #include "db/guest_state.h"
 #include "db/reader.h"
 #include "db/store.h"
-#include "db/writer.h"
+#include "db/store_sink.h"
 
 #define MAX_RECORDS 4096
 

@@ -30,9 +30,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (n >= sizeof(out) || !json_valid(out, n))
 		__builtin_trap();
 	xs_record_text(&r, out, sizeof(out));
+	/* The dashboard's detail summary: every field of any detail kind, its length as snprintf says. */
+	n = xs_detail_summary(&r, out, sizeof(out));
+	if (n >= sizeof(out) || strlen(out) != n)
+		__builtin_trap();
 	/* A short buffer must truncate cleanly. */
 	char small[17];
 	n = xs_record_json(&r, small, sizeof(small));
+	if (strlen(small) != (n < sizeof(small) ? n : sizeof(small) - 1))
+		__builtin_trap();
+	n = xs_detail_summary(&r, small, sizeof(small));
 	if (strlen(small) != (n < sizeof(small) ? n : sizeof(small) - 1))
 		__builtin_trap();
 	return 0;

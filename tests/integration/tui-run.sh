@@ -50,7 +50,7 @@ keys Tab Enter
 wait_for 'Exit detail'
 expect 'kvm MMIO \(6\)'
 expect 'Detail \(mmio\)'
-expect 'gpa=0xa000[04] (read|write) len=4'
+expect '(read|write) gpa=0xa000[04] len=4' # the detail table's order (docs/tui.md)
 expect 'source launcher'
 keys Escape
 wait_gone 'Exit detail'

@@ -15,6 +15,8 @@
 #include "analysis/histogram.h"
 #include "analysis/symagg.h"
 #include "analysis/symtab.h"
+#include "tests/helpers/assert_reason.h"
+#include "tests/helpers/records.h"
 
 #define assert_sym(t, addr, want)                                                                                    \
 	do {                                                                                                         \
@@ -138,26 +140,13 @@ static void test_from_list(void **state)
 
 static struct xs_exit_record rec(uint8_t isa, uint32_t reason, uint64_t rip, int cpl, uint64_t lat)
 {
-	struct xs_exit_record r;
-	memset(&r, 0, sizeof(r));
-	r.version = XS_RECORD_VERSION;
-	r.size = XS_RECORD_CORE_SIZE;
-	r.isa = isa;
-	r.reason = reason;
+	struct xs_exit_record r = xs_test_record(isa, reason);
 	r.pid = 100;
 	r.ts = 1000000;
-	if (rip) {
-		r.flags |= XS_F_RIP;
-		r.guest_rip = rip;
-	}
-	if (lat) {
-		r.flags |= XS_F_LATENCY;
-		r.latency_ns = lat;
-	}
+	xs_test_set_rip(&r, rip);
+	xs_test_set_latency(&r, lat);
 	if (cpl >= 0) {
-		r.flags |= XS_F_GUEST_STATE;
-		r.size = XS_RECORD_FULL_SIZE;
-		r.gs.valid = XS_GS_CR0 | XS_GS_SEG_AR | XS_GS_SEG_SEL;
+		xs_test_set_guest_state(&r, XS_GS_CR0 | XS_GS_SEG_AR | XS_GS_SEG_SEL);
 		r.gs.cr0 = 1;
 		r.gs.seg_ar[XS_SEG_SS] = 0x93u | (unsigned)cpl << 5;
 		r.gs.seg_sel[XS_SEG_CS] = (uint16_t)cpl;
@@ -212,7 +201,7 @@ static void test_symagg(void **state)
 	assert_string_equal(xs_symrow_label(&rep.rows[3]), "(no RIP)");
 	/* per reason: IO_INSTRUCTION (30) 8 exits, 3 at CPL 3; HLT 2 exits, CPL unknown */
 	assert_int_equal(rep.nreasons, 2);
-	assert_int_equal(rep.reasons[0].reason, 30);
+	assert_reason(rep.reasons[0].isa, rep.reasons[0].reason, 30);
 	assert_int_equal(rep.reasons[0].priv.known, 8);
 	assert_int_equal(rep.reasons[0].priv.user, 3);
 	assert_int_equal(rep.reasons[1].priv.known, 0);

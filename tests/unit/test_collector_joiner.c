@@ -16,6 +16,7 @@
 
 #include "collector/event_parse.h"
 #include "collector/joiner.h"
+#include "tests/helpers/assert_reason.h"
 
 #define MAX_OUT 64
 
@@ -195,7 +196,7 @@ static void test_host_out_joins_userspace_exit(void **state)
 	assert_int_equal(o.n, 1);
 	const struct xs_exit_record *x = &o.recs[0];
 	assert_int_equal(x->isa, XS_ISA_HOST_EVENT);
-	assert_int_equal(x->reason, XS_HEV_PIO);
+	assert_reason(x->isa, x->reason, XS_HEV_PIO);
 	assert_true(x->flags & XS_F_USERSPACE);
 	assert_int_equal(x->qualification, KVM_EXIT_IO);
 	assert_int_equal(x->detail_kind, XS_D_IO);
@@ -219,7 +220,7 @@ static void test_host_in_completed_by_kvm_pio(void **state)
 	pio(j, 7, 0, 0x3fd, 0x60); /* then KVM takes the VMM's data */
 	assert_int_equal(o.n, 1);  /* complete: emitted at once */
 	const struct xs_exit_record *x = &o.recs[0];
-	assert_int_equal(x->reason, XS_HEV_PIO);
+	assert_reason(x->isa, x->reason, XS_HEV_PIO);
 	assert_true(x->flags & XS_F_USERSPACE);
 	assert_int_equal(x->qualification, KVM_EXIT_IO);
 	assert_int_equal(x->detail.io.direction, XS_IO_IN);
@@ -238,8 +239,8 @@ static void test_host_in_other_port_is_not_a_completion(void **state)
 	pio(j, 7, 0, 0x71, 0x60); /* an in-kernel IN of another port */
 	xs_joiner_flush(j);
 	assert_int_equal(o.n, 2);
-	assert_int_equal(o.recs[0].reason, XS_HEV_USERSPACE_EXIT);
-	assert_int_equal(o.recs[1].reason, XS_HEV_PIO);
+	assert_reason(o.recs[0].isa, o.recs[0].reason, XS_HEV_USERSPACE_EXIT);
+	assert_reason(o.recs[1].isa, o.recs[1].reason, XS_HEV_PIO);
 	assert_false(o.recs[1].flags & XS_F_USERSPACE);
 	xs_joiner_free(j);
 }
@@ -259,7 +260,7 @@ static void test_host_mmio_read_completed(void **state)
 	mmio(j, 7, XS_EV_MMIO_READ, 0xa0004, 0xdeadbeef);
 	assert_int_equal(o.n, 1);
 	const struct xs_exit_record *x = &o.recs[0];
-	assert_int_equal(x->reason, XS_HEV_MMIO);
+	assert_reason(x->isa, x->reason, XS_HEV_MMIO);
 	assert_int_equal(x->detail.mmio.value, 0xdeadbeef);
 	assert_int_equal(x->detail.mmio.is_write, 0);
 	assert_int_equal(x->guest_phys, 0xa0004);
@@ -283,7 +284,7 @@ static void test_host_msr_filter_exit_answer_at_next_run(void **state)
 	run_answer(j, 7, &r);
 	assert_int_equal(o.n, 1);
 	const struct xs_exit_record *x = &o.recs[0];
-	assert_int_equal(x->reason, XS_HEV_USERSPACE_EXIT);
+	assert_reason(x->isa, x->reason, XS_HEV_USERSPACE_EXIT);
 	assert_int_equal(x->qualification, KVM_EXIT_X86_RDMSR);
 	assert_int_equal(x->detail_kind, XS_D_MSR);
 	assert_int_equal(x->detail.msr.index, 0x174);
@@ -321,9 +322,9 @@ static void test_host_in_kernel_access_does_not_take_the_next_exit(void **state)
 	assert_false(o.recs[0].flags & XS_F_USERSPACE);
 	assert_int_equal(o.recs[1].detail.io.port, 0x3fd);
 	assert_true(o.recs[1].flags & XS_F_USERSPACE);
-	assert_int_equal(o.recs[2].reason, XS_HEV_MSR);
+	assert_reason(o.recs[2].isa, o.recs[2].reason, XS_HEV_MSR);
 	assert_false(o.recs[2].flags & XS_F_USERSPACE);
-	assert_int_equal(o.recs[3].reason, XS_HEV_USERSPACE_EXIT);
+	assert_reason(o.recs[3].isa, o.recs[3].reason, XS_HEV_USERSPACE_EXIT);
 	assert_int_equal(o.recs[3].detail.msr.index, 0x174);
 	assert_int_equal(o.recs[3].detail.msr.is_write, 1);
 	assert_int_equal(o.recs[3].detail.msr.value, 1);
@@ -342,11 +343,11 @@ static void test_host_in_kernel_exit_then_hlt(void **state)
 	uexit(j, 7, &r); /* a CPUID is not what a HLT exit is about */
 	xs_joiner_flush(j);
 	assert_int_equal(o.n, 2);
-	assert_int_equal(o.recs[0].reason, XS_HEV_CPUID);
+	assert_reason(o.recs[0].isa, o.recs[0].reason, XS_HEV_CPUID);
 	assert_false(o.recs[0].flags & XS_F_USERSPACE);
 	assert_int_equal(o.recs[0].detail.cpuid.leaf, 0xd);
 	assert_int_equal(o.recs[0].detail.cpuid.eax, 0x11);
-	assert_int_equal(o.recs[1].reason, XS_HEV_USERSPACE_EXIT);
+	assert_reason(o.recs[1].isa, o.recs[1].reason, XS_HEV_USERSPACE_EXIT);
 	assert_int_equal(o.recs[1].qualification, KVM_EXIT_HLT);
 	assert_int_equal(o.recs[1].detail_kind, XS_D_NONE);
 	assert_true(o.recs[0].seq < o.recs[1].seq);
@@ -366,7 +367,7 @@ static void test_host_threads_are_independent(void **state)
 	xs_joiner_flush(j);
 	assert_int_equal(o.n, 2);
 	for (size_t i = 0; i < o.n; i++) {
-		assert_int_equal(o.recs[i].reason, XS_HEV_PIO);
+		assert_reason(o.recs[i].isa, o.recs[i].reason, XS_HEV_PIO);
 		assert_true(o.recs[i].flags & XS_F_USERSPACE);
 		assert_int_equal(o.recs[i].detail.io.port, o.recs[i].tid == 7 ? 0x60 : 0x80);
 	}
@@ -406,7 +407,7 @@ static void test_hw_exit_details_entry(void **state)
 	assert_int_equal(o.n, 1);
 	const struct xs_exit_record *x = &o.recs[0];
 	assert_int_equal(x->isa, XS_ISA_SVM);
-	assert_int_equal(x->reason, 0x7b);
+	assert_reason(x->isa, x->reason, 0x7b);
 	assert_int_equal(x->qualification, 0x3f80010);
 	assert_int_equal(x->info2, 0x8125);
 	assert_int_equal(x->vcpu, 3);
@@ -443,7 +444,7 @@ static void test_hw_npf_mmio_read(void **state)
 	entry(j, 9);
 	assert_int_equal(o.n, 1);
 	const struct xs_exit_record *x = &o.recs[0];
-	assert_int_equal(x->reason, 0x400);
+	assert_reason(x->isa, x->reason, 0x400);
 	assert_true(x->flags & XS_F_GUEST_PHYS);
 	assert_int_equal(x->guest_phys, 0xa0004);
 	assert_int_equal(x->detail_kind, XS_D_MMIO);
@@ -463,8 +464,8 @@ static void test_hw_unjoined_detail(void **state)
 	assert_int_equal(o.n, 2);
 	assert_true(o.recs[0].flags & XS_F_UNJOINED);
 	assert_int_equal(o.recs[0].isa, XS_ISA_HOST_EVENT);
-	assert_int_equal(o.recs[0].reason, XS_HEV_PIO);
-	assert_int_equal(o.recs[1].reason, 0x72);
+	assert_reason(o.recs[0].isa, o.recs[0].reason, XS_HEV_PIO);
+	assert_reason(o.recs[1].isa, o.recs[1].reason, 0x72);
 	struct xs_joiner_stats st;
 	xs_joiner_get_stats(j, &st);
 	assert_int_equal(st.unjoined, 1);
@@ -484,7 +485,7 @@ static void test_hw_halves_merge_either_order(void **state)
 		exit_ev(j, second, 9, 0x7c, 1, 0, second == XS_EV_EXIT);
 		entry(j, 9);
 		assert_int_equal(o.n, 1);
-		assert_int_equal(o.recs[0].reason, 0x7c);
+		assert_reason(o.recs[0].isa, o.recs[0].reason, 0x7c);
 		assert_true(o.recs[0].flags & XS_F_GUEST_STATE);
 		assert_true(o.recs[0].flags & XS_F_LATENCY);
 		struct xs_joiner_stats st;
@@ -520,7 +521,7 @@ static void test_hw_sampled_out_half_dropped(void **state)
 	exit_ev(j, XS_EV_EXIT_TP, 9, 0x72, 0, 0, false);
 	entry(j, 9);
 	assert_int_equal(o.n, 1);
-	assert_int_equal(o.recs[0].reason, 0x72);
+	assert_reason(o.recs[0].isa, o.recs[0].reason, 0x72);
 	assert_true(o.recs[0].flags & XS_F_SAMPLED);
 	struct xs_joiner_stats st;
 	xs_joiner_get_stats(j, &st);
@@ -543,7 +544,7 @@ static void test_final_reason_filter(void **state)
 	exit_ev(j, XS_EV_EXIT_TP, 9, 0x72, 0, 0, false);
 	entry(j, 9);
 	assert_int_equal(o.n, 1);
-	assert_int_equal(o.recs[0].reason, 0x72);
+	assert_reason(o.recs[0].isa, o.recs[0].reason, 0x72);
 	assert_int_equal(o.recs[0].source, XS_SRC_PERF);
 	assert_int_equal(o.recs[0].seq, 0);
 	struct xs_joiner_stats st;

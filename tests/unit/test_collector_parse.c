@@ -15,6 +15,7 @@
 #include "collector/event_parse.h"
 #include "collector/perf_decode.h"
 #include "collector/tp_format.h"
+#include "tests/helpers/assert_reason.h"
 
 union ev_buf {
 	struct xs_ev_hdr h;
@@ -238,7 +239,7 @@ static void test_perf_signed_field(void **state)
 	union ev_buf out;
 	assert_int_equal(xs_tp_decode(&m, &s, &out), 0);
 	const struct xs_ev_uexit *u = (const void *)&out;
-	assert_int_equal(u->reason, 10);
+	assert_reason(XS_ISA_KVM, u->reason, 10); /* KVM_EXIT_* */
 	assert_int_equal((int32_t)u->err, -4);
 	assert_int_equal(u->have_run, 0);
 }

@@ -17,6 +17,7 @@
 #include "common/text.h"
 #include "common/util.h"
 #include "common/xsr.h"
+#include "tests/helpers/records.h"
 
 static void test_parse_u64(void **state)
 {
@@ -63,24 +64,18 @@ static void test_parse_u64(void **state)
 
 static struct xs_exit_record make_record(uint64_t seq, int with_state)
 {
-	struct xs_exit_record r;
-	memset(&r, 0, sizeof(r));
-	r.version = XS_RECORD_VERSION;
-	r.isa = XS_ISA_VMX;
+	struct xs_exit_record r = xs_test_record(XS_ISA_VMX, 30);
 	r.source = XS_SRC_SYNTHETIC;
-	r.reason = 30;
 	r.vcpu = (uint32_t)(seq % 3);
 	r.seq = seq;
 	r.ts = 1000000000ull + seq * 1000;
 	r.qualification = 0x3f80008 + seq;
-	r.flags = XS_F_LATENCY | XS_F_RIP;
-	r.latency_ns = 100 + seq;
-	r.guest_rip = 0x1000 + seq;
+	xs_test_set_latency(&r, 100 + seq);
+	xs_test_set_rip(&r, 0x1000 + seq);
 	r.detail_kind = XS_D_IO;
 	r.detail.io.port = 0x3f8;
 	if (with_state) {
-		r.flags |= XS_F_GUEST_STATE;
-		r.gs.valid = XS_GS_GPRS | XS_GS_RIP;
+		xs_test_set_guest_state(&r, XS_GS_GPRS | XS_GS_RIP);
 		r.gs.gpr[XS_RAX] = seq * 7;
 		r.gs.rip = r.guest_rip;
 	}

@@ -12,17 +12,17 @@
 #include <string.h>
 
 #include "common/rundiff.h"
+#include "tests/helpers/prng.h"
 
 #define KVM_IO 2
 #define KVM_MMIO 6
 #define KVM_HLT 5
 
 /* A deterministic noise source, so the tests are repeatable. */
-static uint32_t rng = 12345;
-static uint32_t next_rand(void)
+static struct xs_prng rng = {12345};
+static uint64_t next_rand(void)
 {
-	rng = rng * 1103515245u + 12345u;
-	return rng >> 8;
+	return xs_prng_next(&rng);
 }
 
 static void add_exits(struct xs_rundiff_side *s, uint32_t reason, uint16_t port, unsigned int n)

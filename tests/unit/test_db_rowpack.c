@@ -13,14 +13,13 @@
 #include "db/aggstore.h"
 #include "db/rowpack.h"
 #include "decoder/detail_fields.h"
+#include "tests/helpers/records.h"
+#include "tests/helpers/prng.h"
 
-static uint64_t rng = 0x243f6a8885a308d3ull;
+static struct xs_prng rng = {0x243f6a8885a308d3ull};
 static uint64_t rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return xs_prng_next(&rng);
 }
 
 /* A record with every field the detail kind allows set to random values, flags on or off at random. */
@@ -128,11 +127,7 @@ static void test_tidy_details_need_no_blob(void **state)
 static void test_io_parts(void **state)
 {
 	(void)state;
-	struct xs_exit_record r;
-	memset(&r, 0, sizeof(r));
-	r.version = XS_RECORD_VERSION;
-	r.isa = XS_ISA_VMX;
-	r.reason = 30;
+	struct xs_exit_record r = xs_test_record(XS_ISA_VMX, 30);
 	r.flags = XS_F_LATENCY | XS_F_RIP | XS_F_USERSPACE;
 	r.latency_ns = 4000;
 	r.guest_rip = 0xffffffff81000010ull;
@@ -170,10 +165,7 @@ static void test_flag_clear_drops_stray_values(void **state)
 {
 	(void)state;
 	/* A value whose flag is clear is "not known": it is not stored and comes back as zero. */
-	struct xs_exit_record r, back;
-	memset(&r, 0, sizeof(r));
-	r.version = XS_RECORD_VERSION;
-	r.isa = XS_ISA_SVM;
+	struct xs_exit_record back, r = xs_test_record(XS_ISA_SVM, 0);
 	r.latency_ns = 123;
 	r.guest_rip = 456;
 	struct xs_shape shape;

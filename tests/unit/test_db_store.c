@@ -22,7 +22,7 @@
 #include "db/report.h"
 #include "db/schema.h"
 #include "db/store.h"
-#include "db/writer.h"
+#include "db/store_sink.h"
 
 static char dir[64];
 static char path[128];

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
  * The print sink (cli/print_sink.c): one line per record, text or JSON, growth past its first buffer, write
- * errors counted as drops. cli/ is not in libexitscope.a, so the source is compiled in here.
+ * errors counted as drops. cli/ is not in libexitscope.a: tests/build.mk links cli/print_sink.o into this test.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "cli/print_sink.c"
+#include <string.h>
+
+#include "cli/print_sink.h"
 #include "tests/unit/decoder_json_check.h"
 #include "tests/unit/decoder_test_util.h"
 

@@ -5,6 +5,8 @@
 #include "decoder/request.h"
 #include "tests/unit/decoder_json_check.h"
 #include "tests/unit/decoder_test_util.h"
+#include "tests/helpers/assert_reason.h"
+#include "tests/helpers/records.h"
 
 static struct xs_request req;
 static char err[256];
@@ -26,21 +28,21 @@ static void test_parse_ok(void **state)
 	(void)state;
 	assert_int_equal(parse("vmx CR_ACCESS 0x3", 0), XS_REQUEST_OK);
 	assert_int_equal(req.in.isa, XS_ISA_VMX);
-	assert_int_equal(req.in.reason, 28);
+	assert_reason(req.in.isa, req.in.reason, 28);
 	assert_int_equal(req.in.qualification, 3);
 	assert_true(req.has_qualification);
 	assert_int_equal(req.in.vector, -1);
 	/* Default isa, numbers in decimal, tabs, a trailing CR */
 	assert_int_equal(parse("\t28   3\r", XS_ISA_VMX), XS_REQUEST_OK);
-	assert_int_equal(req.in.reason, 28);
+	assert_reason(req.in.isa, req.in.reason, 28);
 	assert_int_equal(req.in.qualification, 3);
 	/* The line's isa wins over the default; prefixes and case do not matter */
 	assert_int_equal(parse("SVM svm_exit_npf 0x100000004 info2=0xfee00000", XS_ISA_VMX), XS_REQUEST_OK);
 	assert_int_equal(req.in.isa, XS_ISA_SVM);
-	assert_int_equal(req.in.reason, 0x400);
+	assert_reason(req.in.isa, req.in.reason, 0x400);
 	assert_int_equal(req.in.info2, 0xfee00000);
 	assert_int_equal(parse("svm SVM_VMGEXIT_PSC", 0), XS_REQUEST_OK);
-	assert_int_equal(req.in.reason, 0x80000010u);
+	assert_reason(req.in.isa, req.in.reason, 0x80000010u);
 	assert_false(req.has_qualification);
 	/* Every key */
 	assert_int_equal(parse("vmx EXCEPTION_NMI 0x4000 vector=1 intr_info=0x80000301 error_code=0 "
@@ -57,7 +59,7 @@ static void test_parse_ok(void **state)
 	assert_int_equal(req.in.have, XS_IN_INTR_INFO | XS_IN_ERROR_CODE | XS_IN_IDT | XS_IN_GPA | XS_IN_GLA);
 	/* Flag bits in a VMX number */
 	assert_int_equal(parse("vmx 0x80000021 2", 0), XS_REQUEST_OK);
-	assert_int_equal(req.in.reason, 0x80000021u);
+	assert_reason(req.in.isa, req.in.reason, 0x80000021u);
 }
 
 static void test_parse_empty(void **state)
@@ -207,13 +209,8 @@ static void test_writer_truncation(void **state)
 static void test_record_json_and_text(void **state)
 {
 	(void)state;
-	struct xs_exit_record r;
-	memset(&r, 0, sizeof(r));
-	r.version = XS_RECORD_VERSION;
-	r.size = XS_RECORD_CORE_SIZE;
-	r.isa = XS_ISA_VMX;
+	struct xs_exit_record r = xs_test_record(XS_ISA_VMX, 30);
 	r.source = XS_SRC_BPF;
-	r.reason = 30;
 	r.qualification = 0x3f80000;
 	r.flags = XS_F_RIP | XS_F_LATENCY;
 	r.guest_rip = 0xfff0;

@@ -2,7 +2,9 @@
 /* The reason tables' own invariants: order, density, unique well-formed names, name <-> code round trips. */
 #include <ctype.h>
 
+#include "decoder/detail_fields.h"
 #include "decoder/strings.h"
+#include "tests/helpers/assert_reason.h"
 #include "tests/unit/decoder_test_util.h"
 
 static void check_table(unsigned int isa)
@@ -148,13 +150,50 @@ static void test_names(void **state)
 	assert_false(xs_str_to_u64("12a", &v));
 }
 
+/* The text renderings walk a kind's fields by text_rank 1..n: each rank once, none past the kind's count, and
+ * only hidden fields without one. */
+static void test_detail_text_ranks(void **state)
+{
+	(void)state;
+	for (unsigned int kind = XS_D_IO; kind < XS_D_COUNT; kind++) {
+		unsigned int n = 0, seen = 0;
+		for (unsigned int i = 0; i < xs_detail_nfields; i++)
+			n += xs_detail_fields[i].kind == kind;
+		assert_true(n > 0);
+		for (unsigned int i = 0; i < xs_detail_nfields; i++) {
+			const struct xs_detail_field *f = &xs_detail_fields[i];
+			if (f->kind != kind)
+				continue;
+			assert_int_equal(f->text == XS_DT_HIDE, f->text_rank == 0);
+			if (!f->text_rank)
+				continue;
+			if (f->text_rank > n || (seen & (1u << f->text_rank)))
+				fail_msg("kind %u field %s: rank %u out of range or taken", kind, f->name,
+					 f->text_rank);
+			seen |= 1u << f->text_rank;
+			assert_non_null(f->label);
+			assert_true(f->text != XS_DT_WORD || f->alt);
+		}
+	}
+}
+
+/* What assert_reason prints when it fails: both reasons by name through the decoder. */
+static void test_reason_text(void **state)
+{
+	(void)state;
+	char buf[96];
+	assert_string_equal(xs_test_reason_text(XS_ISA_VMX, 30, buf, sizeof(buf)), "vmx IO_INSTRUCTION (30)");
+	assert_string_equal(xs_test_reason_text(XS_ISA_KVM, 2, buf, sizeof(buf)), "kvm IO (2)");
+	assert_string_equal(xs_test_reason_text(XS_ISA_SVM, 0x1234, buf, sizeof(buf)), "svm unknown (0x1234)");
+	assert_reason(XS_ISA_SVM, 0x72, 0x72);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tables),
-		cmocka_unit_test(test_vmx_table_contents),
-		cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_tables),	    cmocka_unit_test(test_detail_text_ranks),
+		cmocka_unit_test(test_reason_text), cmocka_unit_test(test_vmx_table_contents),
+		cmocka_unit_test(test_parse),	    cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests_name("decoder_tables", tests, NULL, NULL);
 }

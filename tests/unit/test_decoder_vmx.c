@@ -4,6 +4,8 @@
  * ...". Each case states the bits it sets.
  */
 #include "tests/unit/decoder_test_util.h"
+#include "tests/helpers/assert_reason.h"
+#include "tests/helpers/records.h"
 
 static struct xs_decoded d;
 
@@ -275,7 +277,7 @@ static void test_entry_failures(void **state)
 	/* VM-entry failure (bit 31) due to invalid guest state (33), PDPTE loading (2) */
 	vmx(0x80000021, 2);
 	assert_string_equal(d.name, "INVALID_STATE");
-	assert_int_equal(d.basic_reason, 33);
+	assert_reason(XS_ISA_VMX, d.basic_reason, 33);
 	ASSERT_ENUM(&d, "entry_failure_code", 2, "PDPTE_LOAD");
 	ASSERT_FIELD(&d, "failed_vmentry", 1);
 	vmx(0x80000021, 0);
@@ -363,7 +365,7 @@ static void test_reason_flags(void **state)
 	/* Every defined flag on HLT: bits 31, 29, 28, 27, 26 -> 0xbc00000c */
 	vmx(0xbc00000c, 0);
 	assert_string_equal(d.name, "HLT");
-	assert_int_equal(d.basic_reason, 12);
+	assert_reason(XS_ISA_VMX, d.basic_reason, 12);
 	ASSERT_FIELD(&d, "failed_vmentry", 1);
 	ASSERT_FIELD(&d, "from_vmx_root", 1);
 	ASSERT_FIELD(&d, "pending_mtf", 1);
@@ -438,11 +440,7 @@ static void test_event_information(void **state)
 static void test_record(void **state)
 {
 	(void)state;
-	struct xs_exit_record r;
-	memset(&r, 0, sizeof(r));
-	r.version = XS_RECORD_VERSION;
-	r.isa = XS_ISA_VMX;
-	r.reason = 48;
+	struct xs_exit_record r = xs_test_record(XS_ISA_VMX, 48);
 	r.qualification = 0x181; /* read via a linear address */
 	r.flags = XS_F_GUEST_PHYS | XS_F_GUEST_LINEAR | XS_F_IDT_VECTORING;
 	r.guest_phys = 0xfee000b0;

@@ -16,6 +16,7 @@
 #include "fleet/http_request.h"
 #include "fleet/metrics.h"
 #include "fleet/ship.h"
+#include "tests/helpers/records.h"
 
 static enum xs_http_parse parse(const char *s, struct xs_http_request *r)
 {
@@ -147,19 +148,11 @@ static void test_create_sql(void **state)
 
 static struct xs_exit_record rec(uint32_t pid, uint32_t vcpu, uint32_t reason, uint64_t lat)
 {
-	struct xs_exit_record r;
-	memset(&r, 0, sizeof(r));
-	r.version = XS_RECORD_VERSION;
-	r.size = XS_RECORD_CORE_SIZE;
-	r.isa = XS_ISA_VMX;
-	r.reason = reason;
+	struct xs_exit_record r = xs_test_record(XS_ISA_VMX, reason);
 	r.pid = pid;
 	r.vcpu = vcpu;
 	r.ts = 1000;
-	if (lat) {
-		r.flags = XS_F_LATENCY;
-		r.latency_ns = lat;
-	}
+	xs_test_set_latency(&r, lat);
 	return r;
 }
 

@@ -92,11 +92,42 @@ static void test_refusals(void **state)
 	assert_non_null(strstr(why, "run past"));
 }
 
+/* The runner's answer to a decoded access: writes dropped (the value reported), reads all-ones. */
+static void test_answer(void **state)
+{
+	(void)state;
+	struct xs_detail_mmio m;
+	/* write of AH (high byte): the value is bits 15:8, the register is unchanged */
+	struct mmio_insn mi = {.len = 2, .size = 1, .write = true, .reg = 0, .high_byte = true};
+	assert_int_equal(mmio_answer(&mi, 0x1234abcdull, &m), 0x1234abcdull);
+	assert_int_equal(m.value, 0xab);
+	assert_int_equal(m.len, 1);
+	assert_true(m.is_write);
+	/* 16-bit read: all-ones in the low 2 bytes, the rest kept */
+	mi = (struct mmio_insn){.len = 3, .size = 2, .write = false, .reg = 1};
+	assert_int_equal(mmio_answer(&mi, 0x1111222233334444ull, &m), 0x111122223333ffffull);
+	assert_int_equal(m.value, 0xffff);
+	assert_false(m.is_write);
+	/* 32-bit read zero-extends into the 64-bit register */
+	mi.size = 4;
+	assert_int_equal(mmio_answer(&mi, 0x1111222233334444ull, &m), 0xffffffffull);
+	assert_int_equal(m.value, 0xffffffffull);
+	/* read into BH: bits 15:8 set, the rest kept */
+	mi = (struct mmio_insn){.len = 2, .size = 1, .write = false, .reg = 3, .high_byte = true};
+	assert_int_equal(mmio_answer(&mi, 0x0102030405060708ull, &m), 0x010203040506ff08ull);
+	assert_int_equal(m.value, 0xff);
+	/* 64-bit write: every bit */
+	mi = (struct mmio_insn){.len = 4, .size = 8, .write = true, .reg = 2};
+	mmio_answer(&mi, 0x8877665544332211ull, &m);
+	assert_int_equal(m.value, 0x8877665544332211ull);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_forms),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_answer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,15 +9,13 @@
 #include <cmocka.h>
 
 #include "kmod-vmx/core/ring.h"
+#include "tests/helpers/records.h"
 
 static struct xs_exit_record rec(uint64_t seq, bool full)
 {
-	struct xs_exit_record r;
-	memset(&r, 0, sizeof(r));
-	r.version = XS_RECORD_VERSION;
-	r.size = full ? XS_RECORD_FULL_SIZE : XS_RECORD_CORE_SIZE;
-	r.flags = full ? XS_F_GUEST_STATE : 0;
-	r.isa = XS_ISA_VMX;
+	struct xs_exit_record r = xs_test_record(XS_ISA_VMX, 0);
+	if (full)
+		xs_test_set_guest_state(&r, 0);
 	r.seq = seq;
 	r.gs.rip = full ? 0x1000 + seq : 0;
 	return r;

@@ -18,7 +18,7 @@
 #define RUN_SIZE 8192
 
 struct fixture {
-	struct xs_kvm_launcher l;
+	struct xs_launcher_kvm l;
 	struct xs_vcpu v;
 	struct xs_vcpu_ctx c;
 	char msg[512];

@@ -18,6 +18,7 @@
 #include "common/xsr.h"
 #include "launcher/kvmstat.h"
 #include "launcher/record_fill.h"
+#include "tests/helpers/assert_reason.h"
 
 #define RUN_SIZE 8192
 
@@ -58,7 +59,7 @@ static void test_io_out_and_in(void **state)
 	check_valid(&r);
 	assert_int_equal(r.isa, XS_ISA_KVM);
 	assert_int_equal(r.source, XS_SRC_LAUNCHER);
-	assert_int_equal(r.reason, KVM_EXIT_IO);
+	assert_reason(r.isa, r.reason, KVM_EXIT_IO);
 	assert_int_equal(r.vcpu, 3);
 	assert_int_equal(r.pid, 100);
 	assert_int_equal(r.tid, 101);

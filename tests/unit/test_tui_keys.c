@@ -14,6 +14,8 @@
 #include "tui/keys.h"
 #include "tui/model.h"
 #include "tui/ui.h"
+#include "tests/helpers/assert_reason.h"
+#include "tests/helpers/records.h"
 
 /* ---- key decoding ---- */
 
@@ -149,11 +151,7 @@ static int setup(void **state)
 	tui_model_init(&x->m);
 	/* reasons: IO x30 (vCPU 0), HLT x20 (vCPU 1), CPUID x10 (vCPU 0) with a guest state on the last CPUID */
 	for (int i = 0; i < 60; i++) {
-		struct xs_exit_record r;
-		memset(&r, 0, sizeof(r));
-		r.version = XS_RECORD_VERSION;
-		r.isa = XS_ISA_VMX;
-		r.reason = i < 30 ? 30 : i < 50 ? 12 : 10;
+		struct xs_exit_record r = xs_test_record(XS_ISA_VMX, i < 30 ? 30 : i < 50 ? 12 : 10);
 		r.vcpu = i >= 30 && i < 50;
 		r.pid = 7;
 		r.seq = (uint64_t)i;
@@ -203,13 +201,13 @@ static void test_ui_quit_help(void **state)
 static void test_ui_sort_keys(void **state)
 {
 	struct fixture *x = *state;
-	assert_int_equal(x->f.rows[0].agg.key.reason, 30); /* by count */
+	assert_reason(x->f.rows[0].agg.key.isa, x->f.rows[0].agg.key.reason, 30); /* by count */
 	assert_true(key(x, 'm') & TUI_FX_RESORT);
 	assert_int_equal(x->ui.view.sort, TUI_SORT_MEAN);
-	assert_int_equal(x->f.rows[0].agg.key.reason, 12);
+	assert_reason(x->f.rows[0].agg.key.isa, x->f.rows[0].agg.key.reason, 12);
 	key(x, 'm'); /* the same column again inverts */
 	assert_true(x->ui.view.reverse);
-	assert_int_equal(x->f.rows[0].agg.key.reason, 10);
+	assert_reason(x->f.rows[0].agg.key.isa, x->f.rows[0].agg.key.reason, 10);
 	key(x, 's'); /* next column: max, natural order */
 	assert_int_equal(x->ui.view.sort, TUI_SORT_MAX);
 	assert_false(x->ui.view.reverse);
@@ -237,10 +235,11 @@ static void test_ui_selection_follows_row(void **state)
 	key(x, TUI_KEY_DOWN);
 	key(x, TUI_KEY_DOWN);
 	assert_int_equal(x->ui.sel, 2);
-	assert_int_equal(x->f.rows[x->ui.sel].agg.key.reason, 10); /* CPUID, third by count */
-	key(x, 'n');						   /* by name: CPUID is first */
+	assert_reason(x->f.rows[x->ui.sel].agg.key.isa, x->f.rows[x->ui.sel].agg.key.reason,
+		      10); /* CPUID, third by count */
+	key(x, 'n');	   /* by name: CPUID is first */
 	assert_int_equal(x->ui.sel, 0);
-	assert_int_equal(x->f.rows[x->ui.sel].agg.key.reason, 10);
+	assert_reason(x->f.rows[x->ui.sel].agg.key.isa, x->f.rows[x->ui.sel].agg.key.reason, 10);
 	key(x, TUI_KEY_END);
 	assert_int_equal(x->ui.sel, 2);
 	key(x, TUI_KEY_DOWN);
@@ -269,7 +268,7 @@ static void test_ui_detail(void **state)
 	/* Enter on the table's first row (IO): the newest IO exit. */
 	key(x, TUI_KEY_ENTER);
 	assert_int_equal(x->ui.screen, TUI_SCREEN_DETAIL);
-	assert_int_equal(x->ui.detail.reason, 30);
+	assert_reason(x->ui.detail.isa, x->ui.detail.reason, 30);
 	assert_int_equal(x->ui.detail.seq, 29);
 	assert_true(x->ui.detail_lines > 5);
 	key(x, TUI_KEY_DOWN);
@@ -327,7 +326,7 @@ static void test_ui_filter_prompt(void **state)
 	rebuild(x);
 	assert_int_equal(x->ui.prompt, TUI_PROMPT_NONE);
 	assert_int_equal(x->f.nrows, 1);
-	assert_int_equal(x->f.rows[0].agg.key.reason, 12);
+	assert_reason(x->f.rows[0].agg.key.isa, x->f.rows[0].agg.key.reason, 12);
 	/* f again starts from the current filter; Esc cancels; F clears. */
 	key(x, 'f');
 	assert_string_equal(x->ui.input, "vcpu=1");

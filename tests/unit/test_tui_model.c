@@ -17,35 +17,27 @@
 #include "tui/frame.h"
 #include "tui/model.h"
 #include "tui/queue.h"
+#include "tests/helpers/assert_reason.h"
+#include "tests/helpers/records.h"
 
 #define SEC 1000000000ull
 
 static struct xs_exit_record rec(uint8_t isa, uint32_t reason, uint32_t pid, uint32_t vcpu, uint64_t ts,
 				 uint64_t latency)
 {
-	struct xs_exit_record r;
-	memset(&r, 0, sizeof(r));
-	r.version = XS_RECORD_VERSION;
-	r.isa = isa;
+	struct xs_exit_record r = xs_test_record(isa, reason);
 	r.source = XS_SRC_SYNTHETIC;
-	r.reason = reason;
 	r.pid = pid;
 	r.vcpu = vcpu;
 	r.ts = ts;
-	if (latency) {
-		r.flags |= XS_F_LATENCY;
-		r.latency_ns = latency;
-	}
-	r.size = XS_RECORD_CORE_SIZE;
+	xs_test_set_latency(&r, latency);
 	return r;
 }
 
 static struct xs_exit_record with_state(struct xs_exit_record r, uint64_t rax)
 {
-	r.flags |= XS_F_GUEST_STATE;
-	r.gs.valid = XS_GS_GPRS;
+	xs_test_set_guest_state(&r, XS_GS_GPRS);
 	r.gs.gpr[XS_RAX] = rax;
-	r.size = XS_RECORD_FULL_SIZE;
 	return r;
 }
 
@@ -63,14 +55,14 @@ static void test_queue_order_and_sizes(void **state)
 	struct tui_queue_span span;
 	assert_true(tui_queue_acquire(q, &span));
 	const struct xs_exit_record *r = tui_queue_span_next(&span);
-	assert_int_equal(r->reason, 30);
+	assert_reason(r->isa, r->reason, 30);
 	assert_int_equal(r->size, XS_RECORD_CORE_SIZE);
 	r = tui_queue_span_next(&span);
-	assert_int_equal(r->reason, 12);
+	assert_reason(r->isa, r->reason, 12);
 	assert_true(r->flags & XS_F_GUEST_STATE);
 	assert_int_equal(r->gs.gpr[XS_RAX], 77);
 	r = tui_queue_span_next(&span);
-	assert_int_equal(r->reason, 10);
+	assert_reason(r->isa, r->reason, 10);
 	assert_null(tui_queue_span_next(&span));
 	tui_queue_release(q, &span);
 	assert_false(tui_queue_acquire(q, &span));
@@ -356,20 +348,20 @@ static void test_frame_reasons_sorted(void **state)
 	assert_int_equal(f.total.stats.count, 95);
 	assert_int_equal(f.received, 95);
 	/* by count: IO 55, CPUID 30, HLT 10 */
-	assert_int_equal(f.rows[0].agg.key.reason, 30);
+	assert_reason(f.rows[0].agg.key.isa, f.rows[0].agg.key.reason, 30);
 	assert_int_equal(f.rows[0].agg.stats.count, 55);
 	assert_string_equal(f.rows[0].label, "vmx IO_INSTRUCTION");
-	assert_int_equal(f.rows[1].agg.key.reason, 10);
-	assert_int_equal(f.rows[2].agg.key.reason, 12);
+	assert_reason(f.rows[1].agg.key.isa, f.rows[1].agg.key.reason, 10);
+	assert_reason(f.rows[2].agg.key.isa, f.rows[2].agg.key.reason, 12);
 	/* by mean latency: HLT, IO (1181.8), CPUID */
 	v.sort = TUI_SORT_MEAN;
 	tui_frame_sort(&f, &v);
-	assert_int_equal(f.rows[0].agg.key.reason, 12);
-	assert_int_equal(f.rows[1].agg.key.reason, 30);
-	assert_int_equal(f.rows[2].agg.key.reason, 10);
+	assert_reason(f.rows[0].agg.key.isa, f.rows[0].agg.key.reason, 12);
+	assert_reason(f.rows[1].agg.key.isa, f.rows[1].agg.key.reason, 30);
+	assert_reason(f.rows[2].agg.key.isa, f.rows[2].agg.key.reason, 10);
 	v.reverse = true;
 	tui_frame_sort(&f, &v);
-	assert_int_equal(f.rows[0].agg.key.reason, 10);
+	assert_reason(f.rows[0].agg.key.isa, f.rows[0].agg.key.reason, 10);
 	/* by max: HLT 50000, IO 3000, CPUID 200 */
 	v.reverse = false;
 	v.sort = TUI_SORT_MAX;
@@ -402,10 +394,10 @@ static void test_frame_vcpus_and_filter(void **state)
 	assert_int_equal(f.rows[0].agg.key.vcpu, 0);
 	assert_int_equal(f.rows[0].agg.stats.count, 60);
 	assert_string_equal(f.rows[0].label, "10 web");
-	assert_int_equal(f.rows[0].top_reason, 30);
+	assert_reason(f.rows[0].top_isa, f.rows[0].top_reason, 30);
 	assert_int_equal(f.rows[0].top_count, 50);
 	assert_int_equal(f.rows[1].agg.key.vcpu, 1);
-	assert_int_equal(f.rows[1].top_reason, 10);
+	assert_reason(f.rows[1].top_isa, f.rows[1].top_reason, 10);
 	assert_string_equal(f.rows[2].label, "20");
 
 	/* Filter pid 10 and reason IO: the vCPU table keeps one row, the latest exits only IO of pid 10. */
@@ -421,7 +413,7 @@ static void test_frame_vcpus_and_filter(void **state)
 	assert_int_equal(f.nlatest, 50);
 	for (size_t i = 0; i < f.nlatest; i++) {
 		assert_int_equal(f.latest[i].pid, 10);
-		assert_int_equal(f.latest[i].reason, 30);
+		assert_reason(f.latest[i].isa, f.latest[i].reason, 30);
 		if (i)
 			assert_true(f.latest[i].ts <= f.latest[i - 1].ts);
 	}

@@ -28,6 +28,8 @@
 #include "tui/queue.h"
 #include "tui/replay.h"
 #include "tui/text.h"
+#include "tests/helpers/assert_reason.h"
+#include "tests/helpers/records.h"
 
 /* ---- filters ---- */
 
@@ -59,11 +61,11 @@ static void test_filter_parse(void **state)
 	/* A bare name is a reason; HLT exists in vmx, svm and kvm: the isa seen decides. */
 	assert_true(tui_filter_parse("HLT", &ctx, &f, err, sizeof(err)));
 	assert_int_equal(f.agg.isa, XS_ISA_VMX);
-	assert_int_equal(f.agg.reason, 12);
+	assert_reason(f.agg.isa, f.agg.reason, 12);
 	ctx.isa_seen = 1u << XS_ISA_SVM;
 	assert_true(tui_filter_parse("reason=hlt", &ctx, &f, err, sizeof(err)));
 	assert_int_equal(f.agg.isa, XS_ISA_SVM);
-	assert_int_equal(f.agg.reason, 0x78);
+	assert_reason(f.agg.isa, f.agg.reason, 0x78);
 	ctx.isa_seen = (1u << XS_ISA_SVM) | (1u << XS_ISA_VMX);
 	assert_false(tui_filter_parse("reason=HLT", &ctx, &f, err, sizeof(err)));
 	assert_non_null(strstr(err, "ambiguous"));
@@ -72,11 +74,11 @@ static void test_filter_parse(void **state)
 	assert_true(tui_filter_parse("reason=kvm:IO", &ctx, &f, err, sizeof(err)));
 	assert_int_equal(f.agg.isa, XS_ISA_KVM);
 	assert_true(tui_filter_parse("reason=vmx:0x1e", &ctx, &f, err, sizeof(err)));
-	assert_int_equal(f.agg.reason, 30);
+	assert_reason(f.agg.isa, f.agg.reason, 30);
 	assert_string_equal(f.text, "reason=vmx:IO_INSTRUCTION");
 	/* A VMX code with flag bits is not its basic reason's name: it stays a number (found by the fuzzer). */
 	assert_true(tui_filter_parse("reason=vmx:131131", &ctx, &f, err, sizeof(err)));
-	assert_int_equal(f.agg.reason, 0x2003b);
+	assert_reason(f.agg.isa, f.agg.reason, 0x2003b);
 	assert_string_equal(f.text, "reason=vmx:0x2003b");
 	/* VM by name and by pid. */
 	assert_true(tui_filter_parse("vm=web", &ctx, &f, err, sizeof(err)));
@@ -256,12 +258,8 @@ static void test_columns_fit(void **state)
 
 static struct xs_exit_record io_exit(void)
 {
-	struct xs_exit_record r;
-	memset(&r, 0, sizeof(r));
-	r.version = XS_RECORD_VERSION;
-	r.isa = XS_ISA_VMX;
+	struct xs_exit_record r = xs_test_record(XS_ISA_VMX, 30);
 	r.source = XS_SRC_LAUNCHER;
-	r.reason = 30;
 	r.qualification = (0x3f8ull << 16) | (1u << 6); /* OUT dx? no: immediate, port 0x3f8, 1 byte */
 	r.pid = 77;
 	r.tid = 78;
@@ -272,16 +270,11 @@ static struct xs_exit_record io_exit(void)
 	r.run_ns = 200;
 	r.handler_ns = 300;
 	r.guest_rip = 0x1000;
-	r.detail_kind = XS_D_IO;
-	r.detail.io.port = 0x3f8;
-	r.detail.io.size = 1;
-	r.detail.io.count = 1;
-	r.detail.io.value = 0x41;
-	r.gs.valid = XS_GS_GPRS | XS_GS_RIP | XS_GS_SEG_SEL;
+	xs_test_set_io(&r, 0x3f8, 1, XS_IO_OUT, 0x41);
+	xs_test_set_guest_state(&r, XS_GS_GPRS | XS_GS_RIP | XS_GS_SEG_SEL);
 	r.gs.gpr[XS_RAX] = 0xdead;
 	r.gs.rip = 0x1000;
 	r.gs.seg_sel[XS_SEG_CS] = 0x8;
-	r.size = XS_RECORD_FULL_SIZE;
 	return r;
 }
 
@@ -322,16 +315,28 @@ static void test_detail_lines(void **state)
 	for (unsigned int k = XS_D_IO; k < XS_D_COUNT; k++) {
 		char s[256];
 		r.detail_kind = (uint8_t)k;
-		assert_true(tui_detail_summary(&r, s, sizeof(s)) > 0);
+		assert_true(xs_detail_summary(&r, s, sizeof(s)) > 0);
 	}
+	r.detail_kind = XS_D_IO;
+	r.detail.io.rep = 1;
+	char io[256];
+	size_t n_io = xs_detail_summary(&r, io, sizeof(io));
+	assert_int_equal(n_io, strlen(io));
+	assert_non_null(strstr(io, "port=0x3f8 OUT size=1 count=1 value=0x"));
+	assert_non_null(strstr(io, " rep")); /* every field, where record --print shows the brief ones */
+	assert_int_equal(io[0], 'p');
+	char cut[8];
+	assert_int_equal(xs_detail_summary(&r, cut, sizeof(cut)), n_io); /* cut like snprintf */
+	assert_string_equal(cut, "port=0x");
 	r.detail_kind = XS_D_EXCEPTION;
+	memset(&r.detail, 0, sizeof(r.detail));
 	r.detail.exception.vector = 14;
 	char pf[256];
-	tui_detail_summary(&r, pf, sizeof(pf));
+	xs_detail_summary(&r, pf, sizeof(pf));
 	assert_non_null(strstr(pf, "vector=14 #PF"));
 	r.detail_kind = XS_D_NONE;
 	char s[16];
-	assert_int_equal(tui_detail_summary(&r, s, sizeof(s)), 0);
+	assert_int_equal(xs_detail_summary(&r, s, sizeof(s)), 0);
 }
 
 static void test_latest_line(void **state)
@@ -353,7 +358,7 @@ static void test_latest_line(void **state)
 	r.detail.msr.index = 0x6e0;
 	r.detail.msr.is_write = 1;
 	tui_latest_line(&r, 0, TUI_TIME_LATENCY, NULL, 80, line, sizeof(line));
-	assert_non_null(strstr(line, "msr=0x6e0 WRMSR"));
+	assert_non_null(strstr(line, "wrmsr index=0x6e0")); /* the detail table's words, as record --print */
 }
 
 /* ---- VM names ---- */

@@ -19,6 +19,7 @@
 
 #include "tune/lua_api.h"
 #include "tune/session.h"
+#include "tests/helpers/prng.h"
 
 struct fixture {
 	char dir[64];
@@ -241,20 +242,17 @@ static void test_random_arguments(void **state)
 					     "string.rep('x', 5000)",
 					     "{controls={x=1}}",
 					     "setmetatable({}, {__index=function() error('trap') end})"};
-	uint32_t rng = 7;
+	struct xs_prng rng = xs_prng_seed(7);
 	char code[1024], err[1024];
 	for (int i = 0; i < 600; i++) {
-		rng = rng * 1103515245u + 12345u;
-		const char *fn = fns[(rng >> 8) % (sizeof(fns) / sizeof(fns[0]))];
+		const char *fn = fns[xs_prng_below(&rng, sizeof(fns) / sizeof(fns[0]))];
 		if (!strcmp(fn, "write_controls") || !strcmp(fn, "log"))
 			continue; /* would write files named by random values; log prints anything */
 		int o = snprintf(code, sizeof(code), "xs.%s(", fn);
-		int nargs = (int)((rng >> 16) % 4);
-		for (int a = 0; a < nargs; a++) {
-			rng = rng * 1103515245u + 12345u;
+		int nargs = (int)xs_prng_below(&rng, 4);
+		for (int a = 0; a < nargs; a++)
 			o += snprintf(code + o, sizeof(code) - (size_t)o, "%s%s", a ? ", " : "",
-				      values[(rng >> 8) % (sizeof(values) / sizeof(values[0]))]);
-		}
+				      values[xs_prng_below(&rng, sizeof(values) / sizeof(values[0]))]);
 		snprintf(code + o, sizeof(code) - (size_t)o, ")");
 		if (run(f, code, err, sizeof(err)) && (strncmp(err, "test.lua:1: ", 12) || strchr(err, '\n')))
 			fail_msg("code: %s: error without the script's line: '%s'", code, err);

@@ -11,6 +11,7 @@ set -uo pipefail
 work=$1 kernel=$2 initrd=$3 timeout=$4 done_line=$5
 shift 5
 model=${XS_KMOD_BOCHS_MODEL:-corei7_haswell_4770}
+source "$(dirname "$0")/../../../kmod-vmx/bare/bochs.bash"
 command -v bochs-bin >/dev/null || { echo "bochs-bin is missing (scripts/deps.sh vmx)"; exit 1; }
 command -v grub-mkrescue >/dev/null || { echo "grub-mkrescue is missing (scripts/deps.sh kmod)"; exit 1; }
 
@@ -30,26 +31,11 @@ grub-mkrescue -o "$work/boot.iso" "$iso" >"$work/grub-mkrescue.log" 2>&1 ||
 
 cd "$work"
 rm -f console.log bochs.log boot.iso.lock
-cat >bochsrc <<RC
-megs: 512
-romimage: file=/usr/share/bochs/BIOS-bochs-latest
-vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
-cpu: model=$model, count=1, ips=10000000, reset_on_triple_fault=0
-clock: sync=none, time0=1
-ata0-master: type=cdrom, path=boot.iso, status=inserted
-boot: cdrom
-display_library: sdl2
-com1: enabled=1, mode=file, dev=console.log
-log: bochs.log
-panic: action=fatal
-sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy
-speaker: enabled=0
-mouse: enabled=0
-RC
-printf 'continue\nquit\n' >dbg.rc
+bochs_config . "$model" 512 10000000 console.log 'ata0-master: type=cdrom, path=boot.iso, status=inserted' \
+	'boot: cdrom'
 echo "booting $(basename "$kernel") in Bochs ($model) (console: $work/console.log)"
 start=$SECONDS
-SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy bochs-bin -q -f bochsrc -rc dbg.rc </dev/null >bochs.stdout 2>&1 &
+"${bochs_cmd[@]}" </dev/null >bochs.stdout 2>&1 &
 pid=$!
 found=false
 while kill -0 $pid 2>/dev/null && [ $((SECONDS - start)) -lt "$timeout" ]; do

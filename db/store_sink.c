@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "db/writer.h"
+#include "db/store_sink.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/record_ring.h"
 #include "common/util.h"
 #include "db/encoder.h"
 #include "db/runs.h"
@@ -17,17 +18,15 @@
 #include "db/store.h"
 
 /*
- * The queue is a ring of 192-byte units: a record takes 1 unit, or 3 with its guest-state block (576 bytes).
- * A record never wraps: when it does not fit before the end, the units up to the end become padding
- * (version 0) and it starts at unit 0. head and tail count units ever written and consumed; the producer
- * fills [head, tail + cap), the writer reads [tail, head) without the lock and moves tail after its commit.
+ * The queue (common/record_ring.h) holds queue_records core records' worth of bytes; a record with its
+ * guest-state block takes three times that. The producer stores at head under the lock; the writer reads
+ * [tail, head) without the lock and releases it after its commit.
  */
 #define UNIT XS_RECORD_CORE_SIZE
-#define UNITS_OF(r) (((r)->flags & XS_F_GUEST_STATE) ? XS_RECORD_FULL_SIZE / UNIT : 1)
 #define DEFAULT_QUEUE 262144
 #define DEFAULT_BATCH 65536
 #define DEFAULT_LINGER_MS 100
-#define MIN_BATCH 4096 /* the writer wakes at once when this much is queued */
+#define MIN_BATCH 4096 /* core records: the writer wakes at once when this much is queued */
 /*
  * Checkpoints (copying the WAL into the database, with its fsyncs) run on their own thread and connection,
  * so the writer never waits for the disk to sync. One starts when the WAL holds CHECKPOINT_FRAMES pages. If
@@ -49,8 +48,7 @@ struct store_sink {
 	struct xs_encoder *enc;
 	struct xs_store_sink_opts opts;
 
-	unsigned char *ring;
-	uint64_t cap, head, tail; /* in units */
+	struct xs_record_ring ring;
 	pthread_mutex_t lock;
 	pthread_cond_t more, room, done;
 	pthread_t thread, checkpointer;
@@ -72,8 +70,8 @@ struct store_sink {
 	bool producer_failed; /* XS_META_RUN_FAILED was given: the run ends 'failed' */
 	uint64_t committed, batches;
 	double busy_s, cpu_s;
-	atomic_uint_fast64_t lost;	/* records the writer could not store */
-	uint64_t stalls, queue_dropped; /* under the lock */
+	atomic_uint_fast64_t lost; /* records the writer could not store */
+	uint64_t stalls;	   /* under the lock, as ring.dropped */
 };
 
 static double mono_s(void)
@@ -122,7 +120,7 @@ static void set_error(struct store_sink *s, int err, const char *msg)
 
 static void sync_counters(struct store_sink *s)
 {
-	s->base.dropped = s->queue_dropped + atomic_load(&s->lost);
+	s->base.dropped = s->ring.dropped + atomic_load(&s->lost);
 }
 
 /* ---- checkpoints ---- */
@@ -210,24 +208,18 @@ static void apply_meta(struct store_sink *s, struct meta_item *items, size_t n, 
 	}
 }
 
-/* One transaction: the queued metadata and the records in units [from, to). Returns the unit after the last. */
-static uint64_t write_batch(struct store_sink *s, uint64_t from, uint64_t to, struct meta_item *meta, size_t nmeta,
-			    uint64_t *records)
+/* One transaction: the queued metadata and the records under the cursor. */
+static void write_batch(struct store_sink *s, struct xs_record_ring_cursor *cur, struct meta_item *meta, size_t nmeta,
+			uint64_t *records)
 {
 	char err[256] = "";
 	int rc = xs_encoder_begin(s->enc, err, sizeof(err));
 	apply_meta(s, meta, nmeta, err, sizeof(err), &rc);
-	uint64_t u = from, n = 0;
-	while (u < to) {
-		uint64_t pos = u % s->cap;
-		const struct xs_exit_record *r = (const void *)(s->ring + pos * UNIT);
-		if (r->version == 0) { /* padding up to the end of the ring */
-			u += s->cap - pos;
-			continue;
-		}
+	uint64_t n = 0;
+	const struct xs_exit_record *r;
+	while ((r = xs_record_ring_next(&s->ring, cur))) {
 		if (!rc)
 			rc = xs_encoder_add(s->enc, r, err, sizeof(err));
-		u += UNITS_OF(r);
 		n++;
 	}
 	if (!rc)
@@ -240,29 +232,42 @@ static uint64_t write_batch(struct store_sink *s, uint64_t from, uint64_t to, st
 		set_error(s, errno_of(code), err);
 		pthread_mutex_unlock(&s->lock);
 	}
-	return u;
+}
+
+/* After an error nothing more can be stored: count what arrives, so producers never block. */
+static uint64_t discard_batch(struct store_sink *s, struct xs_record_ring_cursor *cur, struct meta_item *meta,
+			      size_t nmeta)
+{
+	char ignore[8];
+	int rc = 1;
+	apply_meta(s, meta, nmeta, ignore, sizeof(ignore), &rc);
+	uint64_t n = 0;
+	while (xs_record_ring_next(&s->ring, cur))
+		n++;
+	atomic_fetch_add(&s->lost, n);
+	return n;
 }
 
 static void *writer_main(void *arg)
 {
 	struct store_sink *s = arg;
 	pthread_setname_np(pthread_self(), "xs-store-writer");
-	uint64_t min_units = MIN_BATCH, batch_units = s->opts.batch_records;
+	size_t min_bytes = MIN_BATCH * UNIT, batch_bytes = (size_t)s->opts.batch_records * UNIT;
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
 		/* Wait for work: a full enough batch, a flush, the end, or the linger time after the first record. */
 		s->writer_idle = true;
-		while (s->head == s->tail && s->meta_applied == s->meta_added && !s->stop && !s->flushers)
+		while (!xs_record_ring_used(&s->ring) && s->meta_applied == s->meta_added && !s->stop && !s->flushers)
 			pthread_cond_wait(&s->more, &s->lock);
-		if (s->head - s->tail < min_units && !s->stop && !s->flushers) {
+		if (xs_record_ring_used(&s->ring) < min_bytes && !s->stop && !s->flushers) {
 			struct timespec until;
 			deadline_in(&until, s->opts.linger_ms);
-			while (s->head - s->tail < min_units && !s->stop && !s->flushers)
+			while (xs_record_ring_used(&s->ring) < min_bytes && !s->stop && !s->flushers)
 				if (pthread_cond_timedwait(&s->more, &s->lock, &until) == ETIMEDOUT)
 					break;
 		}
 		s->writer_idle = false;
-		if (s->head == s->tail && s->meta_applied == s->meta_added) {
+		if (!xs_record_ring_used(&s->ring) && s->meta_applied == s->meta_added) {
 			pthread_cond_broadcast(&s->done);
 			if (s->stop)
 				break;
@@ -270,9 +275,8 @@ static void *writer_main(void *arg)
 				pthread_cond_wait(&s->more, &s->lock);
 			continue;
 		}
-		uint64_t from = s->tail, to = s->head;
-		if (to - from > batch_units)
-			to = from + batch_units;
+		struct xs_record_ring_cursor cur;
+		xs_record_ring_cursor(&s->ring, &cur, batch_bytes);
 		struct meta_item *meta = s->meta;
 		size_t nmeta = s->nmeta;
 		uint64_t meta_seen = s->meta_added;
@@ -281,32 +285,18 @@ static void *writer_main(void *arg)
 		bool failed = s->error != 0;
 		pthread_mutex_unlock(&s->lock);
 
-		uint64_t n = 0, end;
+		uint64_t n = 0;
 		if (failed) {
-			/* After an error nothing more can be stored: count what arrives, so producers never block. */
-			char ignore[8];
-			int rc = 1;
-			apply_meta(s, meta, nmeta, ignore, sizeof(ignore), &rc);
-			end = from;
-			while (end < to) {
-				const struct xs_exit_record *r = (const void *)(s->ring + (end % s->cap) * UNIT);
-				if (r->version == 0) {
-					end += s->cap - end % s->cap;
-					continue;
-				}
-				end += UNITS_OF(r);
-				n++;
-			}
-			atomic_fetch_add(&s->lost, n);
+			n = discard_batch(s, &cur, meta, nmeta);
 		} else {
 			double t0 = mono_s();
-			end = write_batch(s, from, to, meta, nmeta, &n);
+			write_batch(s, &cur, meta, nmeta, &n);
 			s->busy_s += mono_s() - t0;
 		}
 		free(meta);
 
 		pthread_mutex_lock(&s->lock);
-		s->tail = end;
+		xs_record_ring_release(&s->ring, &cur);
 		s->meta_applied = meta_seen;
 		if (!s->error) {
 			s->committed += n;
@@ -332,10 +322,8 @@ static int store_write(struct xs_sink *sink, const struct xs_exit_record *recs, 
 	pthread_mutex_lock(&s->lock);
 	size_t i = 0;
 	for (; i < n && !s->error; i++) {
-		uint64_t k = UNITS_OF(&recs[i]);
-		uint64_t pos = s->head % s->cap;
-		uint64_t pad = pos + k > s->cap ? s->cap - pos : 0;
-		while (s->cap - (s->head - s->tail) < pad + k && !s->error) {
+		size_t size = xs_record_wire_size(&recs[i]);
+		while (!xs_record_ring_fits(&s->ring, size) && !s->error) {
 			if (!stalled) {
 				stalled = true;
 				s->stalls++;
@@ -350,19 +338,13 @@ static int store_write(struct xs_sink *sink, const struct xs_exit_record *recs, 
 		}
 		if (s->error)
 			break;
-		if (pad) {
-			((struct xs_exit_record *)(void *)(s->ring + pos * UNIT))->version = 0;
-			s->head += pad;
-			pos = 0;
-		}
-		memcpy(s->ring + pos * UNIT, &recs[i], k * UNIT);
-		s->head += k;
+		xs_record_ring_put(&s->ring, &recs[i], size);
 	}
 full:
 	if (i < n)
-		s->queue_dropped += n - i;
+		xs_record_ring_drop(&s->ring, n - i);
 	s->base.written += n;
-	if (s->writer_idle && s->head - s->tail >= MIN_BATCH)
+	if (s->writer_idle && xs_record_ring_used(&s->ring) >= MIN_BATCH * UNIT)
 		pthread_cond_signal(&s->more);
 	int rc = s->error;
 	sync_counters(s);
@@ -401,10 +383,10 @@ static int store_flush(struct xs_sink *sink)
 {
 	struct store_sink *s = (struct store_sink *)sink;
 	pthread_mutex_lock(&s->lock);
-	uint64_t target = s->head, meta_target = s->meta_added;
+	uint64_t target = s->ring.head, meta_target = s->meta_added;
 	s->flushers++;
 	pthread_cond_signal(&s->more);
-	while ((s->tail < target || s->meta_applied < meta_target) && !s->error)
+	while ((s->ring.tail < target || s->meta_applied < meta_target) && !s->error)
 		pthread_cond_wait(&s->done, &s->lock);
 	s->flushers--;
 	int rc = s->error;
@@ -434,7 +416,7 @@ static void free_sink(struct store_sink *s)
 		free(s->meta[i].value);
 	}
 	free(s->meta);
-	free(s->ring);
+	xs_record_ring_free(&s->ring);
 	free(s->path);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->more);
@@ -592,9 +574,7 @@ struct xs_sink *xs_store_sink_open(const char *path, const struct xs_store_sink_
 		snprintf(err, errlen, "%s: %s", path, why);
 		goto fail;
 	}
-	s->cap = s->opts.queue_records;
-	/* Two units of slack: a record at the last unit may be read as a whole struct. */
-	s->ring = xs_malloc((s->cap + 2) * UNIT);
+	xs_record_ring_init(&s->ring, (size_t)s->opts.queue_records * UNIT);
 	start_checkpointer(s);
 	if (pthread_create(&s->thread, NULL, writer_main, s)) {
 		snprintf(err, errlen, "%s: cannot start the writer thread", path);

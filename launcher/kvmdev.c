@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "launcher/kvm.h"
+#include "launcher/kvmdev.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,13 +9,13 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-int xs_kvm_cap(int fd, long cap)
+int xs_kvmdev_cap(int fd, long cap)
 {
 	int r = ioctl(fd, KVM_CHECK_EXTENSION, cap);
 	return r < 0 ? 0 : r;
 }
 
-int xs_kvm_open(struct xs_kvm *k, const char *path, char *err, size_t errlen)
+int xs_kvmdev_open(struct xs_kvmdev *k, const char *path, char *err, size_t errlen)
 {
 	k->fd = open(path, O_RDWR | O_CLOEXEC);
 	if (k->fd < 0) {
@@ -37,9 +37,9 @@ int xs_kvm_open(struct xs_kvm *k, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: bad KVM_GET_VCPU_MMAP_SIZE %d", path, k->run_size);
 		goto fail;
 	}
-	k->max_vcpus = xs_kvm_cap(k->fd, KVM_CAP_MAX_VCPUS);
+	k->max_vcpus = xs_kvmdev_cap(k->fd, KVM_CAP_MAX_VCPUS);
 	if (k->max_vcpus <= 0)
-		k->max_vcpus = xs_kvm_cap(k->fd, KVM_CAP_NR_VCPUS);
+		k->max_vcpus = xs_kvmdev_cap(k->fd, KVM_CAP_NR_VCPUS);
 	if (k->max_vcpus <= 0)
 		k->max_vcpus = 1;
 	return 0;
@@ -49,7 +49,7 @@ fail:
 	return -1;
 }
 
-void xs_kvm_close(struct xs_kvm *k)
+void xs_kvmdev_close(struct xs_kvmdev *k)
 {
 	if (k->fd >= 0)
 		close(k->fd);

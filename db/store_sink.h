@@ -7,8 +7,8 @@
  * counter.dropped.store): the producer never waits on the disk for long, and nothing is lost silently.
  * Each sink is one run of the store.
  */
-#ifndef EXITSCOPE_DB_WRITER_H
-#define EXITSCOPE_DB_WRITER_H
+#ifndef EXITSCOPE_DB_STORE_SINK_H
+#define EXITSCOPE_DB_STORE_SINK_H
 
 #include <stdbool.h>
 #include <stddef.h>

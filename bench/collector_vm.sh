@@ -26,7 +26,7 @@ mkdir -p "$BUILD/vm-bench"
 for v in $(compgen -e | grep '^BENCH_VM_'); do
 	printf 'export %s=%q\n' "$v" "${!v}"
 done >"$BUILD/vm-bench/settings.bash"
-XS_VM_WORK=$BUILD/vm-bench XS_VM_TIMEOUT=${XS_VM_TIMEOUT:-3000} TEST_TIMEOUT=2700 \
+XS_VM_WORK=$BUILD/vm-bench XS_VM_TIMEOUT=${XS_VM_TIMEOUT:-1500} TEST_TIMEOUT=1400 \
 	tests/vm/integration/boot-tests.sh "$out" bench/collector_vm_inner.sh ||
 	{ echo "bench-collector-vm: the QEMU AMD-V test host did not run"; exit 1; }
 cat "$out/collector_vm_inner.log"

@@ -193,6 +193,18 @@ static int check_kvm(const struct record_args *a, char *why, size_t len)
 	return XS_EXIT_FAILURE;
 }
 
+/* With -p: the traced process, named by its command line (`exitscope report` shows it). */
+static void record_target(struct xs_sink *sink, uint32_t pid)
+{
+	char pid_text[16], cmdline[4096];
+	if (!pid)
+		return;
+	snprintf(pid_text, sizeof(pid_text), "%u", pid);
+	xs_sink_meta(sink, "target.pid", pid_text);
+	if (xs_process_cmdline(pid, cmdline, sizeof(cmdline)))
+		xs_sink_meta(sink, "target.cmdline", cmdline);
+}
+
 /* Collect until the end, then drain and note how it ended; the exit status. */
 static int record_until_end(struct xs_collector *col, const struct record_args *a, struct xs_sink *sink,
 			    struct xs_agg *agg)
@@ -272,6 +284,7 @@ static int cmd_record(int argc, char **argv)
 	char *cmdline = xs_join_args("exitscope", argc, argv);
 	xs_sink_meta(sink, "run.cmdline", cmdline);
 	free(cmdline);
+	record_target(sink, a.col.pid);
 	if (no_kvm[0])
 		xs_sink_meta(sink, "collector.no_kvm", no_kvm);
 

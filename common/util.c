@@ -2,12 +2,14 @@
 #include "common/util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char *progname = "exitscope";
 
@@ -172,4 +174,24 @@ char *xs_join_args(const char *prog, int argc, char **argv)
 		strcat(s, argv[i]);
 	}
 	return s;
+}
+
+bool xs_process_cmdline(uint32_t pid, char *buf, size_t len)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
+	int fd = len ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	while (n > 0 && !buf[n - 1]) /* the last argument's NUL */
+		n--;
+	for (ssize_t i = 0; i < n; i++)
+		if (!buf[i])
+			buf[i] = ' ';
+	buf[n] = 0;
+	return n > 0;
 }

@@ -28,6 +28,11 @@ char *xs_strdup(const char *s);
 char *xs_asprintf(const char *fmt, ...) XS_PRINTF(1, 2);
 /* "prog arg1 arg2 ..." (malloc'd): a command line for run metadata. */
 char *xs_join_args(const char *prog, int argc, char **argv);
+/*
+ * The command line of process PID from /proc/PID/cmdline, its arguments joined by spaces, in buf (cut to len):
+ * how a VM process is named in run metadata (`target.cmdline`). False when the process is gone or has none.
+ */
+bool xs_process_cmdline(uint32_t pid, char *buf, size_t len);
 
 /*
  * Parse a whole string as an unsigned number: decimal, 0x hex, 0b binary, or 0o/leading-0 octal; an optional

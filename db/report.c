@@ -231,6 +231,20 @@ static void describe_run(sqlite3 *db, int64_t run_id, struct xs_report *rep)
 				 : "");
 	}
 	sqlite3_finalize(st);
+	/* the VM process a recording was limited to (record -p), by its command line */
+	if (sqlite3_prepare_v2(db,
+			       "SELECT p.value, c.value FROM run_meta p LEFT JOIN run_meta c"
+			       " ON c.run_id = p.run_id AND c.key = 'target.cmdline'"
+			       " WHERE p.run_id = ? AND p.key = 'target.pid'",
+			       -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int64(st, 1, run_id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *cmdline = (const char *)sqlite3_column_text(st, 1);
+		snprintf(rep->vm, sizeof(rep->vm), "pid %s: %s", sqlite3_column_text(st, 0),
+			 cmdline ? cmdline : "(command line unknown)");
+	}
+	sqlite3_finalize(st);
 }
 
 int xs_report_build(sqlite3 *db, const struct xs_report_opts *opts, struct xs_report *rep, char *err, size_t errlen)
@@ -326,6 +340,11 @@ void xs_report_print_text(FILE *out, const struct xs_report *rep)
 {
 	char safe[sizeof(rep->title) * 4];
 	fprintf(out, "%s\n", xs_text_safe(rep->title, safe, sizeof(safe))); /* the title holds outside text */
+	if (rep->vm[0]) {
+		char *vm = xs_text_safe_dup(rep->vm); /* outside text too */
+		fprintf(out, "VM %s\n", vm);
+		free(vm);
+	}
 	fprintf(out, "%llu exits, %llu dropped", (unsigned long long)rep->exits, (unsigned long long)rep->dropped);
 	if (rep->by != XS_DIM_REASON && rep->by != XS_DIM_VCPU)
 		fprintf(out, "; %llu with a%s %s", (unsigned long long)rep->grouped.count,
@@ -389,6 +408,10 @@ void xs_report_print_json(FILE *out, const struct xs_report *rep)
 		fprintf(out, "\"all\"");
 	fprintf(out, ",\"title\":");
 	json_str(out, rep->title);
+	if (rep->vm[0]) {
+		fprintf(out, ",\"vm\":");
+		json_str(out, rep->vm);
+	}
 	fprintf(out, ",\"time\":\"%s\",\"time_unit\":\"%s\"", rep->handler_time ? "handler" : "latency",
 		xs_time_unit_name(rep->time_unit));
 	fprintf(out, ",\"by\":\"%s\",\"exits\":%llu,\"dropped\":%llu,\"grouped\":%llu,\"scanned\":%s,\"rows\":[",

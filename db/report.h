@@ -51,6 +51,7 @@ struct xs_report {
 	struct xs_stats grouped;     /* exits that have a key in this dimension */
 	bool scanned;		     /* some run was scanned rather than read from aggregates */
 	char title[256];	     /* "run 3: launcher, guest mixed, 2026-11-26T07:00:00Z" */
+	char vm[4200];		     /* "pid 812: qemu-system-x86_64 -name ...": a recording's -p process, or "" */
 	struct xs_report_row *rows;
 	size_t nrows;
 };

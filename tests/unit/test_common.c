@@ -458,6 +458,20 @@ static void test_tee_and_locked(void **state)
 	assert_int_equal(xs_sink_close(t), 0);
 }
 
+/* A process's command line, arguments joined by spaces: this process's own, a cut one, a gone one. */
+static void test_process_cmdline(void **state)
+{
+	(void)state;
+	char buf[4096], small[8];
+	assert_true(xs_process_cmdline((uint32_t)getpid(), buf, sizeof(buf)));
+	assert_non_null(strstr(buf, "test_common"));
+	assert_null(strchr(buf, '\n'));
+	assert_true(xs_process_cmdline((uint32_t)getpid(), small, sizeof(small)));
+	assert_int_equal(strlen(small), sizeof(small) - 1);
+	assert_false(xs_process_cmdline((uint32_t)getpid(), buf, 0));
+	assert_false(xs_process_cmdline(0x7ffffff0u, buf, sizeof(buf))); /* beyond pid_max: no such process */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -473,6 +487,7 @@ int main(void)
 		cmocka_unit_test(test_agg),
 		cmocka_unit_test(test_tee_and_locked),
 		cmocka_unit_test(test_agg_many_groups),
+		cmocka_unit_test(test_process_cmdline),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,7 +14,7 @@ cd "$(dirname "$0")/../../.."
 out=$1
 shift
 BUILD=${BUILD:-build}
-work=$BUILD/vm-integration
+work=${XS_VM_WORK:-$BUILD/vm-integration} # XS_VM_WORK: a caller of its own (tests/vm/qemu-vmm.sh)
 cache=${XS_VM_CACHE:-tests/vm/cache}
 fail() { echo "FAIL: $*"; exit 1; }
 

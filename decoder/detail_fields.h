@@ -61,7 +61,10 @@ struct xs_detail_field {
 	const char *alt; /* XS_DT_WORD: the word for other values */
 };
 
-/* All fields of all kinds, grouped by kind in XS_D_* order. */
+/* All fields of all kinds, grouped by kind in XS_D_* order; one kind has at most XS_DETAIL_MAX_KIND_FIELDS rows
+ * (the text renderings index a kind's rows by rank in an array of that size; tests/unit/test_decoder_tables.c
+ * checks the bound). */
+#define XS_DETAIL_MAX_KIND_FIELDS 8
 extern const struct xs_detail_field xs_detail_fields[];
 extern const unsigned int xs_detail_nfields;
 

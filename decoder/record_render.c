@@ -197,9 +197,16 @@ size_t xs_record_json(const struct xs_exit_record *r, char *buf, size_t len)
 
 static const struct xs_detail_field *kind_fields(unsigned int kind, unsigned int *n)
 {
-	unsigned int i = 0;
-	while (i < xs_detail_nfields && xs_detail_fields[i].kind != kind)
-		i++;
+	/* The table is grouped by kind in XS_D_* order (decoder/detail_fields.h): the first row of kind by bisection.
+	 */
+	unsigned int i = 0, hi = xs_detail_nfields;
+	while (i < hi) {
+		unsigned int mid = i + (hi - i) / 2;
+		if (xs_detail_fields[mid].kind < kind)
+			i = mid + 1;
+		else
+			hi = mid;
+	}
 	unsigned int end = i;
 	while (end < xs_detail_nfields && xs_detail_fields[end].kind == kind)
 		end++;
@@ -211,10 +218,10 @@ static const struct xs_detail_field *kind_fields(unsigned int kind, unsigned int
 static void field_text(struct xs_writer *w, const union xs_detail *u, const struct xs_detail_field *f, bool full,
 		       bool *first)
 {
-	uint64_t v = xs_detail_get(u, f, 0);
-	unsigned int n = xs_detail_len(u, f);
 	if (f->text_when != XS_DT_ALWAYS && !u->raw[f->text_when])
 		return;
+	uint64_t v = xs_detail_get(u, f, 0);
+	unsigned int n = f->text == XS_DT_LIST || f->text == XS_DT_BYTES ? xs_detail_len(u, f) : 1;
 	if ((f->text == XS_DT_FLAG && !v) || (f->text == XS_DT_LIST && !n))
 		return;
 	if (!*first)
@@ -247,14 +254,18 @@ static void field_text(struct xs_writer *w, const union xs_detail *u, const stru
 }
 
 /* The detail's fields as items in text_rank order: the one-line text's (XS_DT_BRIEF) or all of them. */
-static void detail_items(struct xs_writer *w, const struct xs_exit_record *r, bool full, bool first)
+static void detail_items(struct xs_writer *w, const struct xs_exit_record *r, const struct xs_detail_field *f,
+			 unsigned int n, bool full, bool first)
 {
-	unsigned int n;
-	const struct xs_detail_field *f = kind_fields(r->detail_kind, &n);
-	for (unsigned int rank = 1; rank <= n; rank++)
-		for (unsigned int i = 0; i < n; i++)
-			if (f[i].text_rank == rank && (full || (f[i].text_flags & XS_DT_BRIEF)))
-				field_text(w, &r->detail, &f[i], full, &first);
+	/* Rows by rank in one pass (ranks are 1..n, at most one row each; 0 never shows). */
+	const struct xs_detail_field *by_rank[XS_DETAIL_MAX_KIND_FIELDS + 1] = {0};
+	for (unsigned int i = 0; i < n; i++)
+		if (f[i].text_rank && f[i].text_rank <= XS_DETAIL_MAX_KIND_FIELDS &&
+		    (full || (f[i].text_flags & XS_DT_BRIEF)))
+			by_rank[f[i].text_rank] = &f[i];
+	for (unsigned int rank = 1; rank <= n && rank <= XS_DETAIL_MAX_KIND_FIELDS; rank++)
+		if (by_rank[rank])
+			field_text(w, &r->detail, by_rank[rank], full, &first);
 }
 
 /* " | io port=0x3f8 OUT size=1 count=1 value=0x41": the kind's name (or the word standing for it), then the
@@ -273,14 +284,16 @@ static void detail_text(struct xs_writer *w, const struct xs_exit_record *r)
 		xs_w_ch(w, ' ');
 		xs_w_str(w, xs_detail_kind_name(r->detail_kind));
 	}
-	detail_items(w, r, false, false);
+	detail_items(w, r, f, n, false, false);
 }
 
 size_t xs_detail_summary(const struct xs_exit_record *r, char *buf, size_t len)
 {
 	struct xs_writer w;
 	xs_w_init(&w, buf, len);
-	detail_items(&w, r, true, true);
+	unsigned int n;
+	const struct xs_detail_field *f = kind_fields(r->detail_kind, &n);
+	detail_items(&w, r, f, n, true, true);
 	return xs_w_finish(&w);
 }
 

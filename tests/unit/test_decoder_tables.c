@@ -155,11 +155,14 @@ static void test_names(void **state)
 static void test_detail_text_ranks(void **state)
 {
 	(void)state;
+	for (unsigned int i = 1; i < xs_detail_nfields; i++) /* grouped by kind in order: the renderers bisect */
+		assert_true(xs_detail_fields[i - 1].kind <= xs_detail_fields[i].kind);
 	for (unsigned int kind = XS_D_IO; kind < XS_D_COUNT; kind++) {
 		unsigned int n = 0, seen = 0;
 		for (unsigned int i = 0; i < xs_detail_nfields; i++)
 			n += xs_detail_fields[i].kind == kind;
 		assert_true(n > 0);
+		assert_true(n <= XS_DETAIL_MAX_KIND_FIELDS);
 		for (unsigned int i = 0; i < xs_detail_nfields; i++) {
 			const struct xs_detail_field *f = &xs_detail_fields[i];
 			if (f->kind != kind)

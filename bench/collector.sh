@@ -70,18 +70,7 @@ echo 0 >/proc/sys/kernel/bpf_stats_enabled
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
-# prog_stats PID: one line "name run_time_ns run_cnt" per BPF program process PID holds
-prog_stats() {
-	local ids
-	ids=$(cat /proc/"$1"/fdinfo/* 2>/dev/null | awk '/^prog_id:/ {print $2}' | sort -u | tr '\n' ' ')
-	[ -n "$ids" ] || return 0
-	bpftool prog show -j | python3 -c '
-import json, sys
-ids = {int(x) for x in sys.argv[1:]}
-for p in json.load(sys.stdin):
-    if p["id"] in ids:
-        print(p.get("name", "?"), p.get("run_time_ns", 0), p.get("run_cnt", 0))' $ids
-}
+source bench/bpf-stats.bash # prog_stats (the working directory is the repository's root)
 
 wait_for() { # file, pattern
 	for _ in $(seq 1 200); do

@@ -101,18 +101,7 @@ stop_tool() {
 	tool_pid=
 }
 
-# prog_stats PID: "name run_time_ns run_cnt" per BPF program process PID holds
-prog_stats() {
-	local ids
-	ids=$(cat /proc/"$1"/fdinfo/* 2>/dev/null | awk '/^prog_id:/ {print $2}' | sort -u | tr '\n' ' ')
-	[ -n "$ids" ] || return 0
-	bpftool prog show -j | python3 -c '
-import json, sys
-ids = {int(x) for x in sys.argv[1:]}
-for p in json.load(sys.stdin):
-    if p["id"] in ids:
-        print(p.get("name", "?"), p.get("run_time_ns", 0), p.get("run_cnt", 0))' $ids
-}
+source "$repo/bench/bpf-stats.bash" # prog_stats
 
 # run_workload NAME: sets secs (wall time) and units (iterations done)
 run_workload() {
